@@ -1,0 +1,58 @@
+# Koers — two commands on a fresh machine:
+#   make run    set up and run the whole product on its embedded default
+#   make test   set up and run the test suite (plus ruff and mypy)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.koers-installed
+PACKAGES := -e libs/koers -e services/campaigns -e services/landing -e services/analytics
+PACKAGE_FILES := constraints.txt requirements-dev.txt libs/koers/pyproject.toml \
+	services/campaigns/pyproject.toml services/landing/pyproject.toml \
+	services/analytics/pyproject.toml
+
+.PHONY: setup run test lint typecheck unit contracts clean-var help
+
+help:
+	@echo "make run   - set up and run Koers (campaigns :8000, landing :8001, analytics :8002)"
+	@echo "make test  - set up and run ruff, mypy and the whole test suite"
+
+$(STAMP): $(PACKAGE_FILES)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt $(PACKAGES) -r requirements-dev.txt
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+var/koers.env:
+	@mkdir -p var
+	@$(BIN)/python deploy/dev/make_env.py var/koers.env
+
+run: setup var/koers.env
+	@set -a; source var/koers.env; set +a; \
+	$(BIN)/koers-campaigns migrate && $(BIN)/koers-landing migrate && \
+	$(BIN)/koers-analytics migrate && $(BIN)/koers-campaigns seed-demo && \
+	echo && echo "Koers is starting:" && \
+	echo "  console    http://127.0.0.1:8000   (log in as above)" && \
+	echo "  landing    http://127.0.0.1:8001/j/demo-klantenservice?v=instagram" && \
+	echo "  analytics  http://127.0.0.1:8002/docs" && \
+	echo "  broker     127.0.0.1:9092 (Kafka protocol)" && echo "Ctrl-C stops everything." && echo && \
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start -f Procfile -e var/koers.env
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy libs/koers/koers services/campaigns/campaigns services/landing/landing \
+		services/analytics/analytics
+
+contracts: setup
+	$(BIN)/koers contracts export contracts
+
+test: lint typecheck
+	$(BIN)/pytest
+
+clean-var:
+	rm -rf var

@@ -1,0 +1,1 @@
+"""Koers shared chassis: event contracts, messaging, database, web and broker helpers."""

@@ -1,0 +1,315 @@
+"""Event contracts shared by every Koers service.
+
+Every message on the stream is an :class:`Envelope` whose ``payload`` is one of the
+payload models below. Payloads are past-tense facts, frozen and versioned; they carry
+ids, categories and numbers, never a candidate's name, e-mail, phone or CV.
+
+``EVENT_TYPES`` is the single registry: event type name -> (topic, payload model,
+schema version). Producers build envelopes with :func:`new_envelope`; consumers parse
+raw bytes with :func:`parse_envelope`, which raises :class:`InvalidEvent` for anything
+that does not match a contract (so it can be dead-lettered with the reason).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+CAMPAIGN_STATE_TOPIC = "koers.campaign-state.v1"
+CANDIDATE_EVENTS_TOPIC = "koers.candidate-events.v1"
+DELIVERY_TOPIC = "koers.delivery.v1"
+LEAD_OUTCOMES_TOPIC = "koers.lead-outcomes.v1"
+ALLOCATIONS_TOPIC = "koers.allocations.v1"
+DEAD_LETTER_TOPIC = "koers.dead-letter.v1"
+
+ALL_TOPICS = (
+    CAMPAIGN_STATE_TOPIC,
+    CANDIDATE_EVENTS_TOPIC,
+    DELIVERY_TOPIC,
+    LEAD_OUTCOMES_TOPIC,
+    ALLOCATIONS_TOPIC,
+    DEAD_LETTER_TOPIC,
+)
+
+Channel = Literal["linkedin", "instagram", "tiktok", "facebook", "snapchat", "indeed"]
+EntryPoint = Literal["quiz", "lead", "apply"]
+ContactChannel = Literal["whatsapp", "phone", "email", "linkedin"]
+LeadOutcome = Literal["contacted", "interviewed", "hired", "rejected"]
+CreativeFormat = Literal["image", "video"]
+
+Identifier = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+
+
+class Payload(BaseModel):
+    """Base of every payload: immutable, unknown fields refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- campaign state (campaigns -> landing, analytics) -------------------------------
+
+
+class QuizOption(Payload):
+    label: str = Field(min_length=1, max_length=200)
+    score: int = Field(ge=0, le=100)
+
+
+class QuizQuestion(Payload):
+    question: str = Field(min_length=1, max_length=300)
+    options: tuple[QuizOption, ...] = Field(min_length=2, max_length=6)
+
+
+class PageSnapshot(Payload):
+    """What the landing page shows; a new version on every publish."""
+
+    version: int = Field(ge=1)
+    language: Literal["nl", "en"] = "nl"
+    employer_name: str = Field(min_length=1, max_length=200)
+    headline: str = Field(min_length=1, max_length=200)
+    intro: str = Field(max_length=2000)
+    primary_colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$", default="#0b5fff")
+    entry_points: tuple[EntryPoint, ...] = Field(min_length=1)
+    quiz: tuple[QuizQuestion, ...] = ()
+    quiz_pass_score: int = Field(ge=0, default=0)
+
+
+class VariantState(Payload):
+    variant_id: str = Identifier
+    name: str = Field(min_length=1, max_length=200)
+    channel: Channel
+    creative_format: CreativeFormat
+    hook: str = Field(max_length=300)
+    live: bool = True
+
+
+class CampaignPublished(Payload):
+    slug: str = Field(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(min_length=1, max_length=200)
+    goal: Literal["lead", "application", "qualified_quiz", "interview", "hire"] = "lead"
+    weekly_budget: float = Field(ge=0)
+    page: PageSnapshot
+    variants: tuple[VariantState, ...] = Field(min_length=1)
+
+
+class CampaignPaused(Payload):
+    slug: str = Field(min_length=1, max_length=80)
+    reason: str = Field(default="", max_length=500)
+
+
+class VariantChanged(Payload):
+    slug: str = Field(min_length=1, max_length=80)
+    variant: VariantState
+
+
+# --- candidate events (landing -> analytics) ----------------------------------------
+
+
+class CandidateEvent(Payload):
+    """Common fields: which creative brought the visitor and when the visit started.
+
+    ``visitor_key`` is a salted daily hash (no cookie, no IP); ``visited_at`` lets
+    analytics attribute a late outcome to the week of the visit that led to it.
+    """
+
+    variant_id: str = Identifier
+    visitor_key: str = Field(min_length=8, max_length=128)
+    visited_at: datetime
+
+
+class PageViewed(CandidateEvent):
+    utm_source: str | None = Field(default=None, max_length=100)
+
+
+class EntryStarted(CandidateEvent):
+    entry_point: EntryPoint
+
+
+class QuizCompleted(CandidateEvent):
+    score: int = Field(ge=0)
+    qualified: bool
+
+
+class LeadSubmitted(CandidateEvent):
+    lead_id: str = Field(min_length=1, max_length=64)
+    contact_channel: ContactChannel
+
+
+class ApplicationSubmitted(CandidateEvent):
+    application_id: str = Field(min_length=1, max_length=64)
+
+
+# --- delivery, outcomes, allocations -------------------------------------------------
+
+
+class SpendRecorded(Payload):
+    variant_id: str = Identifier
+    day: date
+    spend: float = Field(ge=0)
+    currency: Literal["EUR"] = "EUR"
+    impressions: int = Field(ge=0)
+    clicks: int = Field(ge=0)
+    import_id: str = Field(min_length=1, max_length=64)
+
+
+class LeadOutcomeRecorded(Payload):
+    lead_id: str = Field(min_length=1, max_length=64)
+    variant_id: str = Identifier
+    outcome: LeadOutcome
+    visited_at: datetime
+
+
+class AllocationProposed(Payload):
+    week: str = Field(pattern=r"^\d{4}-W\d{2}$")
+    budget: float = Field(ge=0)
+    allocation: dict[str, float]
+    p_best: dict[str, float]
+    explanation: tuple[str, ...]
+
+
+# --- the envelope and the registry ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    topic: str
+    payload: type[Payload]
+    schema_version: int = 1
+
+
+EVENT_TYPES: dict[str, EventType] = {
+    t.name: t
+    for t in (
+        EventType("CampaignPublished", CAMPAIGN_STATE_TOPIC, CampaignPublished),
+        EventType("CampaignPaused", CAMPAIGN_STATE_TOPIC, CampaignPaused),
+        EventType("VariantChanged", CAMPAIGN_STATE_TOPIC, VariantChanged),
+        EventType("PageViewed", CANDIDATE_EVENTS_TOPIC, PageViewed),
+        EventType("EntryStarted", CANDIDATE_EVENTS_TOPIC, EntryStarted),
+        EventType("QuizCompleted", CANDIDATE_EVENTS_TOPIC, QuizCompleted),
+        EventType("LeadSubmitted", CANDIDATE_EVENTS_TOPIC, LeadSubmitted),
+        EventType("ApplicationSubmitted", CANDIDATE_EVENTS_TOPIC, ApplicationSubmitted),
+        EventType("SpendRecorded", DELIVERY_TOPIC, SpendRecorded),
+        EventType("LeadOutcomeRecorded", LEAD_OUTCOMES_TOPIC, LeadOutcomeRecorded),
+        EventType("AllocationProposed", ALLOCATIONS_TOPIC, AllocationProposed),
+    )
+}
+
+PAYLOAD_TYPE_NAMES: dict[type[Payload], str] = {t.payload: t.name for t in EVENT_TYPES.values()}
+
+
+class Envelope(BaseModel):
+    """The wrapper every event travels in; ``event_id`` is the consumers' dedup key."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: uuid.UUID
+    type: str = Field(min_length=1, max_length=100)
+    schema_version: int = Field(ge=1)
+    occurred_at: datetime
+    produced_at: datetime
+    source: str = Field(min_length=1, max_length=50)
+    tenant_id: str = Field(min_length=1, max_length=64)
+    campaign_id: str = Field(min_length=1, max_length=64)
+    payload: dict[str, Any]
+
+    @property
+    def topic(self) -> str:
+        return EVENT_TYPES[self.type].topic
+
+    def typed_payload(self) -> Payload:
+        """The payload as its contract model (already validated by parse_envelope)."""
+        return EVENT_TYPES[self.type].payload.model_validate(self.payload)
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json().encode()
+
+
+class InvalidEvent(ValueError):
+    """A message that matches no contract; the consumer dead-letters it with ``reason``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_envelope(
+    payload: Payload,
+    *,
+    source: str,
+    tenant_id: str,
+    campaign_id: str,
+    occurred_at: datetime | None = None,
+    event_id: uuid.UUID | None = None,
+) -> Envelope:
+    """Wrap a payload for publishing; the type and topic follow from the payload class."""
+    name = PAYLOAD_TYPE_NAMES[type(payload)]
+    now = utcnow()
+    return Envelope(
+        event_id=event_id or uuid.uuid4(),
+        type=name,
+        schema_version=EVENT_TYPES[name].schema_version,
+        occurred_at=occurred_at or now,
+        produced_at=now,
+        source=source,
+        tenant_id=tenant_id,
+        campaign_id=campaign_id,
+        payload=payload.model_dump(mode="json"),
+    )
+
+
+def parse_envelope(raw: bytes | None) -> Envelope:
+    """Validate raw message bytes against the envelope and its payload contract."""
+    if raw is None:
+        raise InvalidEvent("empty message value")
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidEvent(f"not JSON: {exc}") from exc
+    try:
+        envelope = Envelope.model_validate(document)
+    except ValidationError as exc:
+        raise InvalidEvent(f"envelope invalid: {_summarise(exc)}") from exc
+    event_type = EVENT_TYPES.get(envelope.type)
+    if event_type is None:
+        raise InvalidEvent(f"unknown event type {envelope.type!r}")
+    if envelope.schema_version != event_type.schema_version:
+        raise InvalidEvent(
+            f"{envelope.type} schema_version {envelope.schema_version} is not supported"
+        )
+    try:
+        event_type.payload.model_validate(envelope.payload)
+    except ValidationError as exc:
+        raise InvalidEvent(f"{envelope.type} payload invalid: {_summarise(exc)}") from exc
+    return envelope
+
+
+def _summarise(exc: ValidationError) -> str:
+    parts = [
+        f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+        for err in exc.errors()[:5]
+    ]
+    return "; ".join(parts)
+
+
+class DeadLetter(BaseModel):
+    """What a consumer writes to the dead-letter topic for a message it cannot apply."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reason: str
+    consumer_group: str
+    original_topic: str
+    original_partition: int
+    original_offset: int
+    original_key: str | None
+    original_value: str | None
+    dead_lettered_at: datetime

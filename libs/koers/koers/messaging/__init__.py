@@ -1,0 +1,1 @@
+"""Messaging: the transactional outbox, its relay, and the consumer loop."""

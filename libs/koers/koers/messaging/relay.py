@@ -1,0 +1,135 @@
+"""The outbox relay: publish unsent outbox rows to Kafka, then mark them sent.
+
+Only the holder of the relay lease publishes, so running two relays at once is safe
+and keeps each campaign's events in order (the other waits as a hot standby). A crash
+between publishing and marking means the batch is published again: consumers dedup on
+``event_id``, so the effect stays exactly-once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import Engine, insert, select, update
+
+from koers.db import transaction
+from koers.events import utcnow
+from koers.messaging.schema import outbox_table, relay_lease_table
+from koers.messaging.transport import Publisher
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "outbox"
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: Engine,
+        publisher: Publisher,
+        *,
+        batch_size: int = 500,
+        lease_seconds: float = 15,
+        idle_sleep_s: float = 0.2,
+        holder: str | None = None,
+    ) -> None:
+        self._engine = engine
+        self._publisher = publisher
+        self._batch_size = batch_size
+        self._lease = timedelta(seconds=lease_seconds)
+        self._idle_sleep_s = idle_sleep_s
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    def acquire_lease(self) -> bool:
+        """Take or renew the lease; True when this relay may publish."""
+        now = utcnow()
+        with transaction(self._engine) as conn:
+            renewed = conn.execute(
+                update(relay_lease_table)
+                .where(relay_lease_table.c.name == LEASE_NAME)
+                .where(
+                    (relay_lease_table.c.holder == self.holder)
+                    | (relay_lease_table.c.expires_at < now)
+                )
+                .values(holder=self.holder, expires_at=now + self._lease)
+            ).rowcount
+            if renewed:
+                return True
+            exists = conn.execute(
+                select(relay_lease_table.c.name).where(relay_lease_table.c.name == LEASE_NAME)
+            ).first()
+            if exists:
+                return False
+            conn.execute(
+                insert(relay_lease_table).values(
+                    name=LEASE_NAME, holder=self.holder, expires_at=now + self._lease
+                )
+            )
+            return True
+
+    def publish_batch(self) -> int:
+        """Publish one batch of unsent rows in order; return how many were sent."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    outbox_table.c.id,
+                    outbox_table.c.topic,
+                    outbox_table.c.message_key,
+                    outbox_table.c.value,
+                )
+                .where(outbox_table.c.sent_at.is_(None))
+                .order_by(outbox_table.c.id)
+                .limit(self._batch_size)
+            ).all()
+        if not rows:
+            return 0
+        self._publisher.publish(
+            ((row.topic, row.message_key, row.value.encode()) for row in rows), 15
+        )
+        with transaction(self._engine) as conn:
+            conn.execute(
+                update(outbox_table)
+                .where(outbox_table.c.id.in_([row.id for row in rows]))
+                .values(sent_at=utcnow())
+            )
+        return len(rows)
+
+    def run(self, stop: threading.Event) -> None:
+        """Relay until ``stop`` is set; transport errors are retried with backoff."""
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                if not self.acquire_lease():
+                    stop.wait(self._lease.total_seconds() / 3)
+                    continue
+                sent = self.publish_batch()
+                backoff = 0.5
+                if sent:
+                    log.info("relayed events", extra={"count": sent})
+                else:
+                    stop.wait(self._idle_sleep_s)
+            except Exception:
+                log.warning("relay failed; retrying in %.1fs", backoff, exc_info=True)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+
+def run_until(deadline_s: float, relay: OutboxRelay) -> int:
+    """Publish until the outbox is empty or the deadline passes (used by seeds and tests)."""
+    total = 0
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        if relay.acquire_lease():
+            sent = relay.publish_batch()
+            total += sent
+            if sent == 0:
+                return total
+        else:
+            time.sleep(0.2)
+    return total

@@ -1,0 +1,106 @@
+"""The Kafka adapter: producer and consumer factories with Koers' settings.
+
+Everything that talks to kafka-python goes through here, so the relay and the consumer
+loop depend on two small interfaces (``Publisher``, ``Subscriber``) that tests can
+satisfy with the real broker from the embedded-broker fixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+
+
+class Publisher(Protocol):
+    def publish(self, messages: Iterable[tuple[str, str, bytes]], timeout_s: float) -> None:
+        """Publish (topic, key, value) triples; return only when all are acknowledged."""
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Record:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+
+
+class KafkaPublisher:
+    """Idempotent, ``acks=all`` producer; ``publish`` waits for every acknowledgement."""
+
+    def __init__(self, bootstrap_servers: str, client_id: str) -> None:
+        self._producer = KafkaProducer(
+            bootstrap_servers=bootstrap_servers.split(","),
+            client_id=client_id,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=5,
+            retries=5,
+            max_block_ms=10_000,
+            request_timeout_ms=10_000,
+        )
+
+    def publish(self, messages: Iterable[tuple[str, str, bytes]], timeout_s: float = 15) -> None:
+        futures = [
+            self._producer.send(topic, key=key.encode(), value=value)
+            for topic, key, value in messages
+        ]
+        self._producer.flush(timeout=timeout_s)
+        for future in futures:
+            future.get(timeout=timeout_s)  # raises the send error, if any
+
+    def close(self) -> None:
+        self._producer.close(timeout=5)
+
+
+class KafkaSubscriber:
+    """A consumer-group member that never auto-commits."""
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        group_id: str,
+        topics: Iterable[str],
+        *,
+        session_timeout_ms: int = 6000,
+        heartbeat_interval_ms: int = 1000,
+    ) -> None:
+        self._consumer = KafkaConsumer(
+            *topics,
+            bootstrap_servers=bootstrap_servers.split(","),
+            group_id=group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=session_timeout_ms,
+            heartbeat_interval_ms=heartbeat_interval_ms,
+            max_poll_records=500,
+        )
+
+    def poll(self, timeout_ms: int) -> list[Record]:
+        batches: Mapping[Any, list[Any]] = self._consumer.poll(timeout_ms=timeout_ms)
+        return [
+            Record(m.topic, m.partition, m.offset, m.key, m.value)
+            for messages in batches.values()
+            for m in messages
+        ]
+
+    def commit(self, offsets: Mapping[tuple[str, int], int]) -> None:
+        """Commit, per partition, the offset of the next record to read."""
+        if offsets:
+            self._consumer.commit(
+                {
+                    TopicPartition(topic, partition): OffsetAndMetadata(offset, "", -1)
+                    for (topic, partition), offset in offsets.items()
+                }
+            )
+
+    def seek(self, topic: str, partition: int, offset: int) -> None:
+        self._consumer.seek(TopicPartition(topic, partition), offset)
+
+    def close(self) -> None:
+        self._consumer.close()

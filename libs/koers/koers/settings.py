@@ -1,0 +1,47 @@
+"""The settings base every service's ``Settings`` extends.
+
+Shared knobs have fixed environment names (``KOERS_KAFKA_BOOTSTRAP_SERVERS``...); each
+service adds its own with a ``KOERS_<SERVICE>_`` prefix. Secrets have no defaults in
+production: :meth:`KoersSettings.check_production_secrets` names what is missing.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class MissingSecret(RuntimeError):
+    """A production secret is not set; the message names the variable."""
+
+
+class KoersSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    environment: Literal["development", "production"] = Field(
+        "development", validation_alias="KOERS_ENVIRONMENT"
+    )
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", validation_alias="KOERS_KAFKA_BOOTSTRAP_SERVERS"
+    )
+    service_token: str = Field("", validation_alias="KOERS_SERVICE_TOKEN")
+    log_level: str = Field("INFO", validation_alias="KOERS_LOG_LEVEL")
+    # Consumer group tuning: the broker's defaults (45 s sessions) make a group join take
+    # ~20 s; these values get the first record in ~3 s (see DESIGN.md, facts).
+    kafka_session_timeout_ms: int = Field(6000, validation_alias="KOERS_KAFKA_SESSION_TIMEOUT_MS")
+    kafka_heartbeat_interval_ms: int = Field(
+        1000, validation_alias="KOERS_KAFKA_HEARTBEAT_INTERVAL_MS"
+    )
+
+    def secrets(self) -> dict[str, str]:
+        """Environment name -> value of every secret this service needs."""
+        return {"KOERS_SERVICE_TOKEN": self.service_token}
+
+    def check_production_secrets(self) -> None:
+        if self.environment != "production":
+            return
+        missing = [name for name, value in self.secrets().items() if not value]
+        if missing:
+            raise MissingSecret(f"missing production secret(s): {', '.join(missing)}")

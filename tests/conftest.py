@@ -1,0 +1,78 @@
+"""Fixtures shared by every test tier.
+
+- ``broker``: one real embedded broker (Tansu, Kafka protocol) per test session.
+- ``make_database_url``: a fresh, empty database per call: a temporary SQLite file, or,
+  when ``KOERS_TEST_DATABASE_URL`` points at PostgreSQL, a new database on that server
+  (dropped at the end of the session).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from koers.broker import EmbeddedBroker
+
+POSTGRES_URL = os.environ.get("KOERS_TEST_DATABASE_URL", "")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]:
+    log_path = tmp_path_factory.mktemp("broker") / "broker.log"
+    embedded = EmbeddedBroker(port=free_port(), log_path=log_path)
+    embedded.start()
+    yield embedded
+    embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def _postgres_databases() -> Iterator[list[str]]:
+    created: list[str] = []
+    yield created
+    if created:
+        admin = sa.create_engine(_pg_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for name in created:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _pg_url(url: str) -> str:
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+@pytest.fixture
+def make_database_url(tmp_path: Path, _postgres_databases: list[str]) -> Callable[[str], str]:
+    """``make_database_url("landing")`` -> URL of a fresh, empty database."""
+
+    def make(service: str) -> str:
+        if not POSTGRES_URL:
+            return f"sqlite:///{tmp_path / f'{service}-{uuid.uuid4().hex[:8]}.db'}"
+        name = f"koers_test_{service}_{uuid.uuid4().hex[:10]}"
+        admin = sa.create_engine(_pg_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        _postgres_databases.append(name)
+        return (
+            sa.engine.make_url(_pg_url(POSTGRES_URL))
+            .set(database=name)
+            .render_as_string(hide_password=False)
+        )
+
+    return make
