@@ -76,3 +76,11 @@ def make_database_url(tmp_path: Path, _postgres_databases: list[str]) -> Callabl
         )
 
     return make
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """Keep each phase's report on the test item, so fixtures can print logs on failure."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

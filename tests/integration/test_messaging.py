@@ -214,7 +214,7 @@ def test_consumer_applies_once_dead_letters_garbage_and_keeps_going(
     letters = read_topic(
         broker,
         DEAD_LETTER_TOPIC,
-        lambda d: d["consumer_group"] == group,
+        lambda d: d["consumer_group"] == group and d["original_key"] == campaign,
         2,
     )
     reasons = sorted(letter["reason"] for letter in letters)

@@ -7,6 +7,7 @@ satisfy with the real broker from the embedded-broker fixture.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -34,28 +35,46 @@ class KafkaPublisher:
     """Idempotent, ``acks=all`` producer; ``publish`` waits for every acknowledgement."""
 
     def __init__(self, bootstrap_servers: str, client_id: str) -> None:
-        self._producer = KafkaProducer(
-            bootstrap_servers=bootstrap_servers.split(","),
-            client_id=client_id,
-            acks="all",
-            enable_idempotence=True,
-            linger_ms=5,
-            retries=5,
-            max_block_ms=10_000,
-            request_timeout_ms=10_000,
-        )
+        self._bootstrap_servers = bootstrap_servers.split(",")
+        self._client_id = client_id
+        self._producer: KafkaProducer | None = None
+
+    def _connect(self) -> KafkaProducer:
+        if self._producer is None:
+            self._producer = KafkaProducer(
+                bootstrap_servers=self._bootstrap_servers,
+                client_id=self._client_id,
+                acks="all",
+                enable_idempotence=True,
+                linger_ms=5,
+                retries=5,
+                max_block_ms=10_000,
+                request_timeout_ms=10_000,
+            )
+        return self._producer
 
     def publish(self, messages: Iterable[tuple[str, str, bytes]], timeout_s: float = 15) -> None:
-        futures = [
-            self._producer.send(topic, key=key.encode(), value=value)
-            for topic, key, value in messages
-        ]
-        self._producer.flush(timeout=timeout_s)
-        for future in futures:
-            future.get(timeout=timeout_s)  # raises the send error, if any
+        try:
+            producer = self._connect()
+            futures = [
+                producer.send(topic, key=key.encode(), value=value)
+                for topic, key, value in messages
+            ]
+            producer.flush(timeout=timeout_s)
+            for future in futures:
+                future.get(timeout=timeout_s)  # raises the send error, if any
+        except Exception:
+            # A producer that failed (e.g. the broker restarted and forgot our producer
+            # id) may stay wedged: start the next attempt with a new one.
+            self.close()
+            raise
 
     def close(self) -> None:
-        self._producer.close(timeout=5)
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            # Closing a broken producer must not mask the error that broke it.
+            with contextlib.suppress(Exception):
+                producer.close(timeout=5)
 
 
 class KafkaSubscriber:

@@ -1,0 +1,1 @@
+"""Koers analytics: per-creative weekly funnel facts built from the event stream."""

@@ -1,0 +1,1 @@
+"""Koers campaigns service: the marketers' console, campaigns and their variants."""

@@ -1,0 +1,121 @@
+"""``koers-campaigns``: serve the console, migrate, relay, consume, seed the demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from campaigns.config import Settings
+from koers.logs import configure_logging
+
+SERVICE = "campaigns"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+app = typer.Typer(help="Koers campaigns service.", no_args_is_help=True)
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    configure_logging(SERVICE, settings.log_level)
+    return settings
+
+
+def migrate_database(database_url: str) -> None:
+    """Bring the campaigns database to the newest schema."""
+    from koers.db import migrate
+
+    migrate(database_url, MIGRATIONS_DIR)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+) -> None:
+    """Serve the console and the JSON API."""
+    import uvicorn
+
+    settings = _settings()
+    uvicorn.run(
+        "campaigns.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    settings = _settings()
+    migrate_database(settings.database_url)
+    typer.echo("campaigns database is up to date")
+
+
+@app.command()
+def relay() -> None:
+    """Publish the outbox to Kafka (one active relay at a time)."""
+    from koers.db import make_engine
+    from koers.workers import run_relay
+
+    settings = _settings()
+    settings.check_production_secrets()
+    run_relay(make_engine(settings.database_url), settings, SERVICE)
+
+
+@app.command()
+def consume() -> None:
+    """Apply allocation proposals from analytics (group "campaigns")."""
+    from campaigns.handlers import CONSUMER_GROUP, HANDLERS, TOPICS
+    from koers.db import make_engine
+    from koers.workers import run_consumer
+
+    settings = _settings()
+    settings.check_production_secrets()
+    run_consumer(
+        make_engine(settings.database_url),
+        settings,
+        group_id=CONSUMER_GROUP,
+        topics=TOPICS,
+        handlers=HANDLERS,
+    )
+
+
+@app.command("seed-demo")
+def seed_demo_command() -> None:
+    """Create the demo tenant, its owner and a published campaign with history (idempotent)."""
+    from campaigns.seed import seed_demo
+    from koers.db import make_engine
+    from koers.events import utcnow
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    now = utcnow()
+    try:
+        result = seed_demo(
+            engine,
+            var_dir=settings.var_dir,
+            console_url=settings.console_url,
+            demo_password=settings.demo_password,
+            today=now.date(),
+            now=now,
+        )
+    finally:
+        engine.dispose()
+    if result.created_campaign:
+        typer.echo(
+            f"Seeded the demo: campaign demo-klantenservice published, "
+            f"{result.events_emitted} events in the outbox."
+        )
+    else:
+        typer.echo("The demo was already seeded; nothing changed.")
+    typer.echo(f"Console:  {settings.console_url.rstrip('/')}/login")
+    typer.echo(f"E-mail:   {result.email}")
+    if result.password is not None:
+        typer.echo(f"Password: {result.password}   ({result.password_source})")
+    else:
+        typer.echo(f"Password: {result.password_source}")

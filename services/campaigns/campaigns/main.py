@@ -1,0 +1,101 @@
+"""Composition root: ``create_app`` wires settings, database, analytics client and routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from decimal import Decimal
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+
+from campaigns import api, console
+from campaigns.analytics_client import AnalyticsClient, HttpAnalyticsClient
+from campaigns.config import Settings
+from campaigns.errors import LoginRequired
+from koers.db import make_engine, ping
+from koers.web import broker_check, install_web_chassis
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SESSION_COOKIE = "koers_session"
+SESSION_MAX_AGE_S = 12 * 60 * 60  # a working day; then log in again
+
+
+def euro(amount: Decimal | float | int | None) -> str:
+    """``€1,234.50``; a dash when there is nothing to show."""
+    if amount is None:
+        return "-"
+    return f"€{Decimal(amount):,.2f}"
+
+
+def build_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")  # autoescape on
+    templates.env.filters["euro"] = euro
+    return templates
+
+
+def create_app(
+    settings: Settings | None = None, *, analytics: AnalyticsClient | None = None
+) -> FastAPI:
+    """Build the campaigns app; pass a fake ``analytics`` client in tests."""
+    settings = settings or Settings()
+    settings.check_production_secrets()
+    engine = make_engine(settings.database_url)
+    analytics_client = analytics or HttpAnalyticsClient(
+        settings.analytics_url, settings.service_token, timeout_s=settings.analytics_timeout_s
+    )
+    templates = build_templates()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        analytics_client.close()
+        engine.dispose()
+
+    app = FastAPI(
+        title="Koers campaigns",
+        version="0.1.0",
+        description="Campaigns, creative variants and budgets of recruitment marketers.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.analytics = analytics_client
+    app.state.templates = templates
+
+    def render_error(request: Request, status: int, title: str, detail: str) -> Response:
+        context = {"title": title, "detail": detail, "status": status}
+        return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+    install_web_chassis(
+        app,
+        service="campaigns",
+        checks={
+            "database": lambda: ping(engine),
+            "broker": broker_check(settings.kafka_bootstrap_servers),
+        },
+        degraded_ok=frozenset({"broker"}),
+        html_renderer=render_error,
+    )
+    # The one cookie the console sets: strictly necessary, signed, httponly, samesite=lax.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.session_secret,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE_S,
+        same_site="lax",
+        https_only=settings.environment == "production",
+    )
+
+    async def redirect_to_login(request: Request, _exc: Exception) -> Response:
+        return RedirectResponse(request.url_for("login"), status_code=303)
+
+    app.add_exception_handler(LoginRequired, redirect_to_login)
+    app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
+    app.include_router(console.router)
+    app.include_router(api.router)
+    return app

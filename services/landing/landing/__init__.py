@@ -1,0 +1,1 @@
+"""Koers landing service: candidate pages, leads and their consent records."""

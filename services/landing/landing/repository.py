@@ -1,0 +1,329 @@
+"""Tables (SQLAlchemy Core) and the queries the landing service runs on them.
+
+Every function takes the caller's connection, so a change and the events it causes
+commit together (see ``koers.db.transaction`` and ``koers.messaging.outbox``).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from koers.events import CampaignPublished, VariantState
+from koers.messaging.schema import add_messaging_tables
+from landing import domain
+
+SALT_LIFETIME = timedelta(hours=48)
+
+metadata = sa.MetaData()
+
+pages = sa.Table(
+    "pages",
+    metadata,
+    sa.Column("campaign_id", sa.String(64), primary_key=True),
+    sa.Column("tenant_id", sa.String(64), nullable=False),
+    sa.Column("slug", sa.String(80), nullable=False, unique=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("snapshot", sa.JSON, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+visitor_salts = sa.Table(
+    "visitor_salts",
+    metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("salt", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+leads = sa.Table(
+    "leads",
+    metadata,
+    sa.Column("lead_id", sa.Uuid, primary_key=True),
+    sa.Column("tenant_id", sa.String(64), nullable=False),
+    sa.Column("campaign_id", sa.String(64), nullable=False),
+    sa.Column("variant_id", sa.String(64), nullable=False),
+    sa.Column("entry_point", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("phone_e164", sa.String(20), nullable=True),
+    sa.Column("email", sa.String(254), nullable=True),
+    sa.Column("contact_channel", sa.String(16), nullable=False),
+    sa.Column("best_moment", sa.String(16), nullable=True),
+    sa.Column("consent_text", sa.Text, nullable=False),
+    sa.Column("consented_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("form_nonce", sa.String(64), nullable=False, unique=True),
+    sa.Column("utm", sa.JSON, nullable=False),
+    sa.Column("visited_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("is_demo", sa.Boolean, nullable=False),
+)
+sa.Index("ix_leads_campaign_created", leads.c.campaign_id, leads.c.created_at)
+
+quiz_results = sa.Table(
+    "quiz_results",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("tenant_id", sa.String(64), nullable=False),
+    sa.Column("campaign_id", sa.String(64), nullable=False),
+    sa.Column("variant_id", sa.String(64), nullable=False),
+    sa.Column("answers", sa.JSON, nullable=False),
+    sa.Column("score", sa.Integer, nullable=False),
+    sa.Column("qualified", sa.Boolean, nullable=False),
+    sa.Column("form_nonce", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index("ix_quiz_results_campaign", quiz_results.c.campaign_id, quiz_results.c.created_at)
+
+add_messaging_tables(metadata)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+# --- pages ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedPage:
+    campaign_id: str
+    tenant_id: str
+    slug: str
+    version: int
+    campaign: CampaignPublished
+
+    @property
+    def page(self) -> Any:
+        return self.campaign.page
+
+
+def find_published_page(conn: Connection, slug: str) -> PublishedPage | None:
+    row = conn.execute(
+        sa.select(pages).where(pages.c.slug == slug, pages.c.status == "published")
+    ).first()
+    if row is None:
+        return None
+    return PublishedPage(
+        campaign_id=row.campaign_id,
+        tenant_id=row.tenant_id,
+        slug=row.slug,
+        version=row.version,
+        campaign=CampaignPublished.model_validate(row.snapshot),
+    )
+
+
+def find_page_by_slug(conn: Connection, slug: str) -> PublishedPage | None:
+    """The page with this slug, published or paused."""
+    row = conn.execute(sa.select(pages).where(pages.c.slug == slug)).first()
+    if row is None:
+        return None
+    return PublishedPage(
+        campaign_id=row.campaign_id,
+        tenant_id=row.tenant_id,
+        slug=row.slug,
+        version=row.version,
+        campaign=CampaignPublished.model_validate(row.snapshot),
+    )
+
+
+def slug_owner(conn: Connection, slug: str) -> str | None:
+    owner: str | None = conn.execute(
+        sa.select(pages.c.campaign_id).where(pages.c.slug == slug)
+    ).scalar()
+    return owner
+
+
+def stored_version(conn: Connection, campaign_id: str) -> int | None:
+    version: int | None = conn.execute(
+        sa.select(pages.c.version).where(pages.c.campaign_id == campaign_id)
+    ).scalar()
+    return version
+
+
+def save_published_page(
+    conn: Connection,
+    *,
+    tenant_id: str,
+    campaign_id: str,
+    campaign: CampaignPublished,
+    now: datetime,
+) -> None:
+    """Insert or replace the page of a campaign with this published snapshot."""
+    values = {
+        "tenant_id": tenant_id,
+        "slug": campaign.slug,
+        "status": "published",
+        "version": campaign.page.version,
+        "snapshot": campaign.model_dump(mode="json"),
+        "updated_at": now,
+    }
+    updated = conn.execute(
+        sa.update(pages).where(pages.c.campaign_id == campaign_id).values(**values)
+    ).rowcount
+    if not updated:
+        conn.execute(sa.insert(pages).values(campaign_id=campaign_id, **values))
+
+
+def pause_page(conn: Connection, campaign_id: str, now: datetime) -> bool:
+    return bool(
+        conn.execute(
+            sa.update(pages)
+            .where(pages.c.campaign_id == campaign_id)
+            .values(status="paused", updated_at=now)
+        ).rowcount
+    )
+
+
+def update_variant(
+    conn: Connection, campaign_id: str, variant: VariantState, now: datetime
+) -> bool:
+    snapshot = conn.execute(
+        sa.select(pages.c.snapshot).where(pages.c.campaign_id == campaign_id)
+    ).scalar()
+    if snapshot is None:
+        return False
+    conn.execute(
+        sa.update(pages)
+        .where(pages.c.campaign_id == campaign_id)
+        .values(snapshot=domain.with_variant(snapshot, variant), updated_at=now)
+    )
+    return True
+
+
+# --- visitor salts -------------------------------------------------------------------
+
+
+def daily_salt(conn: Connection, day: date, now: datetime) -> str:
+    """Today's random salt; making a new one discards those older than 48 hours."""
+    salt: str | None = conn.execute(
+        sa.select(visitor_salts.c.salt).where(visitor_salts.c.day == day)
+    ).scalar()
+    if salt is not None:
+        return salt
+    fresh = secrets.token_hex(32)
+    try:
+        with conn.begin_nested():
+            conn.execute(sa.insert(visitor_salts).values(day=day, salt=fresh, created_at=now))
+    except sa.exc.IntegrityError:
+        # Another request made today's salt first; use theirs.
+        existing: str = conn.execute(
+            sa.select(visitor_salts.c.salt).where(visitor_salts.c.day == day)
+        ).scalar_one()
+        return existing
+    conn.execute(sa.delete(visitor_salts).where(visitor_salts.c.created_at < now - SALT_LIFETIME))
+    return fresh
+
+
+# --- leads ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lead:
+    lead_id: uuid.UUID
+    tenant_id: str
+    campaign_id: str
+    variant_id: str
+    entry_point: str
+    name: str
+    phone_e164: str | None
+    email: str | None
+    contact_channel: str
+    best_moment: str | None
+    consent_text: str
+    consented_at: datetime
+    form_nonce: str
+    utm: dict[str, str]
+    visited_at: datetime
+    created_at: datetime
+    status: str = "new"
+    is_demo: bool = False
+
+    def public_fields(self) -> dict[str, Any]:
+        """What the internal API returns (the nonce is an implementation detail)."""
+        document = asdict(self)
+        del document["form_nonce"]
+        document["lead_id"] = str(self.lead_id)
+        return document
+
+
+def _lead_from(row: sa.Row[Any]) -> Lead:
+    values = dict(row._mapping)
+    for column in ("consented_at", "visited_at", "created_at"):
+        values[column] = as_utc(values[column])
+    values["utm"] = dict(values["utm"] or {})
+    return Lead(**values)
+
+
+def insert_leads(conn: Connection, *new_leads: Lead) -> None:
+    """Raises IntegrityError when a form nonce was used before (a double submit)."""
+    if new_leads:
+        conn.execute(sa.insert(leads), [asdict(lead) for lead in new_leads])
+
+
+def find_lead_by_nonce(conn: Connection, form_nonce: str) -> Lead | None:
+    row = conn.execute(sa.select(leads).where(leads.c.form_nonce == form_nonce)).first()
+    return _lead_from(row) if row else None
+
+
+def get_lead(conn: Connection, lead_id: uuid.UUID) -> Lead | None:
+    row = conn.execute(sa.select(leads).where(leads.c.lead_id == lead_id)).first()
+    return _lead_from(row) if row else None
+
+
+def list_leads(
+    conn: Connection, campaign_id: str, *, limit: int, offset: int
+) -> tuple[list[Lead], int]:
+    """A page of a campaign's leads, newest first, and how many there are in all."""
+    total = conn.execute(
+        sa.select(sa.func.count()).select_from(leads).where(leads.c.campaign_id == campaign_id)
+    ).scalar_one()
+    rows = conn.execute(
+        sa.select(leads)
+        .where(leads.c.campaign_id == campaign_id)
+        .order_by(leads.c.created_at.desc(), leads.c.lead_id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return [_lead_from(row) for row in rows], int(total)
+
+
+def has_demo_leads(conn: Connection, campaign_id: str) -> bool:
+    return (
+        conn.execute(
+            sa.select(leads.c.lead_id)
+            .where(leads.c.campaign_id == campaign_id, leads.c.is_demo.is_(True))
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+# --- quiz results --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuizResult:
+    id: uuid.UUID
+    tenant_id: str
+    campaign_id: str
+    variant_id: str
+    answers: list[int]
+    score: int
+    qualified: bool
+    form_nonce: str
+    created_at: datetime
+
+
+def insert_quiz_results(conn: Connection, *results: QuizResult) -> None:
+    """Raises IntegrityError when a form nonce was used before (a double submit)."""
+    if results:
+        conn.execute(sa.insert(quiz_results), [asdict(result) for result in results])

@@ -1,0 +1,130 @@
+"""Signed tokens that carry a visit through the journey without a cookie.
+
+- A *visit token* rides along in the entry-point links of a landing page, so the quiz,
+  lead form and apply form know when the visit started (``visited_at``) and which
+  creative brought it. A missing or broken one simply starts a new visit.
+- A *form token* is the hidden field of every form: it binds the submission to one
+  campaign, entry point, visit and random nonce (the nonce makes a double submit
+  idempotent). A broken, foreign or expired one is refused.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+
+from koers.events import EntryPoint
+from landing.errors import FormTokenExpired, FormTokenInvalid
+
+FORM_TOKEN_MAX_AGE_S = 24 * 3600
+VISIT_TOKEN_MAX_AGE_S = 24 * 3600
+ENTRY_POINTS: tuple[EntryPoint, ...] = ("quiz", "lead", "apply")
+
+
+@dataclass(frozen=True)
+class Visit:
+    campaign_id: str
+    variant_id: str
+    visited_at: datetime
+    visitor_key: str
+    utm: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FormGrant:
+    visit: Visit
+    entry_point: EntryPoint
+    nonce: str
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class TokenSigner:
+    """Signs and reads visit and form tokens; ``clock`` returns epoch seconds."""
+
+    def __init__(self, secret_key: str, clock: Callable[[], float] = time.time) -> None:
+        class ClockedSigner(TimestampSigner):
+            def get_timestamp(self) -> int:
+                return int(clock())
+
+        self._visits = URLSafeTimedSerializer(
+            secret_key, salt="koers-landing-visit", signer=ClockedSigner
+        )
+        self._forms = URLSafeTimedSerializer(
+            secret_key, salt="koers-landing-form", signer=ClockedSigner
+        )
+
+    def sign_visit(self, visit: Visit) -> str:
+        return self._visits.dumps(_visit_document(visit))
+
+    def read_visit(self, token: str | None, campaign_id: str) -> Visit | None:
+        """The visit a link carried, or None (absent, tampered, expired or foreign)."""
+        if not token:
+            return None
+        try:
+            document = self._visits.loads(token, max_age=VISIT_TOKEN_MAX_AGE_S)
+            visit = _visit_from(document)
+        except (BadSignature, KeyError, TypeError, ValueError):
+            return None
+        return visit if visit.campaign_id == campaign_id else None
+
+    def sign_form(self, grant: FormGrant) -> str:
+        document = {**_visit_document(grant.visit), "e": grant.entry_point, "n": grant.nonce}
+        return self._forms.dumps(document)
+
+    def read_form(self, token: str, *, campaign_id: str, entry_point: EntryPoint) -> FormGrant:
+        """The grant of a submitted form; raises when it cannot be trusted."""
+        try:
+            document = self._forms.loads(token, max_age=FORM_TOKEN_MAX_AGE_S)
+        except SignatureExpired as exc:
+            raise FormTokenExpired(
+                "Je hebt dit formulier te lang open laten staan. Open het opnieuw en "
+                "vul het nog een keer in."
+            ) from exc
+        except BadSignature as exc:
+            raise FormTokenInvalid(
+                "Het formulier is onderweg beschadigd. Open de pagina opnieuw."
+            ) from exc
+        try:
+            grant = FormGrant(
+                visit=_visit_from(document), entry_point=document["e"], nonce=str(document["n"])
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FormTokenInvalid("Het formulier is onvolledig. Open de pagina opnieuw.") from exc
+        if grant.visit.campaign_id != campaign_id or grant.entry_point != entry_point:
+            raise FormTokenInvalid("Dit formulier hoort bij een andere pagina.")
+        return grant
+
+
+def _visit_document(visit: Visit) -> dict[str, Any]:
+    return {
+        "c": visit.campaign_id,
+        "v": visit.variant_id,
+        "t": visit.visited_at.isoformat(),
+        "k": visit.visitor_key,
+        "u": visit.utm,
+    }
+
+
+def _visit_from(document: Any) -> Visit:
+    visited_at = datetime.fromisoformat(document["t"])
+    if visited_at.tzinfo is None:
+        raise ValueError("visited_at without a time zone")
+    utm = document.get("u") or {}
+    if not isinstance(utm, dict):
+        raise TypeError("utm must be an object")
+    return Visit(
+        campaign_id=str(document["c"]),
+        variant_id=str(document["v"]),
+        visited_at=visited_at,
+        visitor_key=str(document["k"]),
+        utm={str(k): str(v) for k, v in utm.items()},
+    )

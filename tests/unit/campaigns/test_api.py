@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import pytest
+from campaigns_testkit import DEMO_PASSWORD, log_in
+from fastapi.testclient import TestClient
+
+from campaigns.demo import DEMO_EMAIL, DEMO_SLUG
+from campaigns.seed import SeedResult
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize("path", ["/api/v1/campaigns", f"/api/v1/campaigns/{DEMO_SLUG}"])
+def test_without_a_session_the_api_answers_401_problem_details(
+    client: TestClient, path: str
+) -> None:
+    response = client.get(path)
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == 401 and body["title"] and body["detail"]
+
+
+def test_the_api_lists_and_shows_the_tenants_campaigns(
+    client: TestClient, seeded: SeedResult
+) -> None:
+    log_in(client, DEMO_EMAIL, DEMO_PASSWORD)
+
+    listing = client.get("/api/v1/campaigns").json()
+    assert [c["slug"] for c in listing] == [DEMO_SLUG]
+    assert listing[0]["status"] == "published"
+    assert listing[0]["weekly_budget"] == "1000.00"
+    assert listing[0]["created_at"].endswith("Z")  # UTC, also on SQLite
+
+    detail = client.get(f"/api/v1/campaigns/{DEMO_SLUG}").json()
+    assert [v["variant_id"] for v in detail["variants"]] == [
+        "facebook",
+        "instagram",
+        "linkedin",
+        "tiktok",
+    ]
+    assert detail["page"]["language"] == "nl"
+    assert detail["page_version"] == 1
+
+
+def test_an_unknown_campaign_is_a_404_problem(client: TestClient, seeded: SeedResult) -> None:
+    log_in(client, DEMO_EMAIL, DEMO_PASSWORD)
+    response = client.get("/api/v1/campaigns/nope")
+    assert response.status_code == 404
+    assert response.json()["title"] == "Not found"
+
+
+def test_the_openapi_document_describes_the_api(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/api/v1/campaigns/{slug}" in paths
+    assert "/login" not in paths
