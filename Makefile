@@ -6,30 +6,47 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.koers-installed
+RUN_STAMP := $(VENV)/.koers-runtime
+AXE := tests/browser/node_modules/.koers-installed
 PACKAGES := -e libs/koers -e services/campaigns -e services/landing -e services/analytics
 PACKAGE_FILES := constraints.txt requirements-dev.txt libs/koers/pyproject.toml \
 	services/campaigns/pyproject.toml services/landing/pyproject.toml \
 	services/analytics/pyproject.toml
 
-.PHONY: setup run test lint typecheck unit contracts clean-var help
+.PHONY: setup browser-setup run test lint typecheck unit contracts clean-var help
 
 help:
 	@echo "make run   - set up and run Koers (campaigns :8000, landing :8001, analytics :8002)"
 	@echo "make test  - set up and run ruff, mypy and the whole test suite"
 
-$(STAMP): $(PACKAGE_FILES)
+# Two stamps: `make run` needs only the packages and the Procfile runner; `make test`
+# adds the test tools (pytest, Playwright, schemathesis, ruff, mypy...).
+$(RUN_STAMP): $(PACKAGE_FILES)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt $(PACKAGES) honcho
+	@touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt $(PACKAGES) -r requirements-dev.txt
 	@touch $(STAMP)
 
+# axe-core for the accessibility checks runs inside Chromium; npm installs it from the
+# lock file. Chromium itself is Debian's (never downloaded by Playwright).
+$(AXE): tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	@touch $(AXE)
+
 setup: $(STAMP)
+
+browser-setup: $(if $(wildcard tests/browser/package-lock.json),$(AXE))
+	@test -x /usr/bin/chromium || { echo "Chromium missing: apt-get install chromium chromium-driver (.ci/run does it)"; exit 1; }
 
 var/koers.env:
 	@mkdir -p var
 	@$(BIN)/python deploy/dev/make_env.py var/koers.env
 
-run: setup var/koers.env
+run: $(RUN_STAMP) var/koers.env
 	@set -a; source var/koers.env; set +a; \
 	$(BIN)/koers-campaigns migrate && $(BIN)/koers-landing migrate && \
 	$(BIN)/koers-analytics migrate && $(BIN)/koers-campaigns seed-demo && \
@@ -51,7 +68,7 @@ typecheck: setup
 contracts: setup
 	$(BIN)/koers contracts export contracts
 
-test: lint typecheck
+test: lint typecheck browser-setup
 	$(BIN)/pytest
 
 clean-var:

@@ -40,7 +40,8 @@ Channel = Literal["linkedin", "instagram", "tiktok", "facebook", "snapchat", "in
 EntryPoint = Literal["quiz", "lead", "apply"]
 ContactChannel = Literal["whatsapp", "phone", "email", "linkedin"]
 LeadOutcome = Literal["contacted", "interviewed", "hired", "rejected"]
-CreativeFormat = Literal["image", "video"]
+CreativeFormat = Literal["image", "video", "carousel"]
+CampaignGoal = Literal["lead", "application", "qualified_quiz", "interview", "hire"]
 
 Identifier = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 
@@ -64,11 +65,60 @@ class QuizQuestion(Payload):
     options: tuple[QuizOption, ...] = Field(min_length=2, max_length=6)
 
 
+Language = Literal["nl", "en"]
+
+MediaUrl = Field(
+    default=None, max_length=500, pattern=r"^(https://[^\s\"'<>]+|/[^/\s\"'<>][^\s\"'<>]*)$"
+)
+"""An employer's image or video: root-relative (same origin) or https. The landing
+service shows an https one only when its origin is on its own allow-list."""
+
+
+class QuizQuestionText(Payload):
+    """A quiz question in another language: same options, same order (scores stay)."""
+
+    question: str = Field(min_length=1, max_length=300)
+    options: tuple[str, ...] = Field(min_length=2, max_length=6)
+
+
+class PageTexts(Payload):
+    """The marketer's texts of a page in one more language; anything missing or not
+    matching the quiz's shape falls back to the snapshot's own language."""
+
+    headline: str = Field(min_length=1, max_length=200)
+    intro: str = Field(default="", max_length=2000)
+    hero_alt: str = Field(default="", max_length=300)
+    quiz: tuple[QuizQuestionText, ...] = ()
+
+
+class LeadFormOptions(Payload):
+    """Which fields the lead form asks for (name, phone or e-mail and consent always)."""
+
+    contact_channels: tuple[ContactChannel, ...] = Field(
+        default=("whatsapp", "phone", "email", "linkedin"), min_length=1, max_length=4
+    )
+    ask_best_moment: bool = True
+
+
+class ApplyOptions(Payload):
+    """What the apply form asks for besides name, e-mail and phone."""
+
+    cv_required: bool = True
+    ask_motivation: bool = True
+    offer_talent_pool: bool = True
+    """Offer to keep the application (with consent, at most a year) for other jobs."""
+
+
 class PageSnapshot(Payload):
-    """What the landing page shows; a new version on every publish."""
+    """What the landing page shows; a new version on every publish.
+
+    The texts are in ``language``; ``translations`` holds them in other languages and
+    ``languages`` the ones a candidate may switch to (the page's own words, buttons and
+    messages come from the landing service's catalogues in every supported language).
+    """
 
     version: int = Field(ge=1)
-    language: Literal["nl", "en"] = "nl"
+    language: Language = "nl"
     employer_name: str = Field(min_length=1, max_length=200)
     headline: str = Field(min_length=1, max_length=200)
     intro: str = Field(max_length=2000)
@@ -76,6 +126,20 @@ class PageSnapshot(Payload):
     entry_points: tuple[EntryPoint, ...] = Field(min_length=1)
     quiz: tuple[QuizQuestion, ...] = ()
     quiz_pass_score: int = Field(ge=0, default=0)
+    languages: tuple[Language, ...] = Field(default=("nl", "en"), min_length=1, max_length=2)
+    translations: dict[Language, PageTexts] = Field(default_factory=dict)
+    logo_url: str | None = MediaUrl
+    hero_image_url: str | None = MediaUrl
+    hero_video_url: str | None = MediaUrl
+    """A short (often employee-made) video; shown with ``hero_image_url`` as its poster."""
+    hero_alt: str = Field(default="", max_length=300)
+    """What the hero image or video shows, for screen readers."""
+    lead_form: LeadFormOptions = Field(default_factory=LeadFormOptions)
+    apply: ApplyOptions = Field(default_factory=ApplyOptions)
+    response_days: int = Field(default=2, ge=1, le=30)
+    """Working days within which the employer promises to get in touch."""
+    consent_months: int = Field(default=12, ge=1, le=12)
+    """How long a lead's data is kept with consent (at most a year)."""
 
 
 class VariantState(Payload):
@@ -85,13 +149,31 @@ class VariantState(Payload):
     creative_format: CreativeFormat
     hook: str = Field(max_length=300)
     live: bool = True
+    employee_generated: bool = False
+    tags: tuple[str, ...] = Field(default=(), max_length=20)
+    """Free attribute tags ("hook:question", "salary-shown") used by the insights."""
+
+
+class Guardrails(Payload):
+    """The marketer's limits on the weekly reallocation (shares are of the weekly budget)."""
+
+    exploration_share: float = Field(default=0.10, ge=0, le=1)
+    max_weekly_change: float = Field(default=0.20, ge=0, le=10)
+    """Largest week-on-week change per creative, as a fraction of last week's amount."""
+    min_spend_per_creative: float = Field(default=0.0, ge=0)
+    channel_caps: dict[Channel, float] = Field(default_factory=dict)
+    """Channel -> the largest share of the budget it may receive."""
+    autopilot: bool = False
 
 
 class CampaignPublished(Payload):
     slug: str = Field(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str = Field(min_length=1, max_length=200)
-    goal: Literal["lead", "application", "qualified_quiz", "interview", "hire"] = "lead"
+    goal: CampaignGoal = "lead"
     weekly_budget: float = Field(ge=0)
+    guardrails: Guardrails = Field(default_factory=Guardrails)
+    starts_on: date | None = None
+    ends_on: date | None = None
     page: PageSnapshot
     variants: tuple[VariantState, ...] = Field(min_length=1)
 
