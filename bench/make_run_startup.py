@@ -104,6 +104,24 @@ def instagram_leads(token: str, campaign: str) -> int:
     return 0
 
 
+def settled_leads(token: str, campaign: str, quiet_s: float = 5, timeout_s: float = 300) -> int:
+    """The lead count once the demo's simulated history has stopped arriving.
+
+    ``make run`` seeds weeks of history through the same stream, so a lead is only
+    measurable once that count holds still for ``quiet_s``.
+    """
+    started = time.monotonic()
+    last, since = -1, time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        current = instagram_leads(token, campaign)
+        if current != last or current == 0:
+            last, since = current, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            return current
+        time.sleep(0.5)
+    raise TimeoutError("the demo history kept arriving")
+
+
 def entry_links(html: str) -> list[str]:
     return [link for link in links(html) if f"/j/{SLUG}/" in link]
 
@@ -197,7 +215,8 @@ def main() -> int:
             )
             token = service_token(clone)
             campaign = campaign_id(clone)
-            before = instagram_leads(token, campaign)
+            print(f"healthy after {to_healthy:.1f} s; waiting for the demo history to settle")
+            before = settled_leads(token, campaign)
             submit_lead(args.fill_seconds)
             accepted = time.monotonic()
             wait_for(lambda: instagram_leads(token, campaign) == before + 1, 60, "the lead")
