@@ -104,22 +104,33 @@ def instagram_leads(token: str, campaign: str) -> int:
     return 0
 
 
-def settled_leads(token: str, campaign: str, quiet_s: float = 5, timeout_s: float = 300) -> int:
-    """The lead count once the demo's simulated history has stopped arriving.
+def caught_up(clone: Path) -> bool:
+    """Has analytics applied every candidate event landing has written so far?
 
-    ``make run`` seeds weeks of history through the same stream, so a lead is only
-    measurable once that count holds still for ``quiet_s``.
+    ``make run`` seeds weeks of demo history through the same stream; a single lead is
+    only measurable once that history has been published and applied.
     """
-    started = time.monotonic()
-    last, since = -1, time.monotonic()
-    while time.monotonic() - started < timeout_s:
-        current = instagram_leads(token, campaign)
-        if current != last or current == 0:
-            last, since = current, time.monotonic()
-        elif time.monotonic() - since >= quiet_s:
-            return current
-        time.sleep(0.5)
-    raise TimeoutError("the demo history kept arriving")
+    import sqlalchemy as sa
+
+    def rows(database: str, query: str) -> list[tuple[str, object]]:
+        engine = sa.create_engine(f"sqlite:///{clone / 'var' / database}")
+        try:
+            with engine.connect() as conn:
+                return [(str(a), b) for a, b in conn.execute(sa.text(query))]
+        finally:
+            engine.dispose()
+
+    written = rows(
+        "landing.db",
+        "SELECT event_id, sent_at FROM outbox WHERE topic = 'koers.candidate-events.v1'",
+    )
+    demo_leads = rows("landing.db", "SELECT lead_id, is_demo FROM leads WHERE is_demo")
+    if not written or not demo_leads or any(sent is None for _, sent in written):
+        return False
+    applied = {
+        event for event, _ in rows("analytics.db", "SELECT event_id, 1 FROM processed_events")
+    }
+    return all(event in applied for event, _ in written)
 
 
 def entry_links(html: str) -> list[str]:
@@ -215,8 +226,9 @@ def main() -> int:
             )
             token = service_token(clone)
             campaign = campaign_id(clone)
-            print(f"healthy after {to_healthy:.1f} s; waiting for the demo history to settle")
-            before = settled_leads(token, campaign)
+            print(f"healthy after {to_healthy:.1f} s; waiting for the demo history")
+            settle_s = wait_for(lambda: caught_up(clone), 300, "the demo history in analytics")
+            before = instagram_leads(token, campaign)
             submit_lead(args.fill_seconds)
             accepted = time.monotonic()
             wait_for(lambda: instagram_leads(token, campaign) == before + 1, 60, "the lead")
@@ -239,6 +251,7 @@ def main() -> int:
     rows = [
         ("fresh clone → `/healthz` 200 on :8000, :8001, :8002", f"{to_healthy:.1f} s"),
         ("… and the demo page renders", f"{to_page:.1f} s"),
+        ("… and the demo history has reached analytics", f"{to_page + settle_s:.1f} s"),
         ("entry points on `/j/demo-klantenservice`", ", ".join(entries) or "none"),
         ("lead accepted → counted in the analytics funnel", f"{lead_latency:.2f} s"),
         ("Ctrl-C → every process stopped", f"{stop_s:.1f} s"),
