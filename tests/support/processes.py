@@ -39,6 +39,8 @@ class Stack:
     ports: dict[str, int]
     service_token: str = "test-service-token"
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    """Settings a test adds or overrides for every process it starts."""
 
     @property
     def env(self) -> dict[str, str]:
@@ -60,6 +62,7 @@ class Stack:
                 "KOERS_LOG_LEVEL": "INFO",
             }
         )
+        env.update(self.extra_env)
         return env
 
     def url(self, service: str) -> str:

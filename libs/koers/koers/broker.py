@@ -101,6 +101,13 @@ class EmbeddedBroker:
             self._process.wait()
         self._process = None
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash would; the memory-only broker forgets every message."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
+
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None

@@ -34,6 +34,15 @@ class KoersSettings(BaseSettings):
     kafka_heartbeat_interval_ms: int = Field(
         1000, validation_alias="KOERS_KAFKA_HEARTBEAT_INTERVAL_MS"
     )
+    # Verify record CRCs on consume (Kafka's default). Costly without the native
+    # ``crc32c`` package; TCP and the broker's own checks still guard the bytes.
+    kafka_check_crcs: bool = Field(True, validation_alias="KOERS_KAFKA_CHECK_CRCS")
+
+    # How often a relay checks that the broker still holds what it was sent (see
+    # koers.messaging.relay); it also checks after every failed publish.
+    relay_verify_interval_s: float = Field(
+        60, gt=0, validation_alias="KOERS_RELAY_VERIFY_INTERVAL_S"
+    )
 
     def secrets(self) -> dict[str, str]:
         """Environment name -> value of every secret this service needs."""

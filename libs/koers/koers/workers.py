@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from koers.messaging.consumer import EventConsumer, Handler
 from koers.messaging.relay import OutboxRelay
-from koers.messaging.transport import KafkaPublisher, KafkaSubscriber
+from koers.messaging.transport import KafkaPublisher, KafkaSubscriber, KafkaTopicSizes
 from koers.runner import run_until_signalled
 from koers.settings import KoersSettings
 
@@ -18,7 +18,10 @@ log = logging.getLogger(__name__)
 
 def run_relay(engine: Engine, settings: KoersSettings, service: str) -> None:
     publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id=f"{service}-relay")
-    relay = OutboxRelay(engine, publisher)
+    sizes = KafkaTopicSizes(settings.kafka_bootstrap_servers, client_id=f"{service}-relay-check")
+    relay = OutboxRelay(
+        engine, publisher, topic_sizes=sizes, verify_every_s=settings.relay_verify_interval_s
+    )
     log.info("relay started", extra={"holder": relay.holder})
     try:
         run_until_signalled(relay.run)
@@ -40,6 +43,7 @@ def build_consumer(
         topics,
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        check_crcs=settings.kafka_check_crcs,
     )
     dead_letters = KafkaPublisher(settings.kafka_bootstrap_servers, client_id=f"{group_id}-dlq")
     return EventConsumer(

@@ -4,6 +4,13 @@ Only the holder of the relay lease publishes, so running two relays at once is s
 and keeps each campaign's events in order (the other waits as a hot standby). A crash
 between publishing and marking means the batch is published again: consumers dedup on
 ``event_id``, so the effect stays exactly-once.
+
+A broker can also forget what it was sent: the embedded broker keeps its log in memory,
+and a Kafka cluster can lose an unreplicated partition. Each topic has exactly one
+producing service, whose outbox holds every event it ever produced, so a topic that now
+holds fewer messages than the outbox marked sent has lost some. The relay then marks that
+topic's rows unsent and publishes them again in their original order; consumers dedup on
+``event_id``. It checks when it starts, after every failed publish and once a minute.
 """
 
 from __future__ import annotations
@@ -16,12 +23,12 @@ import time
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 
 from koers.db import transaction
 from koers.events import utcnow
 from koers.messaging.schema import outbox_table, relay_lease_table
-from koers.messaging.transport import Publisher
+from koers.messaging.transport import Publisher, TopicSizes
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +45,13 @@ class OutboxRelay:
         lease_seconds: float = 15,
         idle_sleep_s: float = 0.2,
         holder: str | None = None,
+        topic_sizes: TopicSizes | None = None,
+        verify_every_s: float = 60,
     ) -> None:
         self._engine = engine
         self._publisher = publisher
+        self._topic_sizes = topic_sizes
+        self._verify_every_s = verify_every_s
         self._batch_size = batch_size
         self._lease = timedelta(seconds=lease_seconds)
         self._idle_sleep_s = idle_sleep_s
@@ -100,14 +111,53 @@ class OutboxRelay:
             )
         return len(rows)
 
+    def republish_what_the_broker_lost(self) -> dict[str, int]:
+        """Mark unsent the rows of every topic the broker holds fewer messages of than sent.
+
+        Returns, per repaired topic, how many rows will be published again. A topic holding
+        more messages than were marked sent (a batch published twice, a test's own
+        message) is fine and left alone.
+        """
+        if self._topic_sizes is None:
+            return {}
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(outbox_table.c.topic, func.count())
+                .where(outbox_table.c.sent_at.is_not(None))
+                .group_by(outbox_table.c.topic)
+            ).all()
+        sent: dict[str, int] = {str(topic): int(count) for topic, count in rows}
+        if not sent:
+            return {}
+        held = self._topic_sizes.message_counts(sent)
+        lost = {topic: count for topic, count in sent.items() if held.get(topic, 0) < count}
+        if lost:
+            with transaction(self._engine) as conn:
+                for topic in lost:
+                    conn.execute(
+                        update(outbox_table)
+                        .where(outbox_table.c.topic == topic)
+                        .where(outbox_table.c.sent_at.is_not(None))
+                        .values(sent_at=None)
+                    )
+            log.warning(
+                "the broker lost published events; publishing them again",
+                extra={"topics": lost, "held": {t: held.get(t, 0) for t in lost}},
+            )
+        return lost
+
     def run(self, stop: threading.Event) -> None:
         """Relay until ``stop`` is set; transport errors are retried with backoff."""
         backoff = 0.5
+        verify_at = 0.0  # check the broker before the first batch
         while not stop.is_set():
             try:
                 if not self.acquire_lease():
                     stop.wait(self._lease.total_seconds() / 3)
                     continue
+                if time.monotonic() >= verify_at:
+                    self.republish_what_the_broker_lost()
+                    verify_at = time.monotonic() + self._verify_every_s
                 sent = self.publish_batch()
                 backoff = 0.5
                 if sent:
@@ -116,6 +166,7 @@ class OutboxRelay:
                     stop.wait(self._idle_sleep_s)
             except Exception:
                 log.warning("relay failed; retrying in %.1fs", backoff, exc_info=True)
+                verify_at = 0.0  # a broker that was away may have come back empty
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
 

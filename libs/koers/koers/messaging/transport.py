@@ -22,6 +22,11 @@ class Publisher(Protocol):
     def close(self) -> None: ...
 
 
+class TopicSizes(Protocol):
+    def message_counts(self, topics: Iterable[str]) -> dict[str, int]:
+        """Per topic, how many messages the broker has ever appended (sum of end offsets)."""
+
+
 @dataclass(frozen=True)
 class Record:
     topic: str
@@ -77,6 +82,31 @@ class KafkaPublisher:
                 producer.close(timeout=5)
 
 
+class KafkaTopicSizes:
+    """Reads end offsets with a group-less consumer (it joins no group, commits nothing)."""
+
+    def __init__(self, bootstrap_servers: str, client_id: str) -> None:
+        self._bootstrap_servers = bootstrap_servers.split(",")
+        self._client_id = client_id
+
+    def message_counts(self, topics: Iterable[str]) -> dict[str, int]:
+        consumer = KafkaConsumer(
+            bootstrap_servers=self._bootstrap_servers,
+            client_id=self._client_id,
+            enable_auto_commit=False,
+            request_timeout_ms=10_000,
+        )
+        try:
+            counts: dict[str, int] = {}
+            for topic in topics:
+                partitions = consumer.partitions_for_topic(topic) or set()
+                ends = consumer.end_offsets([TopicPartition(topic, p) for p in partitions])
+                counts[topic] = sum(ends.values())
+            return counts
+        finally:
+            consumer.close()
+
+
 class KafkaSubscriber:
     """A consumer-group member that never auto-commits."""
 
@@ -88,7 +118,11 @@ class KafkaSubscriber:
         *,
         session_timeout_ms: int = 6000,
         heartbeat_interval_ms: int = 1000,
+        check_crcs: bool = True,
     ) -> None:
+        # check_crcs: kafka-python verifies each record batch's CRC-32C in pure Python
+        # unless the optional ``crc32c`` package is installed; that check alone caps one
+        # consumer at a few thousand records/s (see docs/benchmarks.md).
         self._consumer = KafkaConsumer(
             *topics,
             bootstrap_servers=bootstrap_servers.split(","),
@@ -98,6 +132,7 @@ class KafkaSubscriber:
             session_timeout_ms=session_timeout_ms,
             heartbeat_interval_ms=heartbeat_interval_ms,
             max_poll_records=500,
+            check_crcs=check_crcs,
         )
 
     def poll(self, timeout_ms: int) -> list[Record]:
