@@ -8,13 +8,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.koers-installed
 RUN_STAMP := $(VENV)/.koers-runtime
 UV := $(BIN)/uv pip install --quiet --python $(BIN)/python
+AIRFLOW_VENV := .venv-airflow
+AIRFLOW_BIN := $(AIRFLOW_VENV)/bin
+AIRFLOW_STAMP := $(AIRFLOW_VENV)/.koers-installed
+AIRFLOW_FILES := deploy/airflow/requirements.txt deploy/airflow/constraints.txt
 AXE := tests/browser/node_modules/.koers-installed
 PACKAGES := -e libs/koers -e services/campaigns -e services/landing -e services/analytics
 PACKAGE_FILES := constraints.txt requirements-dev.txt libs/koers/pyproject.toml \
 	services/campaigns/pyproject.toml services/landing/pyproject.toml \
 	services/analytics/pyproject.toml
 
-.PHONY: setup browser-setup run test lint typecheck unit contracts clean-var help
+.PHONY: setup browser-setup airflow-setup run test lint typecheck unit contracts clean-var help
 
 help:
 	@echo "make run   - set up and run Koers (campaigns :8000, landing :8001, analytics :8002)"
@@ -42,6 +46,16 @@ $(AXE): tests/browser/package-lock.json
 
 setup: $(STAMP)
 
+# Airflow gets its own virtualenv: its pins clash with the services' own, and production
+# runs it in its own image (apache/airflow, same version). uv installs it in ~20 s.
+$(AIRFLOW_STAMP): $(AIRFLOW_FILES)
+	@test -x $(AIRFLOW_BIN)/python || $(PYTHON) -m venv $(AIRFLOW_VENV)
+	@test -x $(AIRFLOW_BIN)/uv || $(AIRFLOW_BIN)/python -m pip install --quiet -c deploy/airflow/constraints.txt uv
+	$(AIRFLOW_BIN)/uv pip install --quiet --python $(AIRFLOW_BIN)/python -c deploy/airflow/constraints.txt -r deploy/airflow/requirements.txt
+	@touch $(AIRFLOW_STAMP)
+
+airflow-setup: $(AIRFLOW_STAMP)
+
 browser-setup: $(if $(wildcard tests/browser/package-lock.json),$(AXE))
 	@test -x /usr/bin/chromium || { echo "Chromium missing: apt-get install chromium chromium-driver (.ci/run does it)"; exit 1; }
 
@@ -64,14 +78,17 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: setup
+typecheck: setup airflow-setup
 	$(BIN)/mypy libs/koers/koers services/campaigns/campaigns services/landing/landing \
 		services/analytics/analytics
+	cd deploy/airflow/dags && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml \
+		--cache-dir $(CURDIR)/.mypy_cache --python-executable $(CURDIR)/$(AIRFLOW_BIN)/python \
+		koers_api.py koers_weekly_allocation.py koers_daily_retention.py
 
 contracts: setup
 	$(BIN)/koers contracts export contracts
 
-test: lint typecheck browser-setup
+test: lint typecheck browser-setup airflow-setup
 	$(BIN)/pytest
 
 clean-var:

@@ -99,7 +99,10 @@ def test_consumer_killed_mid_stream_ends_with_exact_counts(
             producer.send(CANDIDATE_EVENTS_TOPIC, key=campaign_id.encode(), value=message)
             if index % 25 == 24:
                 producer.flush()
-                time.sleep(0.05)  # a steady stream, so the kill lands in its middle
+                # A steady ~10 s stream, so the kill lands in its middle: the consumer
+                # applies a polled batch in one transaction and would otherwise have
+                # caught up with the whole stream before the kill.
+                time.sleep(0.25)
         producer.flush()
 
     writer = threading.Thread(target=produce)

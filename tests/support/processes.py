@@ -60,6 +60,8 @@ class Stack:
                 "KOERS_VAR_DIR": str(self.workdir / "var"),
                 "KOERS_DEMO_PASSWORD": "demo-password-for-tests",
                 "KOERS_LOG_LEVEL": "INFO",
+                # Scripts, not people, fill the forms in these tests.
+                "KOERS_LANDING_MIN_FILL_SECONDS": "0",
             }
         )
         env.update(self.extra_env)

@@ -121,7 +121,8 @@ class CampaignWeekResponse(BaseModel):
         )
 
 
-def _problem(description: str) -> dict[str, Any]:
+def problem_response(description: str) -> dict[str, Any]:
+    """An OpenAPI ``responses`` entry for a problem-details error."""
     return {"model": Problem, "description": description}
 
 
@@ -129,7 +130,7 @@ router = APIRouter(
     prefix="/v1",
     tags=["funnel"],
     dependencies=[Depends(require_service_token)],
-    responses={401: _problem("The service token is missing or wrong.")},
+    responses={401: problem_response("The service token is missing or wrong.")},
 )
 
 CampaignId = Annotated[str, Path(min_length=1, max_length=64, examples=["c-1"])]
@@ -139,7 +140,7 @@ IsoWeek = Annotated[str, Path(pattern=domain.ISO_WEEK_PATTERN, examples=["2026-W
 @router.get(
     "/campaigns/{campaign_id}/funnel",
     response_model=CampaignFunnelResponse,
-    responses={404: _problem("Analytics has no data for this campaign.")},
+    responses={404: problem_response("Analytics has no data for this campaign.")},
 )
 def get_campaign_funnel(campaign_id: CampaignId, engine: EngineDep) -> CampaignFunnelResponse:
     """The campaign's funnel per variant and ISO week, with spend, and totals."""
@@ -150,8 +151,8 @@ def get_campaign_funnel(campaign_id: CampaignId, engine: EngineDep) -> CampaignF
     "/campaigns/{campaign_id}/weeks/{iso_week}",
     response_model=CampaignWeekResponse,
     responses={
-        404: _problem("Analytics has no data for this campaign."),
-        422: _problem("The week is not an ISO week like 2026-W47."),
+        404: problem_response("Analytics has no data for this campaign."),
+        422: problem_response("The week is not an ISO week like 2026-W47."),
     },
 )
 def get_campaign_week(

@@ -67,3 +67,76 @@ def consume() -> None:
         topics=CONSUMED_TOPICS,
         handlers=HANDLERS,
     )
+
+
+@app.command()
+def allocate(
+    jsonl: bool = typer.Option(
+        False,
+        "--jsonl",
+        help="Converse: one JSON request per stdin line, one JSON response per stdout line.",
+    ),
+) -> None:
+    """Propose a week's budget split per creative (the allocation contract, docs/api.md)."""
+    import sys
+
+    from analytics.allocation.jsonl import answer, converse
+    from analytics.allocation.memory import AllocationMemory
+
+    def write(line: str) -> None:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+    if jsonl:
+        converse(iter(sys.stdin.buffer.readline, b""), write)
+        return
+    out = answer(sys.stdin.buffer.read(), 1, AllocationMemory())
+    if out is None:
+        out = '{"error": {"title": "Invalid request", "detail": "stdin is empty.", "line": 1}}'
+    write(out)
+    if out.startswith('{"error"'):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def simulate(
+    campaigns: int = typer.Option(200, min=1, help="Number of seeded campaigns."),
+    seed: int = typer.Option(1, help="Seed of the first campaign (then seed + 1, …)."),
+    weeks: int = typer.Option(12, min=2, max=52, help="Weeks per campaign."),
+    policies: str = typer.Option(
+        "koers,thompson,greedy,equal", help="Comma-separated policies to compare."
+    ),
+    workers: int = typer.Option(1, min=1, max=64, help="Worker processes."),
+    as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+) -> None:
+    """Compare allocation policies on simulated campaigns, as shares of the oracle."""
+    import json
+
+    from analytics.simulation.study import POLICY_TITLES, study, summarise
+
+    names = [name.strip() for name in policies.split(",") if name.strip()]
+    unknown = [name for name in names if name not in POLICY_TITLES]
+    if unknown or not names:
+        raise typer.BadParameter(
+            f"unknown policies {unknown}; known: {', '.join(POLICY_TITLES)}",
+            param_hint="--policies",
+        )
+    runs = study(range(seed, seed + campaigns), names, weeks=weeks, workers=workers)
+    results = {
+        name: {
+            "title": POLICY_TITLES[name],
+            **summarise(runs[name]).__dict__,
+            "shares": [round(r.share, 6) for r in runs[name]],
+        }
+        for name in names
+    }
+    if as_json:
+        typer.echo(
+            json.dumps({"campaigns": campaigns, "seed": seed, "weeks": weeks, "policies": results})
+        )
+        return
+    typer.echo(f"{campaigns} campaigns (seeds {seed} to {seed + campaigns - 1}), {weeks} weeks")
+    typer.echo(f"{'policy':52s} {'mean':>6s} {'p10':>6s} {'median':>6s}")
+    for result in results.values():
+        figures = f"{result['mean']:6.3f} {result['p10']:6.3f} {result['median']:6.3f}"
+        typer.echo(f"{result['title']:52s} {figures}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from koers.web import KoersError, NotFound
+from koers.web import Conflict, KoersError, NotFound
 
 
 class AnalyticsError(KoersError):
@@ -16,3 +16,22 @@ class CampaignNotFound(AnalyticsError, NotFound):
 class InvalidWeek(AnalyticsError):
     status = 422
     title = "Invalid request"
+
+
+class AllocationNotFound(AnalyticsError, NotFound):
+    """No proposal has been computed for this campaign and ISO week."""
+
+
+class CannotPropose(AnalyticsError, Conflict):
+    """The campaign is in no state to get a proposal (no live creative, paused, unknown)."""
+
+
+class AllocationAlreadyDecided(AnalyticsError, Conflict):
+    """The week's proposal was approved or rejected; it is final."""
+
+
+class ProposalFailed(AnalyticsError):
+    """The stored facts make a request the engine cannot answer (reported, never a 500)."""
+
+    status = 422
+    title = "Allocation failed"

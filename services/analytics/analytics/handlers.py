@@ -7,12 +7,15 @@ consumer dispatches on; event types not in it are acknowledged and ignored.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
 
 from sqlalchemy import Connection
 
 from analytics import domain, repository
+from analytics.state import CampaignState, VariantAttributes
 from koers.events import (
     CAMPAIGN_STATE_TOPIC,
     CANDIDATE_EVENTS_TOPIC,
@@ -61,22 +64,30 @@ def _money(amount: float) -> Decimal:
     return Decimal(str(amount)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def count_in_visit_week(conn: Connection, envelope: Envelope) -> None:
+class CountInVisitWeek:
     """A candidate event or lead outcome adds to the funnel of the week of its visit.
 
     Counted even when the campaign's state has not arrived (yet): the topics are not
-    ordered with respect to each other.
+    ordered with respect to each other. A run of events is summed per campaign, variant
+    and week first and written in one statement (see ``BatchHandler``), which is what
+    lets one consumer keep up with thousands of events a second.
     """
-    payload = envelope.typed_payload()
-    if not isinstance(payload, CandidateEvent | LeadOutcomeRecorded):
-        raise InvalidEvent(f"{envelope.type} is not a candidate event or lead outcome")
-    repository.increment_funnel_counters(
-        conn,
-        campaign_id=envelope.campaign_id,
-        variant_id=payload.variant_id,
-        week=domain.iso_week(payload.visited_at),
-        counters=domain.funnel_counters_for(payload),
-    )
+
+    def __call__(self, conn: Connection, envelope: Envelope) -> None:
+        self.apply_many(conn, (envelope,))
+
+    def apply_many(self, conn: Connection, envelopes: Sequence[Envelope]) -> None:
+        increments: dict[repository.FunnelCell, Counter[str]] = {}
+        for envelope in envelopes:
+            payload = envelope.typed_payload()
+            if not isinstance(payload, CandidateEvent | LeadOutcomeRecorded):
+                raise InvalidEvent(f"{envelope.type} is not a candidate event or lead outcome")
+            cell = (envelope.campaign_id, payload.variant_id, domain.iso_week(payload.visited_at))
+            increments.setdefault(cell, Counter()).update(domain.funnel_counters_for(payload))
+        repository.add_to_funnel_counters(conn, increments)
+
+
+count_in_visit_week = CountInVisitWeek()
 
 
 def record_spend(conn: Connection, envelope: Envelope) -> None:
@@ -94,15 +105,16 @@ def record_spend(conn: Connection, envelope: Envelope) -> None:
     )
 
 
-def _save_variant(conn: Connection, campaign_id: str, variant: VariantState) -> None:
-    repository.save_variant(
-        conn,
-        campaign_id=campaign_id,
+def _attributes(variant: VariantState) -> VariantAttributes:
+    return VariantAttributes(
         variant_id=variant.variant_id,
         name=variant.name,
         channel=variant.channel,
         creative_format=variant.creative_format,
+        hook=variant.hook,
         live=variant.live,
+        employee_generated=variant.employee_generated,
+        tags=variant.tags,
     )
 
 
@@ -111,16 +123,21 @@ def save_published_campaign(conn: Connection, envelope: Envelope) -> None:
     payload = _payload(envelope, CampaignPublished)
     repository.save_campaign(
         conn,
-        campaign_id=envelope.campaign_id,
-        tenant_id=envelope.tenant_id,
-        slug=payload.slug,
-        name=payload.name,
-        goal=payload.goal,
-        weekly_budget=_money(payload.weekly_budget),
-        status="published",
+        CampaignState(
+            campaign_id=envelope.campaign_id,
+            tenant_id=envelope.tenant_id,
+            slug=payload.slug,
+            name=payload.name,
+            goal=payload.goal,
+            weekly_budget=_money(payload.weekly_budget),
+            status="published",
+            guardrails=payload.guardrails,
+            starts_on=payload.starts_on,
+            ends_on=payload.ends_on,
+        ),
     )
     for variant in payload.variants:
-        _save_variant(conn, envelope.campaign_id, variant)
+        repository.save_variant(conn, envelope.campaign_id, _attributes(variant))
     repository.retire_variants_except(
         conn, envelope.campaign_id, [variant.variant_id for variant in payload.variants]
     )
@@ -134,7 +151,7 @@ def mark_campaign_paused(conn: Connection, envelope: Envelope) -> None:
 
 def save_changed_variant(conn: Connection, envelope: Envelope) -> None:
     payload = _payload(envelope, VariantChanged)
-    _save_variant(conn, envelope.campaign_id, payload.variant)
+    repository.save_variant(conn, envelope.campaign_id, _attributes(payload.variant))
 
 
 HANDLERS: dict[str, list[Handler]] = {

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from analytics import api
+from analytics import allocate_api, allocations_api, api, catalog_api, facts_api, insights_api
 from analytics.config import Settings
 from koers.db import make_engine, ping
 from koers.web import broker_check, install_web_chassis, service_token_checker
@@ -46,4 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         degraded_ok=frozenset({"broker"}),  # the API reads only the database
     )
     app.include_router(api.router)
+    app.include_router(allocate_api.router)
+    app.include_router(facts_api.router)
+    app.include_router(insights_api.router)
+    app.include_router(allocations_api.router)
+    app.include_router(catalog_api.router)
     return app

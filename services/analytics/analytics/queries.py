@@ -1,11 +1,22 @@
-"""Read side: the funnel views the API serves, assembled by the pure domain."""
+"""Read side: the views the API serves, read in one transaction, computed by pure modules.
+
+Funnel and weekly facts come from ``domain``, data health from ``health``, the attribute
+model from ``insights`` and the classical intervals from ``intervals``; this module only
+reads the rows they need.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
 from sqlalchemy import Connection, Engine
 
-from analytics import domain, repository
+from analytics import domain, health, insights, intervals, repository
 from analytics.errors import CampaignNotFound, InvalidWeek
+from analytics.state import GOAL_COUNTERS, CampaignState, VariantAttributes
+from koers.events import CampaignGoal
 
 
 def _require_known(conn: Connection, campaign_id: str) -> None:
@@ -39,3 +50,188 @@ def campaign_week(engine: Engine, campaign_id: str, week: str) -> domain.Campaig
             repository.delivery_days(conn, campaign_id, monday, sunday),
             repository.known_variant_ids(conn, campaign_id),
         )
+
+
+# --- weekly facts, data health, insights -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeekRange:
+    """ISO weeks from ``first`` to ``last`` inclusive; either end may be open."""
+
+    first: str | None = None
+    last: str | None = None
+
+    @classmethod
+    def parse(cls, first: str | None, last: str | None) -> WeekRange:
+        """Validate both ends (real ISO weeks, in order); InvalidWeek otherwise."""
+        for label, week in (("from", first), ("to", last)):
+            if week is not None:
+                try:
+                    domain.week_days(week)
+                except ValueError as exc:
+                    raise InvalidWeek(f"{label}: {exc}") from exc
+        if first is not None and last is not None and first > last:
+            raise InvalidWeek(f"from {first} is after to {last}")
+        return cls(first, last)
+
+    def days(self) -> tuple[date | None, date | None]:
+        monday = domain.week_days(self.first)[0] if self.first else None
+        sunday = domain.week_days(self.last)[1] if self.last else None
+        return monday, sunday
+
+
+@dataclass(frozen=True)
+class CampaignFacts:
+    """The campaign's state, its creatives' attributes and their weekly facts."""
+
+    campaign: CampaignState | None
+    attributes: dict[str, VariantAttributes]
+    funnel: domain.CampaignFunnel
+    weeks: WeekRange
+
+
+def funnel_in(conn: Connection, campaign_id: str, weeks: WeekRange) -> domain.CampaignFunnel:
+    first_day, last_day = weeks.days()
+    return domain.summarise_funnel(
+        campaign_id,
+        repository.funnel_counter_rows(
+            conn, campaign_id, first_week=weeks.first, last_week=weeks.last
+        ),
+        repository.delivery_days(conn, campaign_id, first_day, last_day),
+        repository.known_variant_ids(conn, campaign_id),
+    )
+
+
+def campaign_facts(
+    engine: Engine, campaign_id: str, weeks: WeekRange | None = None
+) -> CampaignFacts:
+    """Weekly facts per variant within a week range; CampaignNotFound when unknown."""
+    weeks = weeks or WeekRange()
+    with engine.connect() as conn:
+        _require_known(conn, campaign_id)
+        return CampaignFacts(
+            campaign=repository.campaign_state(conn, campaign_id),
+            attributes={a.variant_id: a for a in repository.variant_attributes(conn, campaign_id)},
+            funnel=funnel_in(conn, campaign_id, weeks),
+            weeks=weeks,
+        )
+
+
+def campaign_health(
+    engine: Engine, campaign_id: str, weeks: WeekRange | None = None
+) -> list[health.HealthIssue]:
+    """Every data-health finding of the campaign, against its approved allocations."""
+    weeks = weeks or WeekRange()
+    with engine.connect() as conn:
+        _require_known(conn, campaign_id)
+        funnel = funnel_in(conn, campaign_id, weeks)
+        approved = {
+            stored.week: _planned_amounts(stored.response)
+            for stored in repository.approved_allocations(conn, campaign_id, up_to_week=weeks.last)
+        }
+    return health.check_campaign(funnel, approved)
+
+
+def _planned_amounts(response: dict[str, Any]) -> dict[str, float]:
+    allocation = response.get("allocation") or {}
+    return {str(variant): float(amount) for variant, amount in allocation.items()}
+
+
+@dataclass(frozen=True)
+class CampaignInsights:
+    scope: str
+    conversion: str
+    campaign_ids: tuple[str, ...]
+    insights: insights.Insights
+    checks: tuple[intervals.VariantCheck, ...]
+
+
+def _insight_rows(
+    facts: CampaignFacts, conversion: str
+) -> tuple[list[insights.InsightRow], list[intervals.VariantCheck]]:
+    rows: list[insights.InsightRow] = []
+    checks: list[intervals.VariantCheck] = []
+    for variant in facts.funnel.variants:
+        totals = variant.totals
+        checks.append(
+            intervals.check_variant(
+                variant.variant_id,
+                float(totals.spend),
+                totals.clicks,
+                int(getattr(totals, conversion)),
+            )
+        )
+        attributes = facts.attributes.get(variant.variant_id)
+        if attributes is None:
+            continue  # its creative was never described: nothing to explain it by
+        rows.extend(
+            insights.InsightRow(
+                campaign_id=facts.funnel.campaign_id,
+                variant_id=variant.variant_id,
+                week=week,
+                spend=float(week_facts.spend),
+                conversions=int(getattr(week_facts, conversion)),
+                channel=attributes.channel,
+                creative_format=attributes.creative_format,
+                employee_generated=attributes.employee_generated,
+                tags=attributes.tags,
+            )
+            for week, week_facts in variant.weeks
+        )
+    return rows, checks
+
+
+def campaign_insights(
+    engine: Engine,
+    campaign_id: str,
+    *,
+    tenant_scope: bool = False,
+    goal: CampaignGoal | None = None,
+) -> CampaignInsights:
+    """The attribute model over one campaign, or over every campaign of its tenant.
+
+    The conversion is ``goal``'s counter when given, else the campaign's goal; across a
+    tenant, the goal every campaign shares, or leads when they differ.
+    """
+    with engine.connect() as conn:
+        _require_known(conn, campaign_id)
+        state = repository.campaign_state(conn, campaign_id)
+        campaign_ids = [campaign_id]
+        if tenant_scope and state is not None:
+            campaign_ids = repository.tenant_campaign_ids(conn, state.tenant_id)
+        every_facts = [
+            CampaignFacts(
+                campaign=repository.campaign_state(conn, cid),
+                attributes={a.variant_id: a for a in repository.variant_attributes(conn, cid)},
+                funnel=funnel_in(conn, cid, WeekRange()),
+                weeks=WeekRange(),
+            )
+            for cid in campaign_ids
+        ]
+    if goal is None:
+        goals = {facts.campaign.goal for facts in every_facts if facts.campaign is not None}
+        goal = goals.pop() if len(goals) == 1 else "lead"
+    conversion = GOAL_COUNTERS[goal]
+    rows: list[insights.InsightRow] = []
+    checks: list[intervals.VariantCheck] = []
+    for facts in every_facts:
+        campaign_rows, campaign_checks = _insight_rows(facts, conversion)
+        rows.extend(campaign_rows)
+        if facts.funnel.campaign_id == campaign_id:
+            checks = campaign_checks
+    if state is None:
+        result = insights.Insights(
+            status="not_enough_data",
+            reason="analytics has not received this campaign's creatives (its published "
+            "state) yet, so there are no attributes to compare",
+        )
+    else:
+        result = insights.explain_attributes(rows, conversion)
+    return CampaignInsights(
+        scope="tenant" if tenant_scope else "campaign",
+        conversion=conversion,
+        campaign_ids=tuple(campaign_ids),
+        insights=result,
+        checks=tuple(checks),
+    )

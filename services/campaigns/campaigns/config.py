@@ -26,6 +26,15 @@ class Settings(KoersSettings):
     demo_password: str = Field("", validation_alias="KOERS_DEMO_PASSWORD")
     var_dir: Path = Field(Path("var"), validation_alias="KOERS_VAR_DIR")
     analytics_timeout_s: float = Field(2.0, validation_alias="KOERS_ANALYTICS_TIMEOUT_S")
+    # Secure session cookie (named ``__Host-...``, sent over HTTPS only). Defaults to on in
+    # production; a laptop serving plain http://127.0.0.1 needs it off.
+    secure_cookies: bool | None = Field(None, validation_alias="KOERS_CAMPAIGNS_SECURE_COOKIES")
+
+    @property
+    def cookies_secure(self) -> bool:
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        return self.environment == "production"
 
     def secrets(self) -> dict[str, str]:
         return {**super().secrets(), "KOERS_CAMPAIGNS_SECRET_KEY": self.secret_key}

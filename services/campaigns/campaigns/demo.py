@@ -20,6 +20,19 @@ DEMO_IMPORT_ID = "demo-seed"
 DEMO_WEEKS = 4
 DEMO_SEED = 42
 
+# Vacancy, audience and guardrails beyond what creating a campaign asks for.
+DEMO_DETAILS: dict[str, Any] = {
+    "location": "Utrecht",
+    "hours_min": 32,
+    "hours_max": 40,
+    "salary_min": Decimal("2650.00"),
+    "salary_max": Decimal("3100.00"),
+    "salary_period": "month",
+    "persona_drivers": "Zekerheid, een vast rooster en collega’s die helpen; vaak mbo, 20–35 jaar.",
+    "persona_channels": "Instagram en TikTok in de avond; Facebook bij 30+.",
+    "persona_regions": "Utrecht en 25 km daaromheen; goed bereikbaar met OV.",
+}
+
 DEMO_CAMPAIGN: dict[str, Any] = {
     "slug": DEMO_SLUG,
     "name": "Klantenservicemedewerker Utrecht",
@@ -79,6 +92,7 @@ DEMO_VARIANTS: tuple[Variant, ...] = (
         channel="instagram",
         creative_format="video",
         hook="Zo ziet een werkdag op onze klantenservice in Utrecht eruit – in 30 seconden",
+        ad_key="KS-Utrecht | Reel werkdag",
     ),
     Variant(
         variant_id="tiktok",
@@ -86,6 +100,7 @@ DEMO_VARIANTS: tuple[Variant, ...] = (
         channel="tiktok",
         creative_format="video",
         hook="‘Ik begon zonder ervaring, nu werk ik nieuwe collega’s in’ – Sanne (24)",
+        ad_key="KS-Utrecht | TikTok collega",
     ),
     Variant(
         variant_id="linkedin",
@@ -93,6 +108,7 @@ DEMO_VARIANTS: tuple[Variant, ...] = (
         channel="linkedin",
         creative_format="image",
         hook="€ 2.650 – € 3.100 bruto, uitzicht op een vast contract en hybride werken",
+        ad_key="KS-Utrecht | LinkedIn salaris",
     ),
     Variant(
         variant_id="facebook",
@@ -100,6 +116,7 @@ DEMO_VARIANTS: tuple[Variant, ...] = (
         channel="facebook",
         creative_format="image",
         hook="Werken dichtbij huis? Klantenservice in Utrecht, start binnen twee weken",
+        ad_key="KS-Utrecht | FB dichtbij huis",
     ),
 )
 

@@ -7,21 +7,26 @@ from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
-from campaigns import api, console
+from campaigns import api, api_tenancy, console, console_campaigns, console_settings, imports
 from campaigns.analytics_client import AnalyticsClient, HttpAnalyticsClient
 from campaigns.config import Settings
+from campaigns.deps import csrf_guard
 from campaigns.errors import LoginRequired
+from campaigns.insight_routes import insight_router
 from koers.db import make_engine, ping
 from koers.web import broker_check, install_web_chassis
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SESSION_COOKIE = "koers_session"
+# ``__Host-``: the browser only accepts it with Secure, Path=/ and no Domain, so no
+# sibling subdomain can plant or overwrite the console's session.
+SECURE_SESSION_COOKIE = "__Host-koers_session"
 SESSION_MAX_AGE_S = 12 * 60 * 60  # a working day; then log in again
 
 
@@ -61,6 +66,7 @@ def create_app(
         version="0.1.0",
         description="Campaigns, creative variants and budgets of recruitment marketers.",
         lifespan=lifespan,
+        dependencies=[Depends(csrf_guard)],
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -81,14 +87,16 @@ def create_app(
         degraded_ok=frozenset({"broker"}),
         html_renderer=render_error,
     )
-    # The one cookie the console sets: strictly necessary, signed, httponly, samesite=lax.
+    # The one cookie the console sets: strictly necessary, signed, HttpOnly,
+    # SameSite=Lax, and in production Secure with the ``__Host-`` prefix.
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.session_secret,
-        session_cookie=SESSION_COOKIE,
+        session_cookie=SECURE_SESSION_COOKIE if settings.cookies_secure else SESSION_COOKIE,
         max_age=SESSION_MAX_AGE_S,
         same_site="lax",
-        https_only=settings.environment == "production",
+        https_only=settings.cookies_secure,
+        path="/",
     )
 
     async def redirect_to_login(request: Request, _exc: Exception) -> Response:
@@ -97,5 +105,10 @@ def create_app(
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     app.include_router(console.router)
+    app.include_router(console_campaigns.router)
+    app.include_router(console_settings.router)
     app.include_router(api.router)
+    app.include_router(api_tenancy.router)
+    app.include_router(imports.router)
+    app.include_router(insight_router())
     return app

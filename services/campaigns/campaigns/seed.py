@@ -10,7 +10,7 @@ import logging
 import os
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from campaigns import service_layer
 from campaigns.auth import verify_password
 from campaigns.demo import (
     DEMO_CAMPAIGN,
+    DEMO_DETAILS,
     DEMO_EMAIL,
     DEMO_IMPORT_ID,
     DEMO_PAGE,
@@ -103,6 +104,8 @@ def seed_demo(
                 actor=SEED_ACTOR,
                 now=now,
             )
+            campaign = replace(campaign, **DEMO_DETAILS)
+            repo.save_campaign(conn, campaign)
             service_layer.publish(
                 conn, tenant_id=tenant_id, slug=DEMO_SLUG, actor=SEED_ACTOR, now=now
             )

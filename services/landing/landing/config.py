@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 
 from koers.settings import KoersSettings
@@ -11,8 +13,26 @@ class Settings(KoersSettings):
     database_url: str = Field(
         "sqlite:///var/landing.db", validation_alias="KOERS_LANDING_DATABASE_URL"
     )
-    # Signs the form and visit tokens; must be the same in every landing process.
+    # Signs the form, visit and receipt tokens; must be the same in every landing process.
     secret_key: str = Field("", validation_alias="KOERS_LANDING_SECRET_KEY")
+    # CVs live here under random names: outside the package and anything served.
+    cv_dir: Path = Field(Path("var/landing-cvs"), validation_alias="KOERS_LANDING_CV_DIR")
+    # A person needs a few seconds from arriving to sending a form; bots do not.
+    min_fill_seconds: float = Field(3.0, ge=0, validation_alias="KOERS_LANDING_MIN_FILL_SECONDS")
+    # Per client IP, for form submissions only. 0 switches the limit off (benchmarks, and
+    # load tests that send everything from 127.0.0.1).
+    rate_limit_per_minute: float = Field(
+        10.0, ge=0, validation_alias="KOERS_LANDING_RATE_LIMIT_PER_MINUTE"
+    )
+    rate_limit_burst: int = Field(20, ge=1, validation_alias="KOERS_LANDING_RATE_LIMIT_BURST")
+    # How long a process may show a page before reading it again (a publish or pause
+    # reaches candidates within this time).
+    page_cache_seconds: float = Field(
+        2.0, ge=0, validation_alias="KOERS_LANDING_PAGE_CACHE_SECONDS"
+    )
+    # Origins (https://cdn.example) an employer's images and videos may come from; the
+    # CSP allows exactly these. Root-relative media URLs are always allowed.
+    media_origins: tuple[str, ...] = Field((), validation_alias="KOERS_LANDING_MEDIA_ORIGINS")
 
     def secrets(self) -> dict[str, str]:
         return {**super().secrets(), "KOERS_LANDING_SECRET_KEY": self.secret_key}

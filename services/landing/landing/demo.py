@@ -32,7 +32,7 @@ from koers.events import (
     new_envelope,
 )
 from koers.messaging.outbox import add_to_outbox
-from landing import domain, repository
+from landing import domain, messages, repository
 from landing.journeys import SOURCE
 from landing.repository import Lead, PublishedPage, QuizResult
 
@@ -217,7 +217,11 @@ class _Simulation:
             email=f"demo{number}@example.invalid",
             contact_channel=channel,
             best_moment=self.rng.choice((None, *domain.BEST_MOMENTS)),
-            consent_text=domain.consent_text(self.page.campaign.page.employer_name),
+            consent_text=messages.lead_consent_text(
+                messages.untranslated,
+                self.page.campaign.page.employer_name,
+                self.page.campaign.page.consent_months,
+            ),
             consented_at=at,
             form_nonce=f"demo-{self._uuid().hex}",
             utm={"utm_source": "paid_social"},

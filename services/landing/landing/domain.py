@@ -1,7 +1,7 @@
 """Pure rules of the landing service: no I/O, no framework, no clock of its own.
 
-Field errors are codes (``"phone_invalid"``), not sentences: the templates turn them into
-text, so translating the pages later touches only the presentation layer.
+Field errors are codes (``"phone_invalid"``), not sentences: ``messages.py`` maps them to
+message ids that the pages translate into the candidate's language.
 """
 
 from __future__ import annotations
@@ -14,7 +14,13 @@ from typing import Any, Literal, cast
 
 import phonenumbers
 
-from koers.events import CampaignPublished, ContactChannel, QuizQuestion, VariantState
+from koers.events import (
+    CampaignPublished,
+    ContactChannel,
+    PageSnapshot,
+    QuizQuestion,
+    VariantState,
+)
 
 DIRECT_VARIANT = "direct"
 """The variant id of a visit that no (known) creative brought in."""
@@ -26,7 +32,7 @@ CONTACT_CHANNELS: tuple[ContactChannel, ...] = ("whatsapp", "phone", "email", "l
 BEST_MOMENTS = ("morning", "afternoon", "evening")
 NAME_MAX_LENGTH = 200
 EMAIL_MAX_LENGTH = 254
-CONSENT_RETENTION = "1 jaar"
+MOTIVATION_MAX_LENGTH = 4000
 
 LeadEntryPoint = Literal["lead", "apply"]
 
@@ -64,16 +70,6 @@ def visitor_key(salt: str, campaign_id: str, client_ip: str, user_agent: str) ->
 # --- lead form -----------------------------------------------------------------------
 
 
-def consent_text(employer_name: str) -> str:
-    """The consent statement shown next to the checkbox; stored verbatim with the lead."""
-    return (
-        f"Ik geef {employer_name} toestemming mijn gegevens te gebruiken om contact met mij "
-        "op te nemen over deze vacature. We bewaren je gegevens maximaal "
-        f"{CONSENT_RETENTION} en verwijderen ze daarna; je kunt je toestemming altijd "
-        "intrekken."
-    )
-
-
 @dataclass(frozen=True)
 class LeadForm:
     """What the candidate typed, as received (strings, possibly empty)."""
@@ -84,6 +80,8 @@ class LeadForm:
     contact_channel: str = ""
     best_moment: str = ""
     consent: bool = False
+    motivation: str = ""
+    talent_pool: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,6 +91,8 @@ class ValidLead:
     email: str | None
     contact_channel: ContactChannel
     best_moment: str | None
+    motivation: str | None = None
+    talent_pool: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,13 +121,24 @@ def normalise_email(raw: str) -> str | None:
     return f"{local}@{domain.lower()}"
 
 
-def validate_lead_form(form: LeadForm) -> LeadValidation:
-    errors: dict[str, str] = {}
-    name = " ".join(form.name.split())
+def _validate_name(raw: str, errors: dict[str, str]) -> str:
+    name = " ".join(raw.split())
     if not name:
         errors["name"] = "name_required"
     elif len(name) > NAME_MAX_LENGTH:
         errors["name"] = "name_too_long"
+    return name
+
+
+def validate_lead_form(
+    form: LeadForm,
+    channels: Sequence[ContactChannel] = CONTACT_CHANNELS,
+    *,
+    ask_best_moment: bool = True,
+) -> LeadValidation:
+    """Name, phone or e-mail (at least one), a channel the page offers, consent."""
+    errors: dict[str, str] = {}
+    name = _validate_name(form.name, errors)
 
     phone: str | None = None
     if form.phone.strip():
@@ -143,14 +154,14 @@ def validate_lead_form(form: LeadForm) -> LeadValidation:
         errors["phone"] = "contact_required"
 
     channel = form.contact_channel
-    if channel not in CONTACT_CHANNELS:
+    if channel not in channels:
         errors["contact_channel"] = "channel_required"
     elif channel in ("whatsapp", "phone") and not form.phone.strip():
         errors.setdefault("phone", "phone_required_for_channel")
     elif channel == "email" and not form.email.strip():
         errors.setdefault("email", "email_required_for_channel")
 
-    best_moment = form.best_moment or None
+    best_moment = (form.best_moment or None) if ask_best_moment else None
     if best_moment is not None and best_moment not in BEST_MOMENTS:
         errors["best_moment"] = "best_moment_invalid"
     if not form.consent:
@@ -165,6 +176,43 @@ def validate_lead_form(form: LeadForm) -> LeadValidation:
             email=email,
             contact_channel=cast(ContactChannel, channel),
             best_moment=best_moment,
+        )
+    )
+
+
+def validate_application_form(
+    form: LeadForm, *, ask_motivation: bool = True, offer_talent_pool: bool = True
+) -> LeadValidation:
+    """Name, e-mail and phone (all three), optional motivation, consent; the CV is
+    checked separately (see ``cv.py``). The employer answers an application by e-mail."""
+    errors: dict[str, str] = {}
+    name = _validate_name(form.name, errors)
+    email = normalise_email(form.email) if form.email.strip() else None
+    if not form.email.strip():
+        errors["email"] = "email_required"
+    elif email is None:
+        errors["email"] = "email_invalid"
+    phone = normalise_phone(form.phone) if form.phone.strip() else None
+    if not form.phone.strip():
+        errors["phone"] = "phone_required"
+    elif phone is None:
+        errors["phone"] = "phone_invalid"
+    motivation = form.motivation.strip() if ask_motivation else ""
+    if len(motivation) > MOTIVATION_MAX_LENGTH:
+        errors["motivation"] = "motivation_too_long"
+    if not form.consent:
+        errors["consent"] = "consent_required"
+    if errors:
+        return LeadValidation(lead=None, errors=errors)
+    return LeadValidation(
+        lead=ValidLead(
+            name=name,
+            phone_e164=phone,
+            email=email,
+            contact_channel="email",
+            best_moment=None,
+            motivation=motivation or None,
+            talent_pool=form.talent_pool and offer_talent_pool,
         )
     )
 
@@ -204,6 +252,91 @@ def score_quiz(
     return QuizValidation(
         result=QuizScore(answers=tuple(chosen), score=score, qualified=score >= pass_score)
     )
+
+
+def answered_prefix(questions: Sequence[QuizQuestion], raw_answers: Sequence[str]) -> int:
+    """How many questions, from the first, have a valid answer: the quiz shows one
+    question at a time, so this is the step the candidate is on."""
+    for index, question in enumerate(questions):
+        raw = raw_answers[index] if index < len(raw_answers) else ""
+        if not raw.isdigit() or int(raw) >= len(question.options):
+            return index
+    return len(questions)
+
+
+# --- what a page says, in a language ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuizQuestionText:
+    question: str
+    options: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PageContent:
+    """The marketer's texts of a page in one language (``language`` says which: the
+    requested one when translated, else the page's own)."""
+
+    language: str
+    headline: str
+    intro_paragraphs: tuple[str, ...]
+    hero_alt: str
+    quiz: tuple[QuizQuestionText, ...]
+
+
+def page_content(snapshot: PageSnapshot, language: str) -> PageContent:
+    original_quiz = tuple(
+        QuizQuestionText(q.question, tuple(o.label for o in q.options)) for q in snapshot.quiz
+    )
+    texts = snapshot.translations.get(language) if language != snapshot.language else None  # type: ignore[call-overload]
+    if texts is None:
+        return PageContent(
+            language=snapshot.language,
+            headline=snapshot.headline,
+            intro_paragraphs=_paragraphs(snapshot.intro),
+            hero_alt=snapshot.hero_alt,
+            quiz=original_quiz,
+        )
+    quiz = original_quiz
+    translated = tuple(QuizQuestionText(q.question, q.options) for q in texts.quiz)
+    if [len(q.options) for q in translated] == [len(q.options) for q in original_quiz]:
+        quiz = translated
+    return PageContent(
+        language=language,
+        headline=texts.headline,
+        intro_paragraphs=_paragraphs(texts.intro or snapshot.intro),
+        hero_alt=texts.hero_alt or snapshot.hero_alt,
+        quiz=quiz,
+    )
+
+
+def _paragraphs(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split("\n\n") if part.strip())
+
+
+def safe_filename(filename: str, kind: str) -> str:
+    """The candidate's file name as a label only (never a path): its last part, printable
+    characters, capped, ending in the extension of what the file really is."""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    cleaned = "".join(ch for ch in stem if ch.isprintable() and ch not in '"<>:|?*;').strip()
+    return f"{(cleaned or 'cv')[:120]}.{kind}"
+
+
+def media_allowed(url: str, allowed_origins: Sequence[str]) -> bool:
+    """Root-relative media are ours; absolute ones only from an allowed origin (the CSP
+    allows exactly those, so nothing else would load anyway)."""
+    if url.startswith("/") and not url.startswith("//"):
+        return True
+    scheme, _, rest = url.partition("://")
+    origin = f"{scheme}://{rest.split('/', 1)[0]}"
+    return scheme == "https" and origin in allowed_origins
+
+
+def consent_days(months: int) -> int:
+    """A consent period in days: 12 months is 365 days."""
+    return round(months * 365 / 12)
 
 
 # --- page snapshots ----------------------------------------------------------------

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import BinaryIO
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
@@ -28,7 +29,9 @@ from koers.events import (
 )
 from koers.messaging.outbox import add_to_outbox
 from landing import domain, repository
-from landing.repository import Lead, PublishedPage, QuizResult
+from landing.cv import CheckedCv
+from landing.cvstore import CvStore
+from landing.repository import Application, Lead, PublishedPage, QuizResult
 from landing.tokens import FormGrant, Visit, new_nonce
 
 SOURCE = "landing"
@@ -54,10 +57,24 @@ def _event(page: PublishedPage, payload: Payload, occurred_at: datetime) -> Enve
     )
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A CV that passed ``cv.check_cv``: the open file and what it is."""
+
+    data: BinaryIO
+    filename: str
+    checked: CheckedCv
+
+
 class Journeys:
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, clock: Clock, cv_store: CvStore | None = None) -> None:
         self._engine = engine
         self._clock = clock
+        self._cv_store = cv_store
+        self._salt: tuple[date, str] | None = None  # today's, once read
+
+    def now(self) -> datetime:
+        return self._clock()
 
     def view_page(
         self, page: PublishedPage, variant_id: str, utm: dict[str, str], visitor: Visitor
@@ -99,11 +116,22 @@ class Journeys:
             add_to_outbox(conn, _event(page, started, now))
         return FormGrant(visit=visit, entry_point=entry_point, nonce=new_nonce())
 
-    def submit_lead(self, page: PublishedPage, grant: FormGrant, lead: domain.ValidLead) -> Lead:
-        """Store the lead and its events at once; a second submit of the same form
-        changes nothing and returns the lead stored the first time."""
+    def submit_lead(
+        self,
+        page: PublishedPage,
+        grant: FormGrant,
+        lead: domain.ValidLead,
+        *,
+        consent_text: str,
+        language: str,
+        upload: Upload | None = None,
+    ) -> Lead:
+        """Store the lead (and, for "apply", the application and its CV) with its events
+        in one transaction; a second submit of the same form changes nothing and returns
+        the lead stored the first time."""
         now = self._clock()
         visit = grant.visit
+        snapshot = page.campaign.page
         stored = Lead(
             lead_id=uuid.uuid4(),
             tenant_id=page.tenant_id,
@@ -115,12 +143,16 @@ class Journeys:
             email=lead.email,
             contact_channel=lead.contact_channel,
             best_moment=lead.best_moment,
-            consent_text=domain.consent_text(page.campaign.page.employer_name),
+            consent_text=consent_text,
             consented_at=now,
             form_nonce=grant.nonce,
             utm=visit.utm,
             visited_at=visit.visited_at,
             created_at=now,
+            language=language,
+            quiz_result_id=_uuid_or_none(visit.quiz_result_id),
+            talent_pool=lead.talent_pool,
+            keep_until=now + timedelta(days=domain.consent_days(snapshot.consent_months)),
         )
         events: list[Payload] = [
             LeadSubmitted(
@@ -131,6 +163,7 @@ class Journeys:
                 contact_channel=lead.contact_channel,
             )
         ]
+        application: Application | None = None
         if grant.entry_point == "apply":
             events.append(
                 ApplicationSubmitted(
@@ -140,22 +173,55 @@ class Journeys:
                     application_id=str(stored.lead_id),
                 )
             )
+            application = Application(
+                lead_id=stored.lead_id,
+                cv_file=None,
+                cv_filename=None,
+                cv_kind=None,
+                cv_bytes=None,
+                motivation=lead.motivation,
+            )
+        if application is not None and upload is not None:
+            if self._cv_store is None:
+                raise RuntimeError("a CV arrived but no CV store is configured")
+            application = replace(
+                application,
+                cv_file=self._cv_store.save(upload.data),
+                cv_filename=domain.safe_filename(upload.filename, upload.checked.kind),
+                cv_kind=upload.checked.kind,
+                cv_bytes=upload.checked.size,
+            )
         try:
             with transaction(self._engine) as conn:
+                if stored.quiz_result_id is not None and not repository.get_quiz_result(
+                    conn, stored.quiz_result_id
+                ):
+                    stored = replace(stored, quiz_result_id=None)
                 repository.insert_leads(conn, stored)
+                if application is not None:
+                    repository.insert_application(conn, application)
                 add_to_outbox(conn, *(_event(page, e, now) for e in events))
         except IntegrityError:
+            self._forget_cv(application)
             with self._engine.connect() as conn:
                 first = repository.find_lead_by_nonce(conn, grant.nonce)
             if first is None:
                 raise
             return first
+        except BaseException:
+            self._forget_cv(application)
+            raise
         return stored
+
+    def _forget_cv(self, application: Application | None) -> None:
+        if self._cv_store is not None and application is not None and application.cv_file:
+            self._cv_store.delete(application.cv_file)
 
     def complete_quiz(
         self, page: PublishedPage, grant: FormGrant, result: domain.QuizScore
-    ) -> None:
-        """Store the quiz result and QuizCompleted; a double submit stores it once."""
+    ) -> uuid.UUID:
+        """Store the quiz result and QuizCompleted; a double submit stores it once.
+        Returns the id of the stored result."""
         now = self._clock()
         visit = grant.visit
         completed = QuizCompleted(
@@ -181,10 +247,23 @@ class Journeys:
                 repository.insert_quiz_results(conn, record)
                 add_to_outbox(conn, _event(page, completed, now))
         except IntegrityError:
-            return  # the same quiz form submitted twice: it counted the first time
+            # The same quiz form submitted twice: it counted the first time.
+            with self._engine.connect() as conn:
+                first = repository.find_quiz_result_by_nonce(conn, grant.nonce)
+            if first is None:
+                raise
+            return first
+        return record.id
 
-    @staticmethod
+    def quiz_result(self, result_id: str | None) -> QuizResult | None:
+        key = _uuid_or_none(result_id)
+        if key is None:
+            return None
+        with self._engine.connect() as conn:
+            return repository.get_quiz_result(conn, key)
+
     def _new_visit(
+        self,
         conn: Connection,
         page: PublishedPage,
         variant_id: str,
@@ -192,7 +271,12 @@ class Journeys:
         visitor: Visitor,
         now: datetime,
     ) -> Visit:
-        salt = repository.daily_salt(conn, now.date(), now)
+        cached = self._salt
+        if cached is not None and cached[0] == now.date():
+            salt = cached[1]
+        else:
+            salt = repository.daily_salt(conn, now.date(), now)
+            self._salt = (now.date(), salt)
         key = domain.visitor_key(salt, page.campaign_id, visitor.client_ip, visitor.user_agent)
         return Visit(
             campaign_id=page.campaign_id,
@@ -201,3 +285,12 @@ class Journeys:
             visitor_key=key,
             utm=utm,
         )
+
+
+def _uuid_or_none(value: str | None) -> uuid.UUID | None:
+    if not value:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None

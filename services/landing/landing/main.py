@@ -1,47 +1,57 @@
-"""The composition root: ``create_app(settings)`` builds the engine, the token signer
-and the templates at start-up (nothing happens at import)."""
+"""The composition root: ``create_app(settings)`` builds the engine, the token signer,
+the catalogues, the templates and the limits at start-up (nothing happens at import)."""
 
 from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from pathlib import Path
-from typing import Any
 
-import jinja2
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from koers.db import make_engine, ping
 from koers.events import utcnow
 from koers.web import broker_check, install_web_chassis, service_token_checker
-from landing import api, pages
+from landing import api, i18n, messages, pages, retention_api
+from landing.bodylimit import BodyLimit
 from landing.config import Settings
+from landing.cv import MAX_CV_BYTES
+from landing.cvstore import CvStore
+from landing.dbcalls import DatabaseCalls
+from landing.deps import Site
 from landing.errors import CandidatePageError
 from landing.journeys import Journeys
+from landing.pagecache import PageCache
+from landing.privacy import Privacy
+from landing.ratelimit import RateLimiter
+from landing.rendering import STATIC_DIR, Renderer, build_templates, content_security_policy
 from landing.tokens import TokenSigner
 
 log = logging.getLogger(__name__)
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
-STATIC_DIR = PACKAGE_DIR / "static"
+FORM_BODY_LIMIT = 256 * 1024
+APPLY_BODY_LIMIT = MAX_CV_BYTES + FORM_BODY_LIMIT
+API_BODY_LIMIT = 64 * 1024
 
-ERROR_TITLES = {
-    404: "Deze pagina bestaat niet (meer)",
-    405: "Dat kan hier niet",
-    422: "Er klopt iets niet in je aanvraag",
-    500: "Er ging iets mis aan onze kant",
+STATUS_ERRORS = {
+    404: "not_found",
+    405: "method_not_allowed",
+    422: "invalid_request",
+    500: "internal",
 }
-ERROR_DETAILS = {
-    404: "Misschien is de vacature al vervuld of is de link niet compleet.",
-    500: "Probeer het over een paar minuten nog eens.",
-}
+
+
+def body_limit_for(method: str, path: str) -> int | None:
+    if method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    if path.startswith("/j/"):
+        return APPLY_BODY_LIMIT if path.endswith("/apply") else FORM_BODY_LIMIT
+    return API_BODY_LIMIT
 
 
 def create_app(
@@ -60,30 +70,60 @@ def create_app(
     development = settings.environment == "development"
     app = FastAPI(
         title="Koers landing",
-        version="0.1.0",
+        version="0.2.0",
         summary="Candidate landing pages and the internal leads API.",
         lifespan=lifespan,
         docs_url="/docs" if development else None,
         redoc_url=None,
         openapi_url="/openapi.json" if development else None,
     )
-    templates = _templates()
+    renderer = Renderer(build_templates(), i18n.load_catalogues())
+    cv_store = CvStore(settings.cv_dir)
+    app.state.settings = settings
     app.state.engine = engine
-    app.state.templates = templates
+    app.state.renderer = renderer
     app.state.signer = TokenSigner(secret_key, clock=lambda: clock().timestamp())
-    app.state.journeys = Journeys(engine, clock)
+    app.state.journeys = Journeys(engine, clock, cv_store)
+    app.state.privacy = Privacy(engine, cv_store, clock)
+    app.state.page_cache = PageCache(settings.page_cache_seconds)
+    app.state.submittable_page_cache = PageCache(settings.page_cache_seconds)
+    app.state.site = Site(
+        journeys=app.state.journeys,
+        signer=app.state.signer,
+        renderer=renderer,
+        settings=settings,
+        privacy=app.state.privacy,
+        database=DatabaseCalls(engine),
+    )
+    app.state.rate_limiter = RateLimiter(
+        settings.rate_limit_per_minute, settings.rate_limit_burst, clock=time.monotonic
+    )
 
-    def render_error(request: Request, status: int, title: str, detail: str) -> Response:
-        return templates.TemplateResponse(
+    def render_error(
+        request: Request, status: int, code: str, headers: dict[str, str] | None = None
+    ) -> Response:
+        language = i18n.choose_language_without_page(
+            request.query_params.get("lang"), request.headers.get("accept-language", "")
+        )
+        title, detail = messages.ERRORS.get(code, messages.ERRORS["invalid_request"])
+        gettext = renderer.gettext(language)
+        slug = request.path_params.get("slug")
+        restart_url = (
+            str(request.app.url_path_for("landing_page", slug=slug))
+            if slug and status not in (404, 413)
+            else None
+        )
+        return renderer.render(
             request,
             "error.html",
-            {
-                "title": ERROR_TITLES.get(status, title),
-                "detail": ERROR_DETAILS.get(status, detail),
-                "restart_url": None,
-            },
+            {"title": gettext(title), "detail": gettext(detail), "restart_url": restart_url},
+            language=language,
             status_code=status,
+            headers=headers,
         )
+
+    def render_chassis_error(request: Request, status: int, title: str, detail: str) -> Response:
+        return render_error(request, status, STATUS_ERRORS.get(status, "invalid_request"))
 
     install_web_chassis(
         app,
@@ -93,47 +133,25 @@ def create_app(
             "broker": broker_check(settings.kafka_bootstrap_servers),
         },
         degraded_ok=frozenset({"broker"}),
-        html_renderer=render_error,
+        html_renderer=render_chassis_error,
+        csp=content_security_policy(renderer.script_hashes, settings.media_origins),
     )
 
     @app.exception_handler(CandidatePageError)
     async def candidate_page_error(request: Request, exc: CandidatePageError) -> Response:
-        slug = request.path_params.get("slug")
-        restart_url = (
-            request.app.url_path_for("landing_page", slug=slug)
-            if slug and exc.status != 404
-            else None
-        )
-        return templates.TemplateResponse(
-            request,
-            "error.html",
-            {"title": exc.title, "detail": exc.detail, "restart_url": restart_url},
-            status_code=exc.status,
-        )
+        return render_error(request, exc.status, exc.code, exc.headers)
 
+    app.add_middleware(BodyLimit, limit_for=body_limit_for)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages.router)
     app.include_router(
         api.router, dependencies=[Depends(service_token_checker(settings.service_token))]
     )
-    return app
-
-
-def _templates() -> Jinja2Templates:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
+    app.include_router(
+        retention_api.router,
+        dependencies=[Depends(service_token_checker(settings.service_token))],
     )
-    environment.globals["path_for"] = _path_for
-    return Jinja2Templates(env=environment)
-
-
-@jinja2.pass_context
-def _path_for(context: Any, name: str, /, **path_params: Any) -> str:
-    """A root-relative URL for a route (no host, so it works behind any proxy)."""
-    request: Request = context["request"]
-    return str(request.app.url_path_for(name, **path_params))
+    return app
 
 
 def _development_secret_key() -> str:

@@ -1,45 +1,87 @@
-"""Candidate pages: the landing page, the quiz, the lead and apply forms, thank-you.
+"""Candidate pages: the landing page, the quiz, the lead and apply forms, thank-you,
+withdrawing consent.
 
-Pages work without JavaScript and without cookies; a visit is carried from page to page
-in signed tokens (see ``tokens.py``). Every response is HTML, errors included.
+Pages work without JavaScript and without cookies. A visit travels from page to page in
+signed tokens (see ``tokens.py``), the language in ``?lang=`` (see ``i18n.py``), the
+creative and utm tags in the query string. Every response is HTML, errors included.
+Submissions are rate limited per client IP, carry a honeypot field and must not come
+faster than a person can fill a form.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
-from koers.events import EntryPoint
-from landing import domain, messages
+from koers.events import EntryPoint, PageSnapshot
+from landing import domain, i18n, messages
+from landing.cv import CvRefused, check_cv
 from landing.deps import (
     FormDep,
-    JourneysDep,
     PageDep,
-    SignerDep,
+    Site,
+    SiteDep,
     SubmittablePageDep,
-    TemplatesDep,
     VisitorDep,
+    rate_limit,
 )
-from landing.errors import PageNotFound
+from landing.errors import FormTokenInvalid, PageNotFound, ReceiptInvalid
+from landing.i18n import Language
+from landing.journeys import Upload
+from landing.rendering import Renderer, query_string, url_with
 from landing.repository import PublishedPage
-from landing.tokens import FormGrant, TokenSigner, Visit
+from landing.stencils import Slot
+from landing.tokens import FormGrant, Receipt, TokenSigner, Visit
 
 router = APIRouter(tags=["candidate pages"], default_response_class=HTMLResponse)
 
+HONEYPOT_FIELD = "website"
+FORM_ROUTES: dict[EntryPoint, str] = {
+    "quiz": "quiz_form",
+    "lead": "lead_form",
+    "apply": "apply_form",
+}
 
-def _link(request: Request, name: str, page: PublishedPage, **query: str) -> str:
-    path = request.app.url_path_for(name, slug=page.slug)
-    params = {key: value for key, value in query.items() if value}
-    return f"{path}?{urlencode(params)}" if params else str(path)
+
+# --- shared helpers ----------------------------------------------------------------------
 
 
-def _journey_query(visit: Visit, signer: TokenSigner) -> dict[str, str]:
-    """What links of a visit carry: the creative, the utm tags and the visit token."""
+def language_of(request: Request, page: PublishedPage) -> Language:
+    return i18n.choose_language(
+        page.campaign.page,
+        request.query_params.get("lang"),
+        request.headers.get("accept-language", ""),
+    )
+
+
+def _path(request: Request, name: str, page: PublishedPage) -> str:
+    renderer: Renderer = request.app.state.renderer
+    return renderer.page_path(request, name, page.slug)
+
+
+def _journey_query(visit: Visit, signer: TokenSigner, lang: Language) -> dict[str, str]:
+    """What links of a visit carry: the creative, utm tags, visit token and language."""
     variant = "" if visit.variant_id == domain.DIRECT_VARIANT else visit.variant_id
-    return {"v": variant, **visit.utm, "visit": signer.sign_visit(visit)}
+    return {"v": variant, **visit.utm, "visit": signer.sign_visit(visit), "lang": lang}
+
+
+def _switch(request: Request, page: PublishedPage, **keep: str | None) -> dict[Language, str]:
+    """The language switch: this page's URL in every offered language, keeping ``keep``."""
+    offered = i18n.offered_languages(page.campaign.page)
+    if len(offered) < 2:
+        return {}
+    base = {k: v for k, v in request.query_params.items() if k in domain.UTM_KEYS or k == "v"}
+    shared = query_string({**base, **keep})  # encoded once: only the language differs
+    path = request.url.path
+    return {
+        language: f"{path}?{shared}&lang={language}" if shared else f"{path}?lang={language}"
+        for language in offered
+    }
 
 
 def _entry_points(page: PublishedPage) -> list[EntryPoint]:
@@ -51,236 +93,471 @@ def _entry_points(page: PublishedPage) -> list[EntryPoint]:
 
 def _require_entry_point(page: PublishedPage, entry_point: EntryPoint) -> None:
     if entry_point not in _entry_points(page):
-        raise PageNotFound("Deze vacature biedt deze stap niet aan.")
+        raise PageNotFound("entry_not_offered")
+
+
+def _base_context(
+    page: PublishedPage, lang: Language, media_origins: tuple[str, ...]
+) -> dict[str, Any]:
+    snapshot = page.campaign.page
+    return {
+        "page": page,
+        "snapshot": snapshot,
+        "content": domain.page_content(snapshot, lang),
+        "logo_url": _media(snapshot.logo_url, media_origins),
+    }
+
+
+def _media(url: str | None, media_origins: tuple[str, ...]) -> str | None:
+    return url if url and domain.media_allowed(url, media_origins) else None
+
+
+def _text(form: FormDep, name: str, limit: int = 5000) -> str:
+    value = form.get(name)
+    return value[:limit] if isinstance(value, str) else ""
+
+
+# --- the landing page ----------------------------------------------------------------------
 
 
 @router.get("/j/{slug}", name="landing_page")
-def landing_page(
+async def landing_page(
     request: Request,
     page: PageDep,
-    journeys: JourneysDep,
-    signer: SignerDep,
-    templates: TemplatesDep,
+    site: SiteDep,
     visitor: VisitorDep,
     v: str | None = None,
 ) -> Response:
-    """The landing page of a campaign: what the job is and three ways in."""
-    variant_id = domain.resolve_variant(page.campaign, v)
-    utm = domain.clean_utm(request.query_params)
-    visit = journeys.view_page(page, variant_id, utm, visitor)
-    query = _journey_query(visit, signer)
-    names = {"quiz": "quiz_form", "lead": "lead_form", "apply": "apply_form"}
+    """The landing page of a campaign: what the job is and up to three ways in."""
+    # Async: the page itself comes from memory (page cache, stencil); only the
+    # PageViewed write touches the database (see dbcalls.py for where it runs).
+    lang = language_of(request, page)
+    visit = site.signer.read_visit(request.query_params.get("visit"), page.campaign_id)
+    if visit is None:  # a language switch keeps the visit: it is not a second view
+        variant_id = domain.resolve_variant(page.campaign, v)
+        utm = domain.clean_utm(request.query_params)
+        visit = await site.database.run(site.journeys.view_page, page, variant_id, utm, visitor)
+    query = _journey_query(visit, site.signer, lang)
+    stencil = site.renderer.stencils.get(
+        ("page.html", page.campaign_id, lang),
+        page.campaign,
+        lambda slot: _render_landing_page(request, page, site, lang, slot),
+    )
+    switch = _switch(request, page, visit=query["visit"])
+    html = stencil.fill(
+        {
+            "journey": query_string(query),
+            **{f"switch_{language}": href for language, href in switch.items()},
+        }
+    )
+    return site.renderer.html_response(html, language=lang)
+
+
+def _render_landing_page(
+    request: Request, page: PublishedPage, site: Site, lang: Language, slot: Slot
+) -> str:
+    """The landing page in ``lang`` with slots for what differs per visit: the query of
+    the entry-point links (``journey``) and the language switch links."""
+    renderer, media_origins = site.renderer, site.settings.media_origins
+    gettext = renderer.gettext(lang)
+    journey = slot("journey")  # never empty: it always holds the visit token
     entries = [
         {
             "entry_point": entry,
-            "label": messages.ENTRY_LABELS[entry],
-            "href": _link(request, names[entry], page, **query),
+            "label": gettext(messages.ENTRY_LABELS[entry]),
+            "href": f"{_path(request, FORM_ROUTES[entry], page)}?{journey}",
         }
         for entry in _entry_points(page)
     ]
-    return templates.TemplateResponse(
-        request, "page.html", {"page": page, "content": page.campaign.page, "entries": entries}
+    snapshot = page.campaign.page
+    context = {
+        **_base_context(page, lang, media_origins),
+        "entries": entries,
+        "hero_image_url": _media(snapshot.hero_image_url, media_origins),
+        "hero_video_url": _media(snapshot.hero_video_url, media_origins),
+    }
+    offered = i18n.offered_languages(snapshot)
+    switch = {language: slot(f"switch_{language}") for language in offered}
+    return renderer.render_html(
+        request, "page.html", context, language=lang, switch=switch if len(offered) > 1 else {}
     )
 
 
 @router.get("/j/{slug}/theme.css", name="theme", response_class=Response)
-def theme(page: PageDep) -> Response:
+async def theme(page: PageDep) -> Response:
     """The campaign's colours as CSS variables (the CSP forbids inline styles)."""
+    # Async: from the page cache, nothing to wait for (a plain def would cost a hop to
+    # the thread pool on every page a browser loads).
     css = f":root {{ --primary: {page.campaign.page.primary_colour}; }}\n"
     return Response(css, media_type="text/css", headers={"cache-control": "public, max-age=300"})
 
 
-# --- lead and apply forms -------------------------------------------------------------
+# --- opening a form ------------------------------------------------------------------------
 
 
 def _open_form(
     request: Request,
     page: PublishedPage,
     entry_point: EntryPoint,
-    journeys: JourneysDep,
-    signer: TokenSigner,
+    site: Site,
     visitor: VisitorDep,
-) -> FormGrant:
+) -> tuple[FormGrant, str]:
+    """The grant of a form being opened, and its signed token. A form reopened in
+    another language (its token in ``?form=``) keeps its grant: no second EntryStarted."""
     _require_entry_point(page, entry_point)
-    visit = signer.read_visit(request.query_params.get("visit"), page.campaign_id)
+    reopened = request.query_params.get("form")
+    if reopened:
+        try:
+            grant = site.signer.read_form(
+                reopened, campaign_id=page.campaign_id, entry_point=entry_point
+            )
+            return grant, reopened
+        except FormTokenInvalid:
+            pass
+    visit = site.signer.read_visit(request.query_params.get("visit"), page.campaign_id)
     variant_id = domain.resolve_variant(page.campaign, request.query_params.get("v"))
     utm = domain.clean_utm(request.query_params)
-    return journeys.start_entry(page, entry_point, visit, variant_id, utm, visitor)
+    grant = site.journeys.start_entry(page, entry_point, visit, variant_id, utm, visitor)
+    return grant, site.signer.sign_form(grant)
 
 
-def _render_lead_form(
+def _translated_errors(
+    renderer: Renderer, lang: Language, errors: Mapping[str, str]
+) -> dict[str, str]:
+    gettext = renderer.gettext(lang)
+    return {field: gettext(messages.FIELD_ERRORS[code]) for field, code in errors.items()}
+
+
+def _render_contact_form(
     request: Request,
-    templates: TemplatesDep,
+    site: Site,
     page: PublishedPage,
     entry_point: EntryPoint,
+    lang: Language,
     form_token: str,
     values: domain.LeadForm,
-    errors: dict[str, str],
+    errors: Mapping[str, str],
 ) -> Response:
+    snapshot: PageSnapshot = page.campaign.page
+    renderer = site.renderer
+    gettext = renderer.gettext(lang)
+    employer = snapshot.employer_name
+    apply = entry_point == "apply"
+    action_name = "submit_application" if apply else "submit_lead"
     context: dict[str, Any] = {
-        "page": page,
-        "content": page.campaign.page,
+        **_base_context(page, lang, site.settings.media_origins),
         "entry_point": entry_point,
-        "title": messages.FORM_TITLES[entry_point],
-        "action": request.app.url_path_for(
-            "submit_application" if entry_point == "apply" else "submit_lead", slug=page.slug
-        ),
+        "title": gettext(messages.FORM_TITLES[entry_point]),
+        "action": url_with(_path(request, action_name, page), {"lang": lang}),
         "form_token": form_token,
         "values": values,
-        "errors": {field: messages.FIELD_ERRORS[code] for field, code in errors.items()},
-        "channels": messages.CONTACT_CHANNELS,
-        "moments": messages.BEST_MOMENTS,
-        "consent_text": domain.consent_text(page.campaign.page.employer_name),
+        "errors": _translated_errors(renderer, lang, errors),
+        "channels": {
+            channel: gettext(messages.CONTACT_CHANNELS[channel])
+            for channel in snapshot.lead_form.contact_channels
+        },
+        "ask_best_moment": snapshot.lead_form.ask_best_moment,
+        "moments": {key: gettext(label) for key, label in messages.BEST_MOMENTS.items()},
+        "consent_text": (
+            messages.apply_consent_text(gettext, employer)
+            if apply
+            else messages.lead_consent_text(gettext, employer, snapshot.consent_months)
+        ),
+        "talent_pool_text": messages.talent_pool_text(gettext, employer, snapshot.consent_months),
+        "apply_options": snapshot.apply,
+        "honeypot": HONEYPOT_FIELD,
     }
+    switch = _switch(request, page, form=form_token)
+    template = "apply.html" if apply else "lead.html"
     status = 422 if errors else 200
-    return templates.TemplateResponse(request, "lead.html", context, status_code=status)
-
-
-def _lead_form_from(form: FormDep) -> domain.LeadForm:
-    def text(name: str) -> str:
-        value = form.get(name)
-        return value if isinstance(value, str) else ""
-
-    return domain.LeadForm(
-        name=text("name"),
-        phone=text("phone"),
-        email=text("email"),
-        contact_channel=text("contact_channel"),
-        best_moment=text("best_moment"),
-        consent=text("consent") == "yes",
+    return renderer.render(
+        request, template, context, language=lang, switch=switch, status_code=status
     )
-
-
-def _submit(
-    request: Request,
-    page: PublishedPage,
-    entry_point: EntryPoint,
-    form: FormDep,
-    journeys: JourneysDep,
-    signer: TokenSigner,
-    templates: TemplatesDep,
-) -> Response:
-    token = form.get("form_token")
-    grant = signer.read_form(
-        token if isinstance(token, str) else "",
-        campaign_id=page.campaign_id,
-        entry_point=entry_point,
-    )
-    values = _lead_form_from(form)
-    validation = domain.validate_lead_form(values)
-    if validation.lead is None:
-        return _render_lead_form(
-            request, templates, page, entry_point, str(token), values, validation.errors
-        )
-    lead = journeys.submit_lead(page, grant, validation.lead)
-    thanks = _link(request, "thanks", page, channel=lead.contact_channel, entry=lead.entry_point)
-    return RedirectResponse(thanks, status_code=303)
 
 
 @router.get("/j/{slug}/lead", name="lead_form")
 def lead_form(
     request: Request,
     page: PageDep,
-    journeys: JourneysDep,
-    signer: SignerDep,
-    templates: TemplatesDep,
+    site: SiteDep,
     visitor: VisitorDep,
 ) -> Response:
     """The short lead form: name, phone or e-mail, how and when to get in touch."""
-    grant = _open_form(request, page, "lead", journeys, signer, visitor)
-    return _render_lead_form(
-        request, templates, page, "lead", signer.sign_form(grant), domain.LeadForm(), {}
-    )
-
-
-@router.post("/j/{slug}/lead", name="submit_lead")
-def submit_lead(
-    request: Request,
-    page: SubmittablePageDep,
-    form: FormDep,
-    journeys: JourneysDep,
-    signer: SignerDep,
-    templates: TemplatesDep,
-) -> Response:
-    """Store a lead (once per form) and go on to the thank-you page."""
-    return _submit(request, page, "lead", form, journeys, signer, templates)
+    lang = language_of(request, page)
+    _, token = _open_form(request, page, "lead", site, visitor)
+    return _render_contact_form(request, site, page, "lead", lang, token, domain.LeadForm(), {})
 
 
 @router.get("/j/{slug}/apply", name="apply_form")
 def apply_form(
     request: Request,
     page: PageDep,
-    journeys: JourneysDep,
-    signer: SignerDep,
-    templates: TemplatesDep,
+    site: SiteDep,
     visitor: VisitorDep,
 ) -> Response:
-    """Apply: for now the lead form under the title "Solliciteren" (CV upload follows)."""
-    grant = _open_form(request, page, "apply", journeys, signer, visitor)
-    return _render_lead_form(
-        request, templates, page, "apply", signer.sign_form(grant), domain.LeadForm(), {}
+    """Apply: name, e-mail, phone, a CV (PDF or Word) and an optional motivation."""
+    lang = language_of(request, page)
+    _, token = _open_form(request, page, "apply", site, visitor)
+    return _render_contact_form(request, site, page, "apply", lang, token, domain.LeadForm(), {})
+
+
+# --- sending a form ---------------------------------------------------------------------------
+
+
+def _read_grant(
+    form: FormDep, signer: TokenSigner, page: PublishedPage, entry: EntryPoint
+) -> tuple[FormGrant, str]:
+    token = _text(form, "form_token", 4000)
+    return signer.read_form(token, campaign_id=page.campaign_id, entry_point=entry), token
+
+
+def _contact_values(form: FormDep) -> domain.LeadForm:
+    return domain.LeadForm(
+        name=_text(form, "name", 1000),
+        phone=_text(form, "phone", 100),
+        email=_text(form, "email", 1000),
+        contact_channel=_text(form, "contact_channel", 50),
+        best_moment=_text(form, "best_moment", 50),
+        consent=_text(form, "consent") == "yes",
+        motivation=_text(form, "motivation", 20_000),
+        talent_pool=_text(form, "talent_pool") == "yes",
     )
 
 
-@router.post("/j/{slug}/apply", name="submit_application")
+def _thanks_redirect(
+    request: Request, page: PublishedPage, signer: TokenSigner, receipt: Receipt, lang: Language
+) -> Response:
+    href = url_with(
+        _path(request, "thanks", page), {"r": signer.sign_receipt(receipt), "lang": lang}
+    )
+    return RedirectResponse(href, status_code=303)
+
+
+def _decoy_receipt(page: PublishedPage, entry: EntryPoint, channel: str) -> Receipt:
+    """What a bot that filled the honeypot gets: a thank-you for a lead that was never
+    stored (so it learns nothing), whose withdrawal link finds nothing to erase."""
+    return Receipt(page.campaign_id, str(uuid.uuid4()), channel or "email", entry)
+
+
+def _too_fast(site: Site, grant: FormGrant) -> bool:
+    """Faster than a person: measured from the start of the visit (the landing page, or
+    the form when the candidate came to it directly)."""
+    elapsed = (site.journeys.now() - grant.visit.visited_at).total_seconds()
+    return elapsed < site.settings.min_fill_seconds
+
+
+@router.post("/j/{slug}/lead", name="submit_lead", dependencies=[rate_limit])
+async def submit_lead(
+    request: Request,
+    page: SubmittablePageDep,
+    form: FormDep,
+    site: SiteDep,
+) -> Response:
+    """Store a lead (once per form) and go on to the thank-you page."""
+    # Async like the landing page: checking and validating are quick, in memory; the
+    # one transaction runs where dbcalls.py says.
+    lang = language_of(request, page)
+    grant, token = _read_grant(form, site.signer, page, "lead")
+    values = _contact_values(form)
+    if _text(form, HONEYPOT_FIELD):
+        decoy = _decoy_receipt(page, "lead", values.contact_channel)
+        return _thanks_redirect(request, page, site.signer, decoy, lang)
+    options = page.campaign.page.lead_form
+    validation = domain.validate_lead_form(
+        values, options.contact_channels, ask_best_moment=options.ask_best_moment
+    )
+    errors = validation.errors or ({"form": "too_fast"} if _too_fast(site, grant) else {})
+    if validation.lead is None or errors:
+        return _render_contact_form(request, site, page, "lead", lang, token, values, errors)
+    gettext = site.renderer.gettext(lang)
+    consent = messages.lead_consent_text(
+        gettext, page.campaign.page.employer_name, page.campaign.page.consent_months
+    )
+    lead = await site.database.run(
+        site.journeys.submit_lead,
+        page,
+        grant,
+        validation.lead,
+        consent_text=consent,
+        language=lang,
+    )
+    receipt = Receipt(page.campaign_id, str(lead.lead_id), lead.contact_channel, "lead")
+    return _thanks_redirect(request, page, site.signer, receipt, lang)
+
+
+def _upload(form: FormDep) -> UploadFile | None:
+    value = form.get("cv")
+    if isinstance(value, UploadFile) and (value.filename or value.size):
+        return value
+    return None
+
+
+@router.post("/j/{slug}/apply", name="submit_application", dependencies=[rate_limit])
 def submit_application(
     request: Request,
     page: SubmittablePageDep,
     form: FormDep,
-    journeys: JourneysDep,
-    signer: SignerDep,
-    templates: TemplatesDep,
+    site: SiteDep,
 ) -> Response:
-    """Store an application as a lead with entry point "apply" (once per form)."""
-    return _submit(request, page, "apply", form, journeys, signer, templates)
+    """Store an application with its CV (once per form) and go on to the thank-you page."""
+    lang = language_of(request, page)
+    grant, token = _read_grant(form, site.signer, page, "apply")
+    values = _contact_values(form)
+    if _text(form, HONEYPOT_FIELD):
+        decoy = _decoy_receipt(page, "apply", "email")
+        return _thanks_redirect(request, page, site.signer, decoy, lang)
+    options = page.campaign.page.apply
+    validation = domain.validate_application_form(
+        values, ask_motivation=options.ask_motivation, offer_talent_pool=options.offer_talent_pool
+    )
+    errors = dict(validation.errors)
+    upload: Upload | None = None
+    file = _upload(form)
+    if file is None:
+        if options.cv_required:
+            errors["cv"] = "cv_required"
+    else:
+        try:
+            checked = check_cv(file.file, file.filename or "")
+            upload = Upload(data=file.file, filename=file.filename or "", checked=checked)
+        except CvRefused as refused:
+            errors["cv"] = refused.code
+    if not errors and _too_fast(site, grant):
+        errors["form"] = "too_fast"
+    if validation.lead is None or errors:
+        return _render_contact_form(request, site, page, "apply", lang, token, values, errors)
+    gettext = site.renderer.gettext(lang)
+    consent = messages.apply_consent_text(gettext, page.campaign.page.employer_name)
+    if validation.lead.talent_pool:
+        consent += " " + messages.talent_pool_text(
+            gettext, page.campaign.page.employer_name, page.campaign.page.consent_months
+        )
+    lead = site.journeys.submit_lead(
+        page, grant, validation.lead, consent_text=consent, language=lang, upload=upload
+    )
+    receipt = Receipt(page.campaign_id, str(lead.lead_id), lead.contact_channel, "apply")
+    return _thanks_redirect(request, page, site.signer, receipt, lang)
+
+
+# --- thank you and withdrawing consent ----------------------------------------------------------
 
 
 @router.get("/j/{slug}/thanks", name="thanks")
 def thanks(
     request: Request,
     page: SubmittablePageDep,
-    templates: TemplatesDep,
-    channel: str | None = None,
-    entry: str | None = None,
+    site: SiteDep,
+    r: str | None = None,
 ) -> Response:
-    """Thank you, and what happens next through the channel the candidate chose."""
-    employer = page.campaign.page.employer_name
-    template = messages.NEXT_STEP.get(channel or "")
-    next_step = (
-        template.format(employer=employer)
-        if template
-        else f"{employer} neemt zo snel mogelijk contact met je op."
-    )
+    """Thank you, what happens next and when, in the channel the candidate chose, and a
+    link to withdraw consent."""
+    lang = language_of(request, page)
+    receipt = site.signer.read_receipt(r, page.campaign_id)
+    snapshot = page.campaign.page
+    gettext = site.renderer.gettext(lang)
+    channel = receipt.contact_channel if receipt else None
     context = {
-        "page": page,
-        "content": page.campaign.page,
-        "applied": entry == "apply",
-        "next_step": next_step,
+        **_base_context(page, lang, site.settings.media_origins),
+        "applied": receipt is not None and receipt.entry_point == "apply",
+        "channel": channel,
+        "next_step": messages.next_step_text(
+            gettext, channel, snapshot.employer_name, snapshot.response_days
+        ),
+        "consent_months": snapshot.consent_months,
+        "withdraw_url": (
+            url_with(_path(request, "withdraw_form", page), {"r": r, "lang": lang})
+            if receipt
+            else None
+        ),
     }
-    return templates.TemplateResponse(request, "thanks.html", context)
+    return site.renderer.render(
+        request, "thanks.html", context, language=lang, switch=_switch(request, page, r=r)
+    )
 
 
-# --- quiz ------------------------------------------------------------------------------
+@router.get("/j/{slug}/withdraw", name="withdraw_form")
+def withdraw_form(
+    request: Request,
+    page: SubmittablePageDep,
+    site: SiteDep,
+    r: str | None = None,
+) -> Response:
+    """Ask the candidate to confirm that their consent and data should go."""
+    lang = language_of(request, page)
+    if site.signer.read_receipt(r, page.campaign_id) is None:
+        raise ReceiptInvalid()
+    context = {
+        **_base_context(page, lang, site.settings.media_origins),
+        "action": url_with(_path(request, "withdraw", page), {"lang": lang}),
+        "receipt": r,
+        "done": False,
+    }
+    return site.renderer.render(
+        request, "withdraw.html", context, language=lang, switch=_switch(request, page, r=r)
+    )
+
+
+@router.post("/j/{slug}/withdraw", name="withdraw", dependencies=[rate_limit])
+def withdraw(
+    request: Request,
+    page: SubmittablePageDep,
+    form: FormDep,
+    site: SiteDep,
+) -> Response:
+    """Withdraw consent: the lead, its answers and CV are erased now."""
+    lang = language_of(request, page)
+    receipt = site.signer.read_receipt(_text(form, "r", 4000), page.campaign_id)
+    if receipt is None:
+        raise ReceiptInvalid()
+    try:
+        lead_id = uuid.UUID(receipt.lead_id)
+    except ValueError as exc:
+        raise ReceiptInvalid() from exc
+    site.privacy.erase_lead_by_id(page.tenant_id, lead_id)
+    context = {
+        **_base_context(page, lang, site.settings.media_origins),
+        "action": "",
+        "receipt": "",
+        "done": True,
+    }
+    return site.renderer.render(request, "withdraw.html", context, language=lang)
+
+
+# --- quiz -------------------------------------------------------------------------------------
 
 
 def _render_quiz(
     request: Request,
-    templates: TemplatesDep,
+    site: Site,
     page: PublishedPage,
+    lang: Language,
     form_token: str,
-    chosen: dict[str, str],
-    errors: dict[str, str],
+    answers: list[str],
+    errors: Mapping[str, str],
 ) -> Response:
+    """One question at a time (no JavaScript needed): earlier answers ride along as
+    hidden fields, the progress bar shows where the candidate is."""
+    content = domain.page_content(page.campaign.page, lang)
+    step = domain.answered_prefix(page.campaign.page.quiz, answers)
+    step = min(step, len(content.quiz) - 1)
     context = {
-        "page": page,
-        "content": page.campaign.page,
-        "questions": list(enumerate(page.campaign.page.quiz)),
+        **_base_context(page, lang, site.settings.media_origins),
         "form_token": form_token,
-        "chosen": chosen,
-        "errors": {field: messages.FIELD_ERRORS[code] for field, code in errors.items()},
+        "action": url_with(_path(request, "submit_quiz", page), {"lang": lang}),
+        "step": step,
+        "total": len(content.quiz),
+        "question": content.quiz[step],
+        "previous": [(f"q{i}", answers[i]) for i in range(step)],
+        "chosen": answers[step] if step < len(answers) else "",
+        "errors": _translated_errors(site.renderer, lang, errors),
     }
-    return templates.TemplateResponse(
-        request, "quiz.html", context, status_code=422 if errors else 200
+    return site.renderer.render(
+        request,
+        "quiz.html",
+        context,
+        language=lang,
+        switch=_switch(request, page, form=form_token) if step == 0 else None,
+        status_code=422 if errors else 200,
     )
 
 
@@ -288,50 +565,74 @@ def _render_quiz(
 def quiz_form(
     request: Request,
     page: PageDep,
-    journeys: JourneysDep,
-    signer: SignerDep,
-    templates: TemplatesDep,
+    site: SiteDep,
     visitor: VisitorDep,
 ) -> Response:
-    """A few multiple-choice questions: does this job fit you?"""
-    grant = _open_form(request, page, "quiz", journeys, signer, visitor)
-    return _render_quiz(request, templates, page, signer.sign_form(grant), {}, {})
+    """A few single-choice questions, one at a time: does this job suit you?"""
+    lang = language_of(request, page)
+    _, token = _open_form(request, page, "quiz", site, visitor)
+    return _render_quiz(request, site, page, lang, token, [], {})
 
 
-@router.post("/j/{slug}/quiz", name="submit_quiz")
+@router.post("/j/{slug}/quiz", name="submit_quiz", dependencies=[rate_limit])
 def submit_quiz(
     request: Request,
     page: SubmittablePageDep,
     form: FormDep,
-    journeys: JourneysDep,
-    signer: SignerDep,
-    templates: TemplatesDep,
+    site: SiteDep,
 ) -> Response:
-    """Score the answers, record the result and suggest the next step."""
-    token = form.get("form_token")
-    token = token if isinstance(token, str) else ""
-    grant = signer.read_form(token, campaign_id=page.campaign_id, entry_point="quiz")
-    content = page.campaign.page
-    chosen = {f"q{i}": str(form.get(f"q{i}") or "") for i in range(len(content.quiz))}
-    validation = domain.score_quiz(content.quiz, list(chosen.values()), content.quiz_pass_score)
-    if validation.result is None:
-        return _render_quiz(request, templates, page, token, chosen, validation.errors)
-    journeys.complete_quiz(page, grant, validation.result)
-    next_steps = [entry for entry in _entry_points(page) if entry in ("lead", "apply")]
-    query = _journey_query(grant.visit, signer)
+    """Take one answer (or all of them); after the last, store the score and show the
+    result."""
+    lang = language_of(request, page)
+    grant, token = _read_grant(form, site.signer, page, "quiz")
+    snapshot = page.campaign.page
+    answers = [_text(form, f"q{i}", 10) for i in range(len(snapshot.quiz))]
+    answered = domain.answered_prefix(snapshot.quiz, answers)
+    if answered < len(snapshot.quiz):
+        asked = _text(form, "step", 10)
+        errors = {}
+        if asked.isdigit() and int(asked) == answered:
+            errors = {f"q{answered}": "answer_required"}  # they sent this step empty
+        elif not asked:  # a form with every question at once, one missing
+            errors = {f"q{answered}": "answer_required"}
+        return _render_quiz(request, site, page, lang, token, answers, errors)
+    validation = domain.score_quiz(snapshot.quiz, answers, snapshot.quiz_pass_score)
+    assert validation.result is not None  # every question answered, checked above
+    result_id = site.journeys.complete_quiz(page, grant, validation.result)
+    visit = Visit(**{**grant.visit.__dict__, "quiz_result_id": str(result_id)})
+    href = url_with(
+        _path(request, "quiz_result", page), {"visit": site.signer.sign_visit(visit), "lang": lang}
+    )
+    return RedirectResponse(href, status_code=303)
+
+
+@router.get("/j/{slug}/quiz/result", name="quiz_result")
+def quiz_result(
+    request: Request,
+    page: SubmittablePageDep,
+    site: SiteDep,
+) -> Response:
+    """The fit message and the next step: leave your details, or apply."""
+    lang = language_of(request, page)
+    visit = site.signer.read_visit(request.query_params.get("visit"), page.campaign_id)
+    result = site.journeys.quiz_result(visit.quiz_result_id if visit else None)
+    if visit is None or result is None:
+        raise PageNotFound()
+    query = _journey_query(visit, site.signer, lang)
+    gettext = site.renderer.gettext(lang)
     links = [
         {
-            "label": messages.ENTRY_LABELS[entry],
-            "href": _link(
-                request, "apply_form" if entry == "apply" else "lead_form", page, **query
-            ),
+            "entry_point": entry,
+            "label": gettext(messages.ENTRY_LABELS[entry]),
+            "href": url_with(_path(request, FORM_ROUTES[entry], page), query),
         }
-        for entry in next_steps
+        for entry in _entry_points(page)
+        if entry in ("lead", "apply")
     ]
     context = {
-        "page": page,
-        "content": content,
-        "qualified": validation.result.qualified,
+        **_base_context(page, lang, site.settings.media_origins),
+        "qualified": result.qualified,
         "links": links,
     }
-    return templates.TemplateResponse(request, "quiz_result.html", context)
+    switch = _switch(request, page, visit=request.query_params.get("visit"))
+    return site.renderer.render(request, "quiz_result.html", context, language=lang, switch=switch)

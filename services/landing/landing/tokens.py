@@ -6,6 +6,9 @@
 - A *form token* is the hidden field of every form: it binds the submission to one
   campaign, entry point, visit and random nonce (the nonce makes a double submit
   idempotent). A broken, foreign or expired one is refused.
+- A *receipt token* is the candidate's proof of a submission: the thank-you page reads
+  the channel from it, and its withdrawal link lets them withdraw consent (which erases
+  their data) without an account.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from landing.errors import FormTokenExpired, FormTokenInvalid
 
 FORM_TOKEN_MAX_AGE_S = 24 * 3600
 VISIT_TOKEN_MAX_AGE_S = 24 * 3600
+RECEIPT_TOKEN_MAX_AGE_S = 400 * 24 * 3600  # longer than any data is kept
 ENTRY_POINTS: tuple[EntryPoint, ...] = ("quiz", "lead", "apply")
 
 
@@ -34,6 +38,8 @@ class Visit:
     visited_at: datetime
     visitor_key: str
     utm: dict[str, str] = field(default_factory=dict)
+    quiz_result_id: str | None = None
+    """The quiz this visit finished, so a lead left afterwards is linked to its answers."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,14 @@ class FormGrant:
     visit: Visit
     entry_point: EntryPoint
     nonce: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    campaign_id: str
+    lead_id: str
+    contact_channel: str
+    entry_point: str
 
 
 def new_nonce() -> str:
@@ -60,6 +74,9 @@ class TokenSigner:
         )
         self._forms = URLSafeTimedSerializer(
             secret_key, salt="koers-landing-form", signer=ClockedSigner
+        )
+        self._receipts = URLSafeTimedSerializer(
+            secret_key, salt="koers-landing-receipt", signer=ClockedSigner
         )
 
     def sign_visit(self, visit: Visit) -> str:
@@ -85,23 +102,44 @@ class TokenSigner:
         try:
             document = self._forms.loads(token, max_age=FORM_TOKEN_MAX_AGE_S)
         except SignatureExpired as exc:
-            raise FormTokenExpired(
-                "Je hebt dit formulier te lang open laten staan. Open het opnieuw en "
-                "vul het nog een keer in."
-            ) from exc
+            raise FormTokenExpired() from exc
         except BadSignature as exc:
-            raise FormTokenInvalid(
-                "Het formulier is onderweg beschadigd. Open de pagina opnieuw."
-            ) from exc
+            raise FormTokenInvalid() from exc
         try:
             grant = FormGrant(
                 visit=_visit_from(document), entry_point=document["e"], nonce=str(document["n"])
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise FormTokenInvalid("Het formulier is onvolledig. Open de pagina opnieuw.") from exc
+            raise FormTokenInvalid() from exc
         if grant.visit.campaign_id != campaign_id or grant.entry_point != entry_point:
-            raise FormTokenInvalid("Dit formulier hoort bij een andere pagina.")
+            raise FormTokenInvalid("form_foreign")
         return grant
+
+    def sign_receipt(self, receipt: Receipt) -> str:
+        return self._receipts.dumps(
+            {
+                "c": receipt.campaign_id,
+                "l": receipt.lead_id,
+                "ch": receipt.contact_channel,
+                "e": receipt.entry_point,
+            }
+        )
+
+    def read_receipt(self, token: str | None, campaign_id: str) -> Receipt | None:
+        """The receipt a thank-you or withdrawal link carries, or None."""
+        if not token:
+            return None
+        try:
+            document = self._receipts.loads(token, max_age=RECEIPT_TOKEN_MAX_AGE_S)
+            receipt = Receipt(
+                campaign_id=str(document["c"]),
+                lead_id=str(document["l"]),
+                contact_channel=str(document["ch"]),
+                entry_point=str(document["e"]),
+            )
+        except (BadSignature, KeyError, TypeError, ValueError):
+            return None
+        return receipt if receipt.campaign_id == campaign_id else None
 
 
 def _visit_document(visit: Visit) -> dict[str, Any]:
@@ -111,6 +149,7 @@ def _visit_document(visit: Visit) -> dict[str, Any]:
         "t": visit.visited_at.isoformat(),
         "k": visit.visitor_key,
         "u": visit.utm,
+        **({"q": visit.quiz_result_id} if visit.quiz_result_id else {}),
     }
 
 
@@ -127,4 +166,5 @@ def _visit_from(document: Any) -> Visit:
         visited_at=visited_at,
         visitor_key=str(document["k"]),
         utm={str(k): str(v) for k, v in utm.items()},
+        quiz_result_id=str(document["q"]) if document.get("q") else None,
     )

@@ -58,9 +58,10 @@ def demo_ids(engine: sa.Engine) -> tuple[str, str]:
     with engine.connect() as conn:
         user = repo.user_by_email(conn, DEMO_EMAIL)
         assert user is not None
-        campaign = repo.campaign_by_slug(conn, user.tenant_id, DEMO_SLUG)
+        [membership] = repo.memberships_of(conn, user.id)
+        campaign = repo.campaign_by_slug(conn, membership.tenant_id, DEMO_SLUG)
         assert campaign is not None
-    return user.tenant_id, campaign.id
+    return membership.tenant_id, campaign.id
 
 
 def test_the_relay_publishes_the_seeded_campaign(

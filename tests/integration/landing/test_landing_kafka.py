@@ -55,6 +55,7 @@ def settings(make_database_url: Callable[[str], str], broker: EmbeddedBroker) ->
         database_url=url,
         secret_key="integration-secret",
         kafka_bootstrap_servers=broker.bootstrap_servers,
+        min_fill_seconds=0,  # the test client sends the form at once
     )
 
 

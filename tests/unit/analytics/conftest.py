@@ -22,11 +22,15 @@ from analytics.repository import migrate_database
 from koers.db import make_engine
 from koers.events import (
     ApplicationSubmitted,
+    CampaignGoal,
     CampaignPaused,
     CampaignPublished,
+    Channel,
+    CreativeFormat,
     EntryPoint,
     EntryStarted,
     Envelope,
+    Guardrails,
     LeadOutcome,
     LeadOutcomeRecorded,
     LeadSubmitted,
@@ -94,15 +98,18 @@ class CollectingPublisher:
 class Feed:
     """Puts events on the in-memory stream and lets the consumer apply what is new."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, *, group_id: str = GROUP_ID, apply_in_batches: bool = True
+    ) -> None:
         self.stream = InMemoryStream()
         self.dead_letters = CollectingPublisher()
         self.consumer = EventConsumer(
             engine=engine,
             subscriber=self.stream,
             dead_letters=self.dead_letters,
-            group_id=GROUP_ID,
+            group_id=group_id,
             handlers=HANDLERS,
+            apply_in_batches=apply_in_batches,
         )
 
     def raw(self, topic: str, key: str, value: bytes) -> None:
@@ -214,22 +221,44 @@ class Events:
         return self._wrap(payload, "campaigns", None)
 
     @staticmethod
-    def variant(variant_id: str, live: bool = True) -> VariantState:
+    def variant(
+        variant_id: str,
+        live: bool = True,
+        *,
+        channel: Channel = "instagram",
+        creative_format: CreativeFormat = "video",
+        employee_generated: bool = False,
+        tags: tuple[str, ...] = (),
+        hook: str = "Werk dichtbij huis",
+    ) -> VariantState:
         return VariantState(
             variant_id=variant_id,
             name=f"Creative {variant_id}",
-            channel="instagram",
-            creative_format="video",
-            hook="Werk dichtbij huis",
+            channel=channel,
+            creative_format=creative_format,
+            hook=hook,
             live=live,
+            employee_generated=employee_generated,
+            tags=tags,
         )
 
-    def published(self, *variant_ids: str, weekly_budget: float = 700.0) -> Envelope:
+    def published(
+        self,
+        *variants: str | VariantState,
+        weekly_budget: float = 700.0,
+        goal: CampaignGoal = "lead",
+        guardrails: Guardrails | None = None,
+        starts_on: date | None = None,
+        ends_on: date | None = None,
+    ) -> Envelope:
         payload = CampaignPublished(
             slug="klantenservice",
             name="Klantenservice Utrecht",
-            goal="lead",
+            goal=goal,
             weekly_budget=weekly_budget,
+            guardrails=guardrails or Guardrails(),
+            starts_on=starts_on,
+            ends_on=ends_on,
             page=PageSnapshot(
                 version=1,
                 employer_name="Demo BV",
@@ -237,7 +266,7 @@ class Events:
                 intro="",
                 entry_points=("quiz", "lead", "apply"),
             ),
-            variants=tuple(self.variant(v) for v in variant_ids),
+            variants=tuple(v if isinstance(v, VariantState) else self.variant(v) for v in variants),
         )
         return self._wrap(payload, "campaigns", None)
 
@@ -245,7 +274,10 @@ class Events:
         return self._wrap(CampaignPaused(slug="klantenservice"), "campaigns", None)
 
     def variant_changed(self, variant_id: str, live: bool) -> Envelope:
-        payload = VariantChanged(slug="klantenservice", variant=self.variant(variant_id, live))
+        return self.variant_changed_to(self.variant(variant_id, live))
+
+    def variant_changed_to(self, variant: VariantState) -> Envelope:
+        payload = VariantChanged(slug="klantenservice", variant=variant)
         return self._wrap(payload, "campaigns", None)
 
 
@@ -272,6 +304,12 @@ def feed(engine: Engine) -> Feed:
 def new_feed(engine: Engine) -> Callable[[], Feed]:
     """Another consumer with its own stream, on the same database."""
     return lambda: Feed(engine)
+
+
+@pytest.fixture
+def feed_in_group(engine: Engine) -> Callable[[str, bool], Feed]:
+    """A consumer of its own group (its own dedup records), in batch mode or not."""
+    return lambda group_id, batches: Feed(engine, group_id=group_id, apply_in_batches=batches)
 
 
 @pytest.fixture

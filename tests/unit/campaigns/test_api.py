@@ -26,9 +26,11 @@ def test_the_api_lists_and_shows_the_tenants_campaigns(
 ) -> None:
     log_in(client, DEMO_EMAIL, DEMO_PASSWORD)
 
-    listing = client.get("/api/v1/campaigns").json()
+    page = client.get("/api/v1/campaigns").json()
+    assert page["total"] == 1
+    listing = page["items"]
     assert [c["slug"] for c in listing] == [DEMO_SLUG]
-    assert listing[0]["status"] == "published"
+    assert listing[0]["status"] == "live"
     assert listing[0]["weekly_budget"] == "1000.00"
     assert listing[0]["created_at"].endswith("Z")  # UTC, also on SQLite
 

@@ -184,7 +184,7 @@ def test_another_tenants_campaign_is_not_found(
             tenant_id="other-tenant",
             email="recruiter@andere.nl",
             password="another strong password",
-            role="editor",
+            role="marketer",
             now=NOW,
         )
     log_in(client, "recruiter@andere.nl", "another strong password")

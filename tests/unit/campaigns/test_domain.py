@@ -54,7 +54,7 @@ def test_complete_weeks_exclude_the_running_week() -> None:
 def test_publishing_bumps_the_page_version_and_marks_published() -> None:
     publication = publish_campaign(CAMPAIGN, DEMO_VARIANTS, now=NOW)
     assert publication.campaign.page_version == 4
-    assert publication.campaign.status == "published"
+    assert publication.campaign.status == "live"
     assert publication.event.page.version == 4
 
 

@@ -7,7 +7,7 @@ from campaigns_testkit import NOW
 from sqlalchemy import Engine
 
 from campaigns import repository as repo
-from campaigns.demo import DEMO_EMAIL, DEMO_SLUG
+from campaigns.demo import DEMO_SLUG, DEMO_TENANT
 from campaigns.handlers import store_allocation_proposal
 from campaigns.seed import SeedResult
 from koers.db import transaction
@@ -18,11 +18,11 @@ pytestmark = pytest.mark.unit
 
 def demo_ids(engine: Engine) -> tuple[str, str]:
     with engine.connect() as conn:
-        user = repo.user_by_email(conn, DEMO_EMAIL)
-        assert user is not None
-        campaign = repo.campaign_by_slug(conn, user.tenant_id, DEMO_SLUG)
+        tenant_id = repo.tenant_id_by_name(conn, DEMO_TENANT)
+        assert tenant_id is not None
+        campaign = repo.campaign_by_slug(conn, tenant_id, DEMO_SLUG)
         assert campaign is not None
-    return user.tenant_id, campaign.id
+    return tenant_id, campaign.id
 
 
 def proposal(tenant_id: str, campaign_id: str, tiktok_share: float, minutes: int) -> Envelope:

@@ -76,7 +76,7 @@ def test_publishing_writes_status_audit_and_event_together(engine: Engine) -> No
     with engine.connect() as conn:
         campaign = repo.campaign_by_slug(conn, "tenant-a", slug)
     assert campaign is not None
-    assert campaign.status == "published" and campaign.page_version == 1
+    assert campaign.status == "live" and campaign.page_version == 1
     assert audit_actions(engine) == ["create", "publish"]
 
 
@@ -112,7 +112,7 @@ def test_a_campaign_without_live_creatives_is_not_published(engine: Engine) -> N
     slug = draft(engine, paused)
 
     with (
-        pytest.raises(CampaignNotPublishable, match="no live variant"),
+        pytest.raises(CampaignNotPublishable, match="no live creative"),
         transaction(engine) as conn,
     ):
         service_layer.publish(conn, tenant_id="tenant-a", slug=slug, actor="m", now=NOW)

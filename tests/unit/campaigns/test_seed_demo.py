@@ -12,7 +12,7 @@ from campaigns_testkit import DEMO_PASSWORD, NOW, TODAY
 from sqlalchemy import Engine
 
 from campaigns import repository as repo
-from campaigns.demo import DEMO_EMAIL, DEMO_SLUG
+from campaigns.demo import DEMO_EMAIL, DEMO_SLUG, DEMO_TENANT
 from campaigns.seed import SeedResult, seed_demo
 from campaigns.service_layer import authenticate
 from koers.events import CampaignPublished, Envelope, SpendRecorded, parse_envelope
@@ -77,7 +77,7 @@ def test_seed_publishes_the_demo_campaign_with_four_weeks_of_spend(
 
     with engine.connect() as conn:
         campaign = repo.campaign_by_slug(conn, seeded_tenant(engine), DEMO_SLUG)
-        assert campaign is not None and campaign.status == "published"
+        assert campaign is not None and campaign.status == "live"
         stored = repo.spend_days_of(conn, campaign.id)
     assert len(stored) == len(spend)
     assert sum(d.spend for d in stored) == sum(Decimal(str(s.spend)) for s in spend)
@@ -85,9 +85,8 @@ def test_seed_publishes_the_demo_campaign_with_four_weeks_of_spend(
 
 def seeded_tenant(engine: Engine) -> str:
     with engine.connect() as conn:
-        user = repo.user_by_email(conn, DEMO_EMAIL)
-    assert user is not None
-    tenant_id: str = user.tenant_id
+        tenant_id = repo.tenant_id_by_name(conn, DEMO_TENANT)
+    assert tenant_id is not None
     return tenant_id
 
 
@@ -137,5 +136,5 @@ def test_demo_password_from_the_environment_is_used_and_not_written(
     assert seeded.password == DEMO_PASSWORD
     assert not (tmp_path / "var" / "demo-login.txt").exists()
     with engine.connect() as conn:
-        assert authenticate(conn, DEMO_EMAIL, DEMO_PASSWORD) is not None
-        assert authenticate(conn, DEMO_EMAIL, "not the password") is None
+        assert authenticate(conn, DEMO_EMAIL, DEMO_PASSWORD).user_id is not None
+        assert authenticate(conn, DEMO_EMAIL, "not the password").user_id is None

@@ -4,6 +4,7 @@ the real consumer handlers, and the app behind FastAPI's TestClient."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -37,12 +38,18 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    # No minimum fill time (the clock is frozen), no rate limit and no page cache here:
+    # the tests of those set them explicitly.
     return Settings(
         database_url=database_url,
         secret_key="test-secret-key",
         service_token=SERVICE_TOKEN,
         kafka_bootstrap_servers="127.0.0.1:1",
+        cv_dir=tmp_path / "cvs",
+        min_fill_seconds=0,
+        rate_limit_per_minute=0,
+        page_cache_seconds=0,
     )
 
 

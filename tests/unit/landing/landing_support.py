@@ -116,3 +116,56 @@ def form_token(html: str) -> str:
 def entry_links(html: str) -> dict[str, str]:
     found = re.findall(r'data-entry="(\w+)" href="([^"]+)"', html)
     return {entry: href.replace("&amp;", "&") for entry, href in found}
+
+
+def minimal_pdf(text: str = "Curriculum vitae") -> bytes:
+    """A small, valid one-page PDF (written by pypdf, so it really parses)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": text})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def minimal_docx(
+    extra: dict[str, bytes] | None = None, *, content_types: bytes | None = None
+) -> bytes:
+    """A small DOCX with the parts Word needs; ``extra`` adds (or replaces) entries."""
+    import io
+    import zipfile
+
+    parts: dict[str, bytes] = {
+        "[Content_Types].xml": content_types
+        or (
+            b'<?xml version="1.0" encoding="UTF-8"?>'
+            b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            b'<Default Extension="rels" '
+            b'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            b'<Default Extension="xml" ContentType="application/xml"/>'
+            b'<Override PartName="/word/document.xml" ContentType="application/'
+            b'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+            b"</Types>"
+        ),
+        "_rels/.rels": (
+            b'<?xml version="1.0" encoding="UTF-8"?>'
+            b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+            b'2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>'
+        ),
+        "word/document.xml": (
+            b'<?xml version="1.0" encoding="UTF-8"?>'
+            b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            b"<w:body><w:p><w:r><w:t>Curriculum vitae</w:t></w:r></w:p></w:body></w:document>"
+        ),
+    }
+    parts.update(extra or {})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()

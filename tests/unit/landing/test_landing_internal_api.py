@@ -62,7 +62,7 @@ def test_leads_are_listed_newest_first_one_page_at_a_time(
     assert lead["contact_channel"] == "email"
     assert lead["variant_id"] == "v-video"
     assert lead["status"] == "new"
-    assert "maximaal 1 jaar" in lead["consent_text"]
+    assert "maximaal 12 maanden" in lead["consent_text"]
     assert "form_nonce" not in lead
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,6 +17,7 @@ from landing_support import (
     campaign,
     entry_links,
     form_token,
+    minimal_pdf,
     outbox,
 )
 
@@ -146,7 +149,7 @@ def test_paused_campaign_page_is_not_found(
     assert "Deze pagina bestaat niet (meer)" in response.text
 
 
-def test_pages_send_security_headers_and_have_no_inline_styles_or_scripts(
+def test_pages_send_a_strict_csp_and_security_headers_and_no_inline_styles(
     client: TestClient, published: CampaignPublished
 ) -> None:
     page = client.get("/j/klantenservice-utrecht")
@@ -154,12 +157,22 @@ def test_pages_send_security_headers_and_have_no_inline_styles_or_scripts(
 
     for response in (page, form):
         csp = response.headers["content-security-policy"]
+        assert "default-src 'none'" in csp
         assert "style-src 'self'" in csp
-        assert "script-src 'self'" in csp
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        # The one inline script is allowed by its hash, and only it.
+        [script] = re.findall(r"<script>(.*?)</script>", response.text, re.S)
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        assert f"script-src 'sha256-{digest}'" in csp
+        assert "frame-ancestors 'none'" in csp and "form-action 'self'" in csp
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["cache-control"] == "no-store"
         assert " style=" not in response.text
-        assert "<script" not in response.text
+        assert "set-cookie" not in response.headers
+        # Nothing from another origin: every src and href is root-relative or a fragment.
+        for url in re.findall(r'(?:src|href|action)="([^"]*)"', response.text):
+            assert url.startswith(("/", "#", "data:")), url
     assert client.get("/static/landing.css").status_code == 200
 
 
@@ -192,7 +205,7 @@ def test_lead_form_records_entry_started_and_shows_the_consent_text(
     page = client.get("/j/klantenservice-utrecht?v=v-video")
     form = client.get(entry_links(page.text)["lead"])
 
-    assert "maximaal 1 jaar" in form.text
+    assert "maximaal 12 maanden" in form.text
     [started] = outbox(engine, "EntryStarted")
     assert started["payload"]["entry_point"] == "lead"
     assert started["payload"]["variant_id"] == "v-video"
@@ -227,7 +240,7 @@ def test_lead_is_stored_with_e164_phone_and_a_lead_submitted_event_without_perso
     assert lead.status == "new"
     assert lead.is_demo is False
     assert lead.utm == {"utm_source": "tiktok"}
-    assert "maximaal 1 jaar" in lead.consent_text
+    assert "maximaal 12 maanden" in lead.consent_text
     [submitted] = outbox(engine, "LeadSubmitted")
     assert submitted["payload"]["lead_id"] == str(lead.lead_id)
     assert submitted["payload"]["contact_channel"] == "whatsapp"
@@ -338,7 +351,7 @@ def test_tampered_token_gets_a_friendly_error_page(
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/html")
     assert "Dit formulier kunnen we niet verwerken" in response.text
-    assert 'href="/j/klantenservice-utrecht"' in response.text
+    assert 'href="/j/klantenservice-utrecht?lang=nl"' in response.text
     assert lead_rows(engine) == []
 
 
@@ -408,16 +421,20 @@ def test_apply_stores_a_lead_with_entry_point_apply_and_an_application_event(
     page = client.get("/j/klantenservice-utrecht?v=v-image")
     form = client.get(entry_links(page.text)["apply"])
     assert "Solliciteren" in form.text
-    assert 'action="/j/klantenservice-utrecht/apply"' in form.text
+    assert 'action="/j/klantenservice-utrecht/apply?lang=nl"' in form.text
+    assert 'enctype="multipart/form-data"' in form.text
 
     response = client.post(
-        "/j/klantenservice-utrecht/apply", data=lead_form_data(form_token(form.text))
+        "/j/klantenservice-utrecht/apply",
+        data=lead_form_data(form_token(form.text), email="sanne@example.nl"),
+        files={"cv": ("cv.pdf", minimal_pdf(), "application/pdf")},
     )
 
     assert response.status_code == 200
     assert "Bedankt voor je sollicitatie" in response.text
     [lead] = lead_rows(engine)
     assert lead.entry_point == "apply"
+    assert lead.contact_channel == "email"
     [started] = outbox(engine, "EntryStarted")
     assert started["payload"]["entry_point"] == "apply"
     [application] = outbox(engine, "ApplicationSubmitted")
@@ -434,7 +451,8 @@ def test_quiz_scores_the_answers_stores_the_result_and_points_to_the_lead_form(
     page = client.get("/j/klantenservice-utrecht?v=v-video&utm_source=tiktok")
     quiz = client.get(entry_links(page.text)["quiz"])
     assert "Hoeveel uur per week wil je werken?" in quiz.text
-    assert re.findall(r'type="radio"', quiz.text).__len__() == 4
+    assert "Vraag 1 van 2" in quiz.text
+    assert len(re.findall(r'type="radio"', quiz.text)) == 2  # one question at a time
 
     result = client.post(
         "/j/klantenservice-utrecht/quiz",
@@ -472,7 +490,8 @@ def test_quiz_with_a_missing_answer_is_shown_again(
 
     assert result.status_code == 422
     assert "Kies een antwoord" in result.text
-    assert 'value="1" checked' in result.text
+    assert "Help je graag mensen?" in result.text  # the unanswered question
+    assert '<input type="hidden" name="q0" value="1">' in result.text  # kept
     assert outbox(engine, "QuizCompleted") == []
 
 

@@ -1,0 +1,48 @@
+"""``POST /v1/allocate``: the allocation contract over HTTP, identical to the CLI's.
+
+The request and response models are the engine's own (``analytics.allocation``); an
+invalid request is a 422 problem (the web chassis maps validation errors), and anything
+the engine cannot answer is a 422 problem too, never a 500. The route is plain ``def``:
+the engine is CPU-bound and runs in the thread pool. It keeps no memory between calls.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from analytics.allocation import AllocationRequest, AllocationResponse, allocate
+from analytics.api import Problem
+from analytics.deps import require_service_token
+from analytics.errors import AnalyticsError
+
+
+class AllocationFailed(AnalyticsError):
+    status = 422
+    title = "Allocation failed"
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"model": Problem, "description": description}
+
+
+router = APIRouter(
+    prefix="/v1",
+    tags=["allocation"],
+    dependencies=[Depends(require_service_token)],
+    responses={401: _problem("The service token is missing or wrong.")},
+)
+
+
+@router.post(
+    "/allocate",
+    response_model=AllocationResponse,
+    responses={422: _problem("The request is invalid or cannot be allocated.")},
+)
+def post_allocate(request: AllocationRequest) -> AllocationResponse:
+    """Next week's budget split per creative, with chances, costs and an explanation."""
+    try:
+        return allocate(request)
+    except (ArithmeticError, ValueError) as exc:
+        raise AllocationFailed(f"The engine could not answer this request: {exc}") from exc

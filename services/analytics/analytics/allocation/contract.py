@@ -1,0 +1,278 @@
+"""The allocation contract: one request in, one response out, on the CLI and the API alike.
+
+The request is the campaign's full current view of its weekly counts; the response is
+next week's budget split with everything a marketer needs to trust it. Validation is
+strict and its messages name the offending field, because callers converse with the
+engine line by line and must be able to fix a bad line on their own.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from analytics.allocation.isoweeks import ISO_WEEK_PATTERN, week_ordinal
+
+Channel = Literal["linkedin", "instagram", "tiktok", "facebook", "snapchat", "indeed"]
+CHANNELS: tuple[Channel, ...] = (
+    "linkedin",
+    "instagram",
+    "tiktok",
+    "facebook",
+    "snapchat",
+    "indeed",
+)
+
+MAX_VARIANTS = 20_000
+MAX_HISTORY_ROWS = 1_000_000
+MAX_AMOUNT = 1e12
+"""Far above any weekly ad budget; keeps sums and products of amounts finite."""
+
+
+def _real_week(week: str) -> str:
+    if not 1 <= int(week[6:]) <= 52:  # weeks 1-52 exist in every year; check the rest
+        week_ordinal(week)  # raises ValueError with a readable message
+    return week
+
+
+IsoWeek = Annotated[
+    str,
+    Field(pattern=ISO_WEEK_PATTERN, examples=["2026-W48"]),
+    AfterValidator(_real_week),
+]
+VariantId = Annotated[str, Field(min_length=1, max_length=128, examples=["ig-video-1"])]
+Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+Count = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+class Variant(BaseModel):
+    """A creative eligible for budget in the planned week (paused ones are not listed)."""
+
+    model_config = _STRICT
+
+    variant_id: VariantId
+    channel: Channel
+    created_week: IsoWeek
+    attributes: dict[str, Any] | None = Field(
+        None, description="Free-form creative attributes (format, hook, …); echoed, not used."
+    )
+
+
+class HistoryRow(BaseModel):
+    """One variant's counts in one past ISO week, conversions attributed to that week."""
+
+    model_config = _STRICT
+
+    variant_id: VariantId
+    week: IsoWeek
+    spend: Amount = Field(description="EUR spent in the week")
+    impressions: Count
+    clicks: Count
+    conversions: Count = Field(
+        description="Conversions (the campaign's goal) attributed to the week's visits so "
+        "far; may grow in later calls as late conversions arrive"
+    )
+
+
+class AllocationPolicy(BaseModel):
+    """Guardrails and model settings; every field has a default a marketer can keep."""
+
+    model_config = _STRICT
+
+    exploration_share: Share = Field(
+        0.02,
+        description="Share of the budget always spread evenly over every listed creative, "
+        "so none stops learning",
+    )
+    max_change: float | None = Field(
+        0.2,
+        ge=0,
+        le=100,
+        allow_inf_nan=False,
+        description="Largest week-on-week cut of a creative's amount, relative to last "
+        "week's (0.2 = 20%; ad platforms restart learning at about 20%), for creatives whose "
+        "learning is established (see learning_exit_conversions) and that are not ruled out "
+        "(chance of being best at least 2%). Raises are not limited: a creative out of "
+        "learning regains it fastest with more money. null disables it",
+    )
+    learning_exit_conversions: float | None = Field(
+        50.0,
+        ge=0,
+        le=1e9,
+        allow_inf_nan=False,
+        description="Conversions in the last week from which a creative counts as out of the "
+        "ad platform's learning phase (about 50 optimisation events a week) and is held to "
+        "max_change; a creative below it has no learned delivery to lose and may move "
+        "freely. null holds every running creative to max_change",
+    )
+    min_spend: Amount = Field(
+        0.0, description="EUR every listed creative gets at least (when the budget allows)"
+    )
+    channel_caps: dict[Channel, Share] = Field(
+        default_factory=dict, description="Largest share of the budget per channel"
+    )
+    fatigue_half_life_weeks: float | None = Field(
+        5.0,
+        gt=0,
+        le=520,
+        allow_inf_nan=False,
+        description="Weeks after which old evidence counts half (creatives tire); null "
+        "keeps all weeks at full weight",
+    )
+    fatigue_trend: bool = Field(
+        True,
+        description="Estimate the campaign's common weekly decline of conversions per euro "
+        "and judge each creative at its likely rate this week",
+    )
+    maturity_lag_weeks: int = Field(
+        2, ge=0, le=8, description="Weeks after which a week's conversions are complete"
+    )
+    maturity_prior: list[Share] = Field(
+        default_factory=lambda: [0.65, 0.92],
+        description="Share of a week's conversions that have arrived 1, 2, … weeks later "
+        "before the data says otherwise (one value per lag week)",
+    )
+    maturity_prior_strength: float = Field(
+        30.0,
+        ge=0,
+        le=1e6,
+        allow_inf_nan=False,
+        description="Conversions' worth of weight the maturity prior carries",
+    )
+    allocation_power: float = Field(
+        5.0,
+        ge=0,
+        le=50,
+        allow_inf_nan=False,
+        description="Target share ∝ p_best ** power: 1 is probability matching (Thompson), "
+        "higher moves faster to the likely best as evidence grows",
+    )
+    winner_threshold: Share = Field(
+        0.95, description="Chance of being best needed to declare a winner"
+    )
+    value_remaining_threshold: float = Field(
+        0.01,
+        ge=0,
+        le=10,
+        allow_inf_nan=False,
+        description="Largest expected relative gain still available over the leader "
+        "(E[max θ] / E[θ leader] - 1) when a winner is declared",
+    )
+
+    @model_validator(mode="after")
+    def _lags_agree(self) -> AllocationPolicy:
+        if len(self.maturity_prior) != self.maturity_lag_weeks:
+            raise ValueError(
+                f"maturity_prior needs one share per lag week ({self.maturity_lag_weeks}), "
+                f"got {len(self.maturity_prior)}"
+            )
+        if any(b < a for a, b in zip(self.maturity_prior, self.maturity_prior[1:], strict=False)):
+            raise ValueError("maturity_prior must not decrease: conversions only accumulate")
+        if any(share <= 0 for share in self.maturity_prior):
+            raise ValueError("maturity_prior shares must be above 0")
+        return self
+
+
+class AllocationRequest(BaseModel):
+    """Next week's question: how to split ``budget`` over ``variants`` given ``history``."""
+
+    model_config = _STRICT
+
+    campaign_id: str = Field(min_length=1, max_length=128, examples=["c-1"])
+    week: IsoWeek = Field(description="The ISO week being planned")
+    budget: Amount = Field(description="EUR to spend in the planned week")
+    variants: list[Variant] = Field(min_length=1, max_length=MAX_VARIANTS)
+    history: list[HistoryRow] = Field(default_factory=list, max_length=MAX_HISTORY_ROWS)
+    previous_allocation: dict[VariantId, Amount] | None = Field(
+        None, description="Last week's amounts per variant (for the max-change guardrail)"
+    )
+    policy: AllocationPolicy = Field(default_factory=AllocationPolicy)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AllocationRequest:
+        seen: set[str] = set()
+        for variant in self.variants:
+            if variant.variant_id in seen:
+                raise ValueError(f"variant_id {variant.variant_id!r} is listed twice")
+            seen.add(variant.variant_id)
+        ordinals: dict[str, int] = {}
+
+        def ordinal(week: str) -> int:
+            if week not in ordinals:
+                ordinals[week] = week_ordinal(week)
+            return ordinals[week]
+
+        planned = ordinal(self.week)
+        for variant in self.variants:
+            if ordinal(variant.created_week) > planned:
+                raise ValueError(
+                    f"variant {variant.variant_id!r} is created in {variant.created_week}, "
+                    f"after the planned week {self.week}"
+                )
+        rows: set[tuple[str, str]] = set()
+        for row in self.history:
+            key = (row.variant_id, row.week)
+            if key in rows:
+                raise ValueError(
+                    f"history has two rows for variant {row.variant_id!r} in {row.week}"
+                )
+            rows.add(key)
+            if ordinal(row.week) >= planned:
+                raise ValueError(
+                    f"history row for {row.variant_id!r} is in {row.week}, not before the "
+                    f"planned week {self.week}"
+                )
+        return self
+
+
+class CostPerConversion(BaseModel):
+    """Expected EUR per conversion and its 90% interval; null where it is undefined."""
+
+    mean: float | None
+    low: float | None
+    high: float | None
+
+
+class VariantAllocation(BaseModel):
+    """One creative's line in the proposal."""
+
+    variant_id: str
+    channel: Channel
+    amount: float = Field(description="EUR for the planned week")
+    share: float = Field(description="Share of the budget")
+    p_best: float = Field(description="Chance of being the best creative per euro")
+    expected_conversions: float = Field(description="Expected conversions from its amount")
+    change: float | None = Field(description="EUR change from last week; null if unknown")
+    reason: str = Field(description="Why it gets this amount, in a sentence")
+
+
+class AllocationResponse(BaseModel):
+    """Next week's split, the evidence behind it and what to watch."""
+
+    campaign_id: str
+    week: str
+    allocation: dict[str, float]
+    p_best: dict[str, float]
+    expected_cost_per_conversion: dict[str, CostPerConversion]
+    explanation: list[str]
+    warnings: list[str]
+    variants: list[VariantAllocation]
+    expected_conversions: float = Field(description="Expected conversions of this split")
+    equal_split_expected_conversions: float = Field(
+        description="Expected conversions had the budget been split equally"
+    )
+    winner: str | None = Field(description="The declared winner, or null")
+    value_remaining: float | None = Field(
+        description="Expected relative gain still available over the leader; null when "
+        "there is no evidence yet"
+    )
+
+
+def finite_or_none(value: float) -> float | None:
+    """JSON has no inf or NaN: an undefined figure is null."""
+    return value if math.isfinite(value) else None

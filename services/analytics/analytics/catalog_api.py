@@ -1,0 +1,88 @@
+"""``GET /v1/campaigns``: the campaigns analytics holds a published state for.
+
+The weekly Airflow job (``deploy/airflow/dags/koers_weekly_allocation.py``) asks this
+list which campaigns to plan, so the job needs neither the campaigns service's database
+nor its console login: analytics plans from its own copy of campaign state anyway, and a
+campaign it never saw published could not be planned. A campaign known only from facts
+(its state not arrived yet) is not listed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal, cast
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import Connection
+
+from analytics.api import problem_response
+from analytics.deps import EngineDep, require_service_token
+from analytics.repository import campaigns_table
+from koers.events import CampaignGoal
+
+CampaignStatus = Literal["published", "paused"]
+
+router = APIRouter(
+    prefix="/v1",
+    tags=["campaigns"],
+    dependencies=[Depends(require_service_token)],
+    responses={
+        401: problem_response("The service token is missing or wrong."),
+        422: problem_response("The status filter is not one of published, paused."),
+    },
+)
+
+
+class CampaignSummary(BaseModel):
+    """A campaign as analytics last heard of it on ``koers.campaign-state.v1``."""
+
+    campaign_id: str
+    tenant_id: str
+    slug: str
+    name: str
+    goal: CampaignGoal
+    weekly_budget: float = Field(description="EUR a week")
+    status: CampaignStatus
+    starts_on: date | None
+    ends_on: date | None
+
+
+class CampaignCatalog(BaseModel):
+    items: list[CampaignSummary] = Field(description="Sorted by campaign_id")
+
+
+def campaign_summaries(conn: Connection, status: CampaignStatus | None) -> list[CampaignSummary]:
+    """Every campaign with a state, optionally only those in one status."""
+    table = campaigns_table
+    query = sa.select(table).order_by(table.c.campaign_id)
+    if status is not None:
+        query = query.where(table.c.status == status)
+    return [
+        CampaignSummary(
+            campaign_id=row.campaign_id,
+            tenant_id=row.tenant_id,
+            slug=row.slug,
+            name=row.name,
+            goal=cast(CampaignGoal, row.goal),
+            weekly_budget=float(row.weekly_budget),
+            status=cast(CampaignStatus, row.status),
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+        )
+        for row in conn.execute(query)
+    ]
+
+
+@router.get("/campaigns", response_model=CampaignCatalog)
+def list_campaigns(
+    engine: EngineDep,
+    status: Annotated[
+        CampaignStatus | None,
+        Query(description="Only campaigns in this status; all of them when left out."),
+    ] = None,
+) -> CampaignCatalog:
+    """The campaigns analytics has a published state for (what the weekly job plans)."""
+    with engine.connect() as conn:
+        return CampaignCatalog(items=campaign_summaries(conn, status))

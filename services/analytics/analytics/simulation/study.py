@@ -1,0 +1,185 @@
+"""Many seeded campaigns, every policy on each: shares of the oracle, calibration, null runs.
+
+Used by ``koers-analytics simulate`` and by ``bench/allocator_quality.py``. Campaigns are
+independent, so they can be spread over worker processes; results do not depend on the
+number of workers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from analytics.allocation import AllocationPolicy, AllocationRequest
+from analytics.simulation.policies import (
+    ClairvoyantWithinGuardrails,
+    EqualSplit,
+    Greedy,
+    KoersPolicy,
+    Policy,
+    Proposal,
+    TextbookThompson,
+)
+from analytics.simulation.runner import Calibration, Run, run, week_name
+from analytics.simulation.world import Campaign, generate_campaign
+
+STANDARD_POLICIES = ("koers", "thompson", "greedy", "equal")
+EXTRA_POLICIES = (
+    "koers-no-max-change",
+    "koers-strict-max-change",
+    "ceiling",
+    "ceiling-no-max-change",
+    "ceiling-strict-max-change",
+)
+POLICY_TITLES = {
+    "koers": "Koers engine (default policy)",
+    "thompson": "Textbook Thompson sampling",
+    "greedy": "Greedy (lowest observed cost per conversion)",
+    "equal": "Equal split",
+    "koers-no-max-change": "Koers engine, max_change off",
+    "koers-strict-max-change": "Koers engine, max_change on every running creative",
+    "ceiling": "Clairvoyant from week 2, default guardrails (ceiling)",
+    "ceiling-no-max-change": "Clairvoyant from week 2, max_change off (ceiling)",
+    "ceiling-strict-max-change": "Clairvoyant from week 2, strict max_change (ceiling)",
+}
+
+
+def _true_rates(campaign: Campaign) -> Callable[[str], dict[str, float]]:
+    labels = {week_name(week): week for week in range(1, campaign.weeks + 1)}
+
+    def rates(label: str) -> dict[str, float]:
+        week = labels[label]
+        return {c.variant_id: c.rate(week) for c in campaign.live(week)}
+
+    return rates
+
+
+class _FromWeekTwo(ClairvoyantWithinGuardrails):
+    """The clairvoyant, but splitting evenly in week 1 like every learner must."""
+
+    def propose(self, request: AllocationRequest) -> Proposal:
+        if not request.history:
+            return EqualSplit().propose(request)
+        return super().propose(request)
+
+
+def make_policy(name: str, campaign: Campaign) -> Policy:
+    """A fresh policy by its short name."""
+    if name == "koers":
+        return KoersPolicy()
+    if name == "koers-no-max-change":
+        return KoersPolicy(AllocationPolicy(max_change=None), name=POLICY_TITLES[name])
+    if name == "koers-strict-max-change":
+        return KoersPolicy(
+            AllocationPolicy(learning_exit_conversions=None), name=POLICY_TITLES[name]
+        )
+    if name == "thompson":
+        return TextbookThompson()
+    if name == "greedy":
+        return Greedy()
+    if name == "equal":
+        return EqualSplit()
+    if name == "ceiling":
+        return _FromWeekTwo(_true_rates(campaign))
+    if name == "ceiling-no-max-change":
+        return _FromWeekTwo(_true_rates(campaign), AllocationPolicy(max_change=None))
+    if name == "ceiling-strict-max-change":
+        return _FromWeekTwo(_true_rates(campaign), AllocationPolicy(learning_exit_conversions=None))
+    raise ValueError(f"unknown policy {name!r}; known: {', '.join(POLICY_TITLES)}")
+
+
+@dataclass(frozen=True)
+class _Job:
+    seed: int
+    weeks: int
+    policies: tuple[str, ...]
+    identical: bool
+
+
+def _play(job: _Job) -> dict[str, Run]:
+    campaign = generate_campaign(job.seed, job.weeks, identical=job.identical)
+
+    def factory(name: str) -> Callable[[], Policy]:
+        return lambda: make_policy(name, campaign)
+
+    return {name: run(campaign, factory(name)) for name in job.policies}
+
+
+def study(
+    seeds: Sequence[int],
+    policies: Sequence[str] = STANDARD_POLICIES,
+    *,
+    weeks: int = 12,
+    workers: int = 1,
+    identical: bool = False,
+) -> dict[str, list[Run]]:
+    """Every policy on every seeded campaign, in seed order."""
+    for name in policies:
+        if name not in POLICY_TITLES:
+            raise ValueError(f"unknown policy {name!r}; known: {', '.join(POLICY_TITLES)}")
+    jobs = [_Job(seed, weeks, tuple(policies), identical) for seed in seeds]
+    if workers > 1:
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            results = pool.map(_play, jobs, chunksize=4)
+    else:
+        results = [_play(job) for job in jobs]
+    return {name: [result[name] for result in results] for name in policies}
+
+
+@dataclass(frozen=True)
+class Summary:
+    mean: float
+    p10: float
+    median: float
+
+
+def summarise(runs: Sequence[Run]) -> Summary:
+    shares = np.array([r.share for r in runs])
+    return Summary(
+        mean=float(shares.mean()),
+        p10=float(np.percentile(shares, 10)),
+        median=float(np.median(shares)),
+    )
+
+
+@dataclass(frozen=True)
+class CalibrationBin:
+    low: float
+    high: float
+    count: int
+    predicted: float
+    observed: float
+
+
+def calibration(runs: Sequence[Run], bins: int = 10) -> list[CalibrationBin]:
+    """Stated chance of being best against how often the creative truly was best."""
+    records: list[Calibration] = [record for r in runs for record in r.calibration]
+    if not records:
+        return []
+    predicted = np.array([r.p_best for r in records])
+    truth = np.array([r.truly_best for r in records], dtype=float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    index = np.clip(np.digitize(predicted, edges) - 1, 0, bins - 1)
+    table = []
+    for b in range(bins):
+        members = index == b
+        if not members.any():
+            continue
+        table.append(
+            CalibrationBin(
+                low=float(edges[b]),
+                high=float(edges[b + 1]),
+                count=int(members.sum()),
+                predicted=float(predicted[members].mean()),
+                observed=float(truth[members].mean()),
+            )
+        )
+    return table
+
+
+def winner_rate(runs: Sequence[Run]) -> float:
+    """Share of campaigns in which a winner was declared at some week."""
+    return sum(1 for r in runs if r.winners) / len(runs) if runs else 0.0

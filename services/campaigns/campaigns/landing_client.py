@@ -1,0 +1,269 @@
+"""Reading and working candidates through the landing service's internal API.
+
+Candidate personal data lives only in the landing database (DESIGN.md): the leads inbox
+asks landing for it on every page, with the service token, and keeps nothing. Every
+answer is typed. Anything unusable (unreachable, a timeout, 5xx, a body we do not
+understand) is :class:`LandingUnavailable`; a lead that does not exist is None; landing
+refusing a request is :class:`LandingRefused` with its reason. The inbox turns each
+into a friendly notice, never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+log = logging.getLogger(__name__)
+
+INTERNAL = "/internal/v1"
+MAX_PAGE_SIZE = 200
+
+
+class LandingUnavailable(Exception):
+    """Landing could not be asked or answered something we cannot use."""
+
+
+class LandingRefused(Exception):
+    """Landing understood the request and refused it (4xx other than 404)."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ApplicationInfo(_Answer):
+    cv_filename: str | None = None
+    has_cv: bool = False
+
+
+class Lead(_Answer):
+    """A candidate as the inbox shows them (personal data: never log or store it)."""
+
+    lead_id: str
+    tenant_id: str
+    campaign_id: str
+    variant_id: str
+    entry_point: str
+    name: str
+    phone_e164: str | None = None
+    email: str | None = None
+    contact_channel: str
+    best_moment: str | None = None
+    visited_at: datetime
+    created_at: datetime
+    status: str = "new"
+    application: ApplicationInfo | None = None
+
+    @property
+    def has_cv(self) -> bool:
+        return self.application is not None and self.application.has_cv
+
+
+class LeadPage(_Answer):
+    items: tuple[Lead, ...]
+    total: int
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class LeadFilter:
+    """What the inbox narrows a campaign's leads by; None means "any"."""
+
+    variant_id: str | None = None
+    entry_point: str | None = None
+    status: str | None = None
+
+    def query(self) -> dict[str, str]:
+        pairs = {
+            "variant_id": self.variant_id,
+            "entry_point": self.entry_point,
+            "status": self.status,
+        }
+        return {k: v for k, v in pairs.items() if v}
+
+
+class Erasure(_Answer):
+    """What landing erased for one candidate (counts and ids; no personal data)."""
+
+    leads: int
+    cv_files: int = 0
+    lead_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CvFile:
+    content: bytes
+    media_type: str
+    filename: str
+
+
+class LandingClient(Protocol):
+    def list_leads(
+        self, tenant_id: str, campaign_id: str, where: LeadFilter, *, limit: int, offset: int
+    ) -> LeadPage: ...
+
+    def get_lead(self, tenant_id: str, lead_id: str) -> Lead | None: ...
+
+    def set_status(self, tenant_id: str, lead_id: str, status: str) -> Lead | None: ...
+
+    def cv(self, tenant_id: str, lead_id: str) -> CvFile | None: ...
+
+    def export_candidate(self, tenant_id: str, lead_id: str) -> dict[str, Any] | None: ...
+
+    def erase_candidate(self, tenant_id: str, lead_id: str) -> Erasure | None: ...
+
+    def close(self) -> None: ...
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+class HttpLandingClient:
+    """Calls landing's ``/internal/v1`` API with the service token and a short timeout.
+
+    Every call names the tenant in the path (``/internal/v1/tenants/{tenant}/...``):
+    landing answers only with that tenant's candidates, and the client checks it again,
+    so a wrong id can never show another employer's lead.
+    """
+
+    def __init__(self, base_url: str, service_token: str, *, timeout_s: float = 3.0) -> None:
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers={"Authorization": f"Bearer {service_token}"},
+            timeout=timeout_s,
+        )
+
+    def list_leads(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        where: LeadFilter,
+        *,
+        limit: int = 25,
+        offset: int = 0,
+    ) -> LeadPage:
+        """One page of a campaign's leads (every entry point), newest first."""
+        params = {
+            **where.query(),
+            "limit": str(min(max(limit, 1), MAX_PAGE_SIZE)),
+            "offset": str(max(offset, 0)),
+        }
+        path = f"{_tenant(tenant_id)}/campaigns/{quote(campaign_id, safe='')}/leads"
+        response = self._send("GET", path, params=params)
+        if response is None:
+            raise LandingUnavailable("landing does not offer the leads list")
+        page = self._parse(response, LeadPage)
+        if any(lead.tenant_id != tenant_id for lead in page.items):
+            log.error("landing returned leads of another tenant; refusing the page")
+            raise LandingUnavailable("landing answered with another tenant's leads")
+        return page
+
+    def get_lead(self, tenant_id: str, lead_id: str) -> Lead | None:
+        response = self._send("GET", _lead_path(tenant_id, lead_id))
+        if response is None:
+            return None
+        lead = self._parse(response, Lead)
+        return lead if lead.tenant_id == tenant_id else None
+
+    def set_status(self, tenant_id: str, lead_id: str, status: str) -> Lead | None:
+        """Record the procedure's progress; None when there is no such lead."""
+        response = self._send("PATCH", _lead_path(tenant_id, lead_id), body={"status": status})
+        return None if response is None else self._parse(response, Lead)
+
+    def cv(self, tenant_id: str, lead_id: str) -> CvFile | None:
+        response = self._send("GET", f"{_lead_path(tenant_id, lead_id)}/cv")
+        if response is None:
+            return None
+        media_type = response.headers.get("content-type", "application/octet-stream")
+        return CvFile(response.content, media_type.split(";")[0], _filename(response))
+
+    def export_candidate(self, tenant_id: str, lead_id: str) -> dict[str, Any] | None:
+        """Everything landing holds about the candidate of this lead (access request)."""
+        path = f"{_tenant(tenant_id)}/candidates/export"
+        response = self._send("POST", path, body={"lead_id": lead_id})
+        if response is None:
+            return None
+        try:
+            document = response.json()
+        except ValueError as exc:
+            raise LandingUnavailable("the export is not JSON") from exc
+        if not isinstance(document, dict):
+            raise LandingUnavailable("the export is not a JSON object")
+        return document
+
+    def erase_candidate(self, tenant_id: str, lead_id: str) -> Erasure | None:
+        """Erase the candidate of this lead in landing; None when there was no such lead."""
+        path = f"{_tenant(tenant_id)}/candidates/erase"
+        response = self._send("POST", path, body={"lead_id": lead_id})
+        return None if response is None else self._parse(response, Erasure)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> httpx.Response | None:
+        try:
+            response = self._http.request(method, path, params=params, json=body)
+        except httpx.HTTPError as exc:
+            log.warning("landing unreachable: %s", type(exc).__name__)
+            raise LandingUnavailable(type(exc).__name__) from exc
+        if response.status_code == 404:
+            return None
+        if 400 <= response.status_code < 500:
+            raise LandingRefused(response.status_code, _detail(response))
+        if not response.is_success:
+            log.warning("landing answered %s to %s %s", response.status_code, method, path)
+            raise LandingUnavailable(f"HTTP {response.status_code}")
+        return response
+
+    @staticmethod
+    def _parse(response: httpx.Response, model: type[_Model]) -> _Model:
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            # Field locations only: the values may be personal data.
+            log.warning("landing answer not understood at %s", [e["loc"] for e in exc.errors()[:3]])
+            raise LandingUnavailable("unexpected response") from exc
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def _tenant(tenant_id: str) -> str:
+    return f"{INTERNAL}/tenants/{quote(tenant_id, safe='')}"
+
+
+def _lead_path(tenant_id: str, lead_id: str) -> str:
+    return f"{_tenant(tenant_id)}/leads/{quote(lead_id, safe='')}"
+
+
+def _filename(response: httpx.Response) -> str:
+    disposition = response.headers.get("content-disposition", "")
+    match = re.search(r'filename="?([^";]+)"?', disposition)
+    return match.group(1) if match else "cv"
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}"
+    if isinstance(body, dict) and isinstance(body.get("detail"), str):
+        return str(body["detail"])
+    return f"HTTP {response.status_code}"

@@ -1,0 +1,105 @@
+"""Helpers for the browser tests (a uniquely named module; test folders have no
+``__init__.py``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from koers.db import transaction
+from koers.events import (
+    CampaignPublished,
+    PageSnapshot,
+    QuizOption,
+    QuizQuestion,
+    VariantState,
+    new_envelope,
+)
+from landing.handlers import HANDLERS
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+SLUG = "klantenservice-utrecht"
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def publish_campaign(engine: sa.Engine) -> None:
+    """Publish a campaign exactly as the consumer applies one (its handlers)."""
+    published = CampaignPublished(
+        slug=SLUG,
+        name="Klantenservice Utrecht",
+        weekly_budget=700,
+        page=PageSnapshot(
+            version=1,
+            employer_name="Acme Zorgverzekeringen",
+            headline="Word klantenservicemedewerker in Utrecht",
+            intro="Help klanten verder, vanuit ons kantoor of thuis.\n\nGoede begeleiding.",
+            primary_colour="#a33100",
+            entry_points=("quiz", "lead", "apply"),
+            quiz=(
+                QuizQuestion(
+                    question="Hoeveel uur per week wil je werken?",
+                    options=(QuizOption(label="24-32", score=5), QuizOption(label="8", score=1)),
+                ),
+                QuizQuestion(
+                    question="Help je graag mensen?",
+                    options=(QuizOption(label="Ja", score=5), QuizOption(label="Nee", score=0)),
+                ),
+                QuizQuestion(
+                    question="Werk je graag met een headset?",
+                    options=(
+                        QuizOption(label="Ja, prima", score=3),
+                        QuizOption(label="Liever niet", score=0),
+                    ),
+                ),
+            ),
+            quiz_pass_score=8,
+        ),
+        variants=(
+            VariantState(
+                variant_id="v-video",
+                name="Video collega",
+                channel="tiktok",
+                creative_format="video",
+                hook="Een dag als klantenheld",
+            ),
+        ),
+    )
+    envelope = new_envelope(published, source="campaigns", tenant_id="acme", campaign_id="cmp-1")
+    with transaction(engine) as conn:
+        for handler in HANDLERS[envelope.type]:
+            handler(conn, envelope)
+
+
+def check_accessibility(page: Any, axe_path: Path, state: str) -> None:
+    """Run axe-core in the page; no serious or critical violation may remain."""
+    page.add_script_tag(path=str(axe_path))
+    violations = page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ["violations"]});
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                targets: v.nodes.map(n => n.target.join(" ")).slice(0, 5),
+            }));
+        }"""
+    )
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    assert blocking == [], f"axe-core on {state}: {blocking}"
+
+
+def screenshot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"landing-{name}.png"), full_page=True)
+
+
+def every_input_is_labelled(page: Any) -> list[str]:
+    """Ids of visible form controls without an accessible label (should be none)."""
+    unlabelled: list[str] = page.evaluate(
+        """() => [...document.querySelectorAll('input:not([type=hidden]), textarea, select')]
+            .filter(el => !el.closest('[aria-hidden=true]'))
+            .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+            .map(el => el.id || el.name)"""
+    )
+    return unlabelled
