@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from koers.broker import EmbeddedBroker
 from koers.db import make_engine
-from koers.messaging.schema import outbox_table
+from koers.events import CANDIDATE_EVENTS_TOPIC
+from koers.messaging.schema import outbox_table, processed_events_table
 from tests.support.html import hidden_fields, links, table_rows
 from tests.support.processes import Stack, wait_until
 
@@ -32,6 +33,26 @@ def analytics_funnel(stack: Stack, campaign_id: str) -> dict:  # type: ignore[ty
         return {"variants": [], "totals": {"leads": 0, "visits": 0}}
     response.raise_for_status()
     return response.json()  # type: ignore[no-any-return]
+
+
+def analytics_caught_up(stack: Stack) -> bool:
+    landing = make_engine(stack.database_urls["landing"])
+    analytics = make_engine(stack.database_urls["analytics"])
+    try:
+        with landing.connect() as conn:
+            written = conn.execute(
+                sa.select(outbox_table.c.event_id, outbox_table.c.sent_at).where(
+                    outbox_table.c.topic == CANDIDATE_EVENTS_TOPIC
+                )
+            ).all()
+        with analytics.connect() as conn:
+            applied = set(conn.execute(sa.select(processed_events_table.c.event_id)).scalars())
+    finally:
+        landing.dispose()
+        analytics.dispose()
+    return bool(written) and all(
+        row.sent_at is not None and row.event_id in applied for row in written
+    )
 
 
 def variant_totals(funnel: dict, variant_id: str) -> dict:  # type: ignore[type-arg]
@@ -99,7 +120,14 @@ def test_a_lead_travels_from_the_landing_page_to_the_console(
         60,
         message="every creative to have at least four weeks of facts",
     )
-    time.sleep(1)
+    # One lead is only measurable once the whole history has been applied: every candidate
+    # event landing wrote is published and recorded as processed by analytics.
+    wait_until(
+        lambda: analytics_caught_up(stack),
+        90,
+        interval_s=0.5,
+        message="analytics to apply every candidate event landing wrote",
+    )
     leads_before = variant_totals(analytics_funnel(stack, campaign_id), "instagram")["leads"]
 
     # A candidate follows the page's lead link and leaves a phone number.
