@@ -36,7 +36,6 @@ class KoersSettings(BaseSettings):
     )
     # Verify record CRCs on consume (Kafka's default). Costly without the native
     # ``crc32c`` package; TCP and the broker's own checks still guard the bytes.
-    kafka_check_crcs: bool = Field(True, validation_alias="KOERS_KAFKA_CHECK_CRCS")
 
     # How often a relay checks that the broker still holds what it was sent (see
     # koers.messaging.relay); it also checks after every failed publish.

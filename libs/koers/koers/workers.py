@@ -43,7 +43,6 @@ def build_consumer(
         topics,
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
-        check_crcs=settings.kafka_check_crcs,
     )
     dead_letters = KafkaPublisher(settings.kafka_bootstrap_servers, client_id=f"{group_id}-dlq")
     return EventConsumer(

@@ -21,12 +21,14 @@ are :class:`BatchHandler` get consecutive events of a batch in one call.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, Text, bindparam, func, insert, literal, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -192,19 +194,33 @@ class EventConsumer:
         return len(applied), len(envelopes) - len(applied)
 
     def _claim(self, conn: Connection, event_ids: list[str]) -> set[str]:
-        """Write the dedup rows of ``event_ids``; return those not applied before."""
-        table = processed_events_table
-        now = utcnow()
-        rows = [
-            {"consumer_group": self._group_id, "event_id": event_id, "processed_at": now}
-            for event_id in event_ids
-        ]
+        """Write the dedup rows of ``event_ids``; return those not applied before.
+
+        One statement whatever the batch size: the ids travel as ONE parameter (a JSON
+        array on SQLite, a text array on PostgreSQL) and the database expands them, so a
+        batch of 2,000 costs one parameter to bind, not 6,000.
+        """
         dialect = conn.dialect.name
-        if dialect not in ("sqlite", "postgresql"):  # koers.db makes no other engine
+        if dialect == "sqlite":
+            ids = func.json_each(bindparam("ids", json.dumps(event_ids))).table_valued("value")
+        elif dialect == "postgresql":
+            unnest = func.unnest(bindparam("ids", event_ids, type_=ARRAY(Text)))
+            ids = unnest.table_valued("value").render_derived()  # AS anon(value)
+        else:  # koers.db makes no other engine
             raise RuntimeError(f"the consumer supports SQLite and PostgreSQL, not {dialect}")
+        table = processed_events_table
+        rows = select(
+            literal(self._group_id, table.c.consumer_group.type),
+            ids.c.value,
+            literal(utcnow(), table.c.processed_at.type),
+        ).where(true())  # SQLite needs a WHERE before ON CONFLICT on an INSERT ... SELECT
         statement = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(table)
-        claim = statement.on_conflict_do_nothing().returning(table.c.event_id)
-        return set(conn.scalars(claim, rows))
+        claim = (
+            statement.from_select(["consumer_group", "event_id", "processed_at"], rows)
+            .on_conflict_do_nothing()
+            .returning(table.c.event_id)
+        )
+        return set(conn.scalars(claim))
 
     def _process_one_by_one(self, records: list[Record]) -> None:
         next_offsets: dict[tuple[str, int], int] = {}

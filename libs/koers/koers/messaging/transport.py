@@ -118,11 +118,11 @@ class KafkaSubscriber:
         *,
         session_timeout_ms: int = 6000,
         heartbeat_interval_ms: int = 1000,
-        check_crcs: bool = True,
     ) -> None:
-        # check_crcs: kafka-python verifies each record batch's CRC-32C; with the native
-        # ``crc32c`` package (a koers dependency) that costs next to nothing, in pure
-        # Python it would cost about as much as applying the events.
+        # kafka-python verifies each record batch's CRC-32C; the native ``crc32c`` package
+        # (a koers dependency) makes that nearly free. A poll of up to 2,000 records is
+        # applied in one transaction and acknowledged with one offset commit: with 500 the
+        # consumer spent more time waiting on those round trips than applying events.
         self._consumer = KafkaConsumer(
             *topics,
             bootstrap_servers=bootstrap_servers.split(","),
@@ -131,8 +131,7 @@ class KafkaSubscriber:
             auto_offset_reset="earliest",
             session_timeout_ms=session_timeout_ms,
             heartbeat_interval_ms=heartbeat_interval_ms,
-            max_poll_records=500,
-            check_crcs=check_crcs,
+            max_poll_records=2000,
         )
 
     def poll(self, timeout_ms: int) -> list[Record]:
