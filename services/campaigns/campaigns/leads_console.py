@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from campaigns import audit, auth
 from campaigns import repository as repo
@@ -205,6 +205,37 @@ def _tenant_lead(conn: Connection, landing: LandingClient, user: User, lead_id: 
     return lead
 
 
+def _log_access(
+    engine: Engine, user: User, action: str, object_type: str, object_id: str, after: Any
+) -> None:
+    """Audit a read or erasure of candidate data (nothing of ours changes, so no before)."""
+    with transaction(engine) as conn:
+        audit.record(
+            conn,
+            tenant_id=user.tenant_id,
+            actor=user.actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            before=None,
+            after=after,
+            at=utcnow(),
+        )
+
+
+def _download(content: str | bytes, media_type: str, filename: str) -> Response:
+    """An attachment that is never cached nor sniffed into something a browser runs."""
+    return Response(
+        content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 @router.post("/leads/{lead_id}/outcome", name="record_lead_outcome")
 def record_lead_outcome(
     request: Request,
@@ -315,27 +346,17 @@ def export_leads_csv(
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     writer.writerows(csv_rows(leads, {chosen.id: chosen.name}, creative_names))
-    with transaction(engine) as conn:
-        audit.record(
-            conn,
-            tenant_id=user.tenant_id,
-            actor=user.actor,
-            action="leads_exported",
-            object_type="leads",
-            object_id=chosen.id,
-            before=None,
-            after={"rows": len(leads), "filters": where.params()},
-            at=utcnow(),
-        )
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-    return Response(
-        "\ufeff" + buffer.getvalue(),  # a BOM, so spreadsheet programs read UTF-8
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="leads-{stamp}.csv"',
-            "Cache-Control": "no-store",
-        },
+    _log_access(
+        engine,
+        user,
+        "leads_exported",
+        "leads",
+        chosen.id,
+        {"rows": len(leads), "filters": where.params()},
     )
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    # A BOM, so spreadsheet programs read UTF-8.
+    return _download("\ufeff" + buffer.getvalue(), "text/csv; charset=utf-8", f"leads-{stamp}.csv")
 
 
 @router.post("/leads/{lead_id}/gdpr-export", name="lead_gdpr_export")
@@ -366,26 +387,16 @@ def gdpr_export(
         return _back(
             request, back, "warning", "The candidate service does not offer data exports yet."
         )
-    with transaction(engine) as conn:
-        audit.record(
-            conn,
-            tenant_id=user.tenant_id,
-            actor=user.actor,
-            action="candidate_data_exported",
-            object_type="lead",
-            object_id=lead.lead_id,
-            before=None,
-            after={"request": "access"},
-            at=utcnow(),
-        )
-    return Response(
-        json.dumps(document, indent=2, ensure_ascii=False, default=str),
-        media_type="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="candidate-{lead.lead_id}.json"',
-            "Cache-Control": "no-store",
-        },
+    _log_access(
+        engine,
+        user,
+        "candidate_data_exported",
+        "lead",
+        lead.lead_id,
+        {"request": "access"},
     )
+    document_json = json.dumps(document, indent=2, ensure_ascii=False, default=str)
+    return _download(document_json, "application/json", f"candidate-{lead.lead_id}.json")
 
 
 @router.get("/leads/{lead_id}/cv", name="lead_cv")
@@ -406,15 +417,7 @@ def download_cv(
     if cv is None:
         raise ObjectNotFound("This candidate has no CV (any more).")
     safe_name = "".join(c for c in cv.filename if c.isalnum() or c in "._- ")[:100] or "cv"
-    return Response(
-        cv.content,
-        media_type=cv.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{safe_name}"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return _download(cv.content, cv.media_type, safe_name)
 
 
 @router.get("/leads/{lead_id}/erase", name="lead_erase_confirm")
@@ -473,21 +476,17 @@ def erase(
         )
     if not erased:
         raise ObjectNotFound("There is no such candidate (any more).")
-    with transaction(engine) as conn:
-        audit.record(
-            conn,
-            tenant_id=user.tenant_id,
-            actor=user.actor,
-            action="candidate_erased",
-            object_type="lead",
-            object_id=lead.lead_id,
-            before=None,
-            after={
-                "request": "erasure",
-                "campaign_id": lead.campaign_id,
-                "leads": erased.leads,
-                "cv_files": erased.cv_files,
-            },
-            at=utcnow(),
-        )
+    _log_access(
+        engine,
+        user,
+        "candidate_erased",
+        "lead",
+        lead.lead_id,
+        {
+            "request": "erasure",
+            "campaign_id": lead.campaign_id,
+            "leads": erased.leads,
+            "cv_files": erased.cv_files,
+        },
+    )
     return _back(request, back, "ok", "The candidate's data has been erased.")
