@@ -75,7 +75,8 @@ def main() -> None:
         "",
         f"Default policy: max_change {defaults.max_change}, learning_exit_conversions "
         f"{defaults.learning_exit_conversions}, exploration_share "
-        f"{defaults.exploration_share}, allocation_power {defaults.allocation_power}, "
+        f"{defaults.exploration_share}, allocation_rule {defaults.allocation_rule} "
+        f"(lookahead_weeks {defaults.lookahead_weeks}), "
         f"fatigue_half_life_weeks {defaults.fatigue_half_life_weeks}. The simulator has no "
         "cost for restarting an ad platform's learning phase, so here the max-change "
         "guardrail can only cost conversions; the ceiling row is a clairvoyant that splits "

@@ -144,13 +144,29 @@ class AllocationPolicy(BaseModel):
         allow_inf_nan=False,
         description="Conversions' worth of weight the maturity prior carries",
     )
+    allocation_rule: Literal["knowledge_gradient", "probability_power"] = Field(
+        "knowledge_gradient",
+        description="How targets are set before the guardrails: knowledge_gradient funds the "
+        "likely best and gives each contender the trial whose expected gain over "
+        "lookahead_weeks outweighs its cost this week; probability_power sets shares ∝ "
+        "p_best ** allocation_power",
+    )
+    lookahead_weeks: float = Field(
+        6.0,
+        ge=0,
+        le=520,
+        allow_inf_nan=False,
+        description="Weeks ahead that what is learned this week is expected to steer "
+        "(knowledge_gradient); creatives tire, so far ahead is worth little. 0 never pays "
+        "for learning beyond exploration_share",
+    )
     allocation_power: float = Field(
         5.0,
         ge=0,
         le=50,
         allow_inf_nan=False,
-        description="Target share ∝ p_best ** power: 1 is probability matching (Thompson), "
-        "higher moves faster to the likely best as evidence grows",
+        description="With allocation_rule probability_power: target share ∝ p_best ** power; "
+        "1 is probability matching (Thompson), higher moves faster to the likely best",
     )
     winner_threshold: Share = Field(
         0.95, description="Chance of being best needed to declare a winner"

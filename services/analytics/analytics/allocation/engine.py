@@ -4,14 +4,18 @@ The steps, each in its own module:
 
 1. ages and weights: every history row gets its age (weeks before the planned week), a
    fatigue discount (:mod:`fatigue`) and a matured share (:mod:`maturity`);
-2. evidence per creative: discounted conversions over discounted matured spend;
+2. evidence per creative: discounted conversions over discounted matured spend, each
+   week also weighted by what its count is worth against the campaign's week-to-week
+   noise (:func:`posteriors.weekly_noise`);
 3. an empirical-Bayes prior from every creative in the campaign, per channel, and Gamma
    posteriors (:mod:`posteriors`);
 4. the chance of being best, by quadrature (:mod:`pbest`);
-5. target shares ∝ p_best ** power, shaped into euros by the guardrails
-   (:mod:`guardrails`); the max-change guardrail holds back the cuts of creatives out of
-   the ad platform's learning phase (``learning_exit_conversions`` last week) that are
-   still plausible contenders (chance of being best ≥ ``RULED_OUT_P_BEST``);
+5. targets: the likely best creative plus the trials worth their cost
+   (:mod:`exploration`; or shares ∝ p_best ** power), shaped into euros by the
+   guardrails (:mod:`guardrails`); the max-change guardrail holds back the cuts of
+   creatives out of the ad platform's learning phase (``learning_exit_conversions`` last
+   week) that are still plausible contenders (chance of being best ≥
+   ``RULED_OUT_P_BEST``);
 6. the stopping rule (:mod:`stopping`), drift and data-health checks, and the explanation
    (:mod:`explain`).
 
@@ -26,7 +30,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from analytics.allocation import explain, fatigue, maturity, pbest, posteriors, stopping
+from analytics.allocation import (
+    explain,
+    exploration,
+    fatigue,
+    maturity,
+    pbest,
+    posteriors,
+    stopping,
+)
 from analytics.allocation.contract import (
     CHANNELS,
     AllocationRequest,
@@ -89,12 +101,14 @@ def allocate(
     at_today = rows.spend * matured * np.exp(decay * ages)
     units = len(unit_ids)
     complete = rows.age > policy.maturity_lag_weeks  # young weeks' shares are estimates
-    dispersion = posteriors.overdispersion(
+    noise = posteriors.weekly_noise(
         rows.unit[complete], at_today[complete], rows.conversions[complete], units
     )
-    exposure = np.bincount(rows.unit, weight * at_today, minlength=units) / dispersion
-    exposure_sq = np.bincount(rows.unit, weight**2 * at_today, minlength=units) / dispersion
-    conversions = np.bincount(rows.unit, weight * rows.conversions, minlength=units) / dispersion
+    worth = posteriors.noise_weights(rows.unit, at_today, rows.conversions, units, noise)
+    weight = weight * worth
+    exposure = _sum_by(rows.unit, weight * at_today, units)
+    exposure_sq = _sum_by(rows.unit, weight**2 * at_today, units)
+    conversions = _sum_by(rows.unit, weight * rows.conversions, units)
     channel = np.array(
         [CHANNEL_CODE[v.channel] for v in request.variants] + [-1] * len(unknown), dtype=np.int64
     )
@@ -107,7 +121,16 @@ def allocate(
 
     comparison = pbest.compare(post.shape, post.rate)
     p_best = comparison.p_best
-    targets = p_best**policy.allocation_power
+    if policy.allocation_rule == "knowledge_gradient":
+        targets = exploration.knowledge_gradient_targets(
+            post.shape,
+            post.rate,
+            request.budget,
+            lookahead_weeks=policy.lookahead_weeks,
+            matured_share=float(curve.share_at(np.ones(1))[0]),
+        )
+    else:
+        targets = p_best**policy.allocation_power
     previous = np.full(listed, np.nan)
     for variant_id, amount in (request.previous_allocation or {}).items():
         if variant_id in index:
@@ -149,7 +172,7 @@ def allocate(
     expected = shaped.amounts * mean_rate if has_evidence else np.full(listed, np.nan)
     equal = request.budget / listed * mean_rate.sum() if has_evidence else float("nan")
 
-    drifts = _drifts(rows, post, at_today, listed, prior, dispersion)
+    drifts = _drifts(rows, post, at_today, weight, listed, prior)
     target_amounts = (
         targets / targets.sum() * request.budget if targets.sum() > 0 else np.zeros(listed)
     )
@@ -275,6 +298,11 @@ def allocate(
     )
 
 
+def _sum_by(unit: IntArray, values: FloatArray, units: int) -> FloatArray:
+    summed: FloatArray = np.bincount(unit, values, minlength=units).astype(np.float64)
+    return summed
+
+
 def _rows(request: AllocationRequest, planned: int, index: dict[str, int]) -> Rows:
     history = request.history
     ordinals = {label: week_ordinal(label) for label in {row.week for row in history}}
@@ -328,9 +356,9 @@ def _drifts(
     rows: Rows,
     post: posteriors.Posterior,
     at_today: FloatArray,
+    weight: FloatArray,
     listed: int,
     prior: posteriors.Prior,
-    dispersion: float,
 ) -> dict[int, fatigue.Drift]:
     """Latest-week drift per listed creative that has earlier weeks to predict from."""
     if prior.campaign_rate is None:
@@ -343,9 +371,10 @@ def _drifts(
     unit = rows.unit[latest]
     exposure = at_today[latest]
     observed = rows.conversions[latest]
-    # The posterior without the latest week, back on the scale of raw counts.
-    shape = (post.shape[unit] - observed / dispersion) * dispersion
-    rate = (post.rate[unit] - exposure / dispersion) * dispersion
+    counted = weight[latest]
+    # The posterior without the latest week (as it was counted in it).
+    shape = post.shape[unit] - counted * observed
+    rate = post.rate[unit] - counted * exposure
     usable = (shape > 0) & (rate > 0) & (exposure > 0)
     unit, exposure, observed, shape, rate = (
         unit[usable],
