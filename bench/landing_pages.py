@@ -601,8 +601,9 @@ def main() -> None:
         f"One `koers-landing serve` process (one uvicorn worker on uvloop + httptools, "
         f"{database_kind}); {args.connections} keep-alive connections from a raw-socket "
         f"client on uvloop on the same machine; {placement.describe()}. Every page view "
-        "writes its PageViewed event to the outbox in its own transaction before the "
-        "response; every lead is stored with its LeadSubmitted event before the 303.",
+        "has its PageViewed event committed to the outbox before the response (views "
+        "arriving together share a commit); every lead is stored with its LeadSubmitted "
+        "event before the 303.",
         "",
         "| measure | figure | target | met |",
         "|---|---|---|---|",

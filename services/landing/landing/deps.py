@@ -140,10 +140,14 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-async def get_visitor(request: Request) -> Visitor:
+def visitor_of(request: Request) -> Visitor:
     return Visitor(
         client_ip=client_ip(request), user_agent=request.headers.get("user-agent", "")[:512]
     )
+
+
+async def get_visitor(request: Request) -> Visitor:
+    return visitor_of(request)
 
 
 VisitorDep = Annotated[Visitor, Depends(get_visitor)]

@@ -12,6 +12,7 @@ there and every link and form of the journey keeps it), else the browser's
 
 from __future__ import annotations
 
+from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from typing import Literal
@@ -64,6 +65,21 @@ def parse_accept_language(header: str) -> list[str]:
     Hand-written because neither Babel nor Starlette parses the header; it is a few lines
     and refuses anything odd by ignoring it.
     """
+    return list(_preferred_languages(header))
+
+
+def _preferred_languages(header: str) -> tuple[str, ...]:
+    # Remembered: browsers send few distinct headers and every page asks. Only short
+    # ones, so odd clients cannot fill the memory with long ones.
+    return _remembered_languages(header) if len(header) <= 200 else _parse_languages(header)
+
+
+@lru_cache(maxsize=1024)
+def _remembered_languages(header: str) -> tuple[str, ...]:
+    return _parse_languages(header)
+
+
+def _parse_languages(header: str) -> tuple[str, ...]:
     weighted: list[tuple[float, int, str]] = []
     for position, part in enumerate(header.split(",")[:20]):
         tag, _, params = part.strip().partition(";")
@@ -77,7 +93,7 @@ def parse_accept_language(header: str) -> list[str]:
         primary = tag.strip().split("-")[0].lower()
         if primary and primary != "*" and quality > 0:
             weighted.append((-quality, position, primary))
-    return [primary for _, _, primary in sorted(weighted)]
+    return tuple(primary for _, _, primary in sorted(weighted))
 
 
 def offered_languages(snapshot: PageSnapshot) -> tuple[Language, ...]:
@@ -93,7 +109,7 @@ def choose_language(
     chosen = as_language(requested)
     if chosen is not None and chosen in offered:
         return chosen
-    for primary in parse_accept_language(accept_language):
+    for primary in _preferred_languages(accept_language):
         found = as_language(primary)
         if found is not None and found in offered:
             return found
@@ -105,7 +121,7 @@ def choose_language_without_page(requested: str | None, accept_language: str) ->
     chosen = as_language(requested)
     if chosen is not None:
         return chosen
-    for primary in parse_accept_language(accept_language):
+    for primary in _preferred_languages(accept_language):
         found = as_language(primary)
         if found is not None:
             return found

@@ -7,7 +7,7 @@ Events carry ids, categories and scores, never the candidate's name, phone or e-
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import BinaryIO
@@ -31,12 +31,17 @@ from koers.messaging.outbox import add_to_outbox
 from landing import domain, repository
 from landing.cv import CheckedCv
 from landing.cvstore import CvStore
+from landing.dbcalls import DatabaseCalls
 from landing.repository import Application, Lead, PublishedPage, QuizResult
 from landing.tokens import FormGrant, Visit, new_nonce
+from landing.view_log import ViewLog
 
 SOURCE = "landing"
 
 Clock = Callable[[], datetime]
+
+VIEW_COMMITS_IN_FLIGHT = 4
+"""On a database server: page-view commits that may overlap (worker threads)."""
 
 
 @dataclass(frozen=True)
@@ -72,25 +77,39 @@ class Journeys:
         self._clock = clock
         self._cv_store = cv_store
         self._salt: tuple[date, str] | None = None  # today's, once read
+        self._database = DatabaseCalls(engine)
+        self._views = ViewLog(
+            self._store_events,
+            self._database.run,
+            commits_in_flight=1 if self._database.in_line else VIEW_COMMITS_IN_FLIGHT,
+        )
 
     def now(self) -> datetime:
         return self._clock()
 
-    def view_page(
+    async def view_page(
         self, page: PublishedPage, variant_id: str, utm: dict[str, str], visitor: Visitor
     ) -> Visit:
-        """A new visit: count it (PageViewed) and return what its links carry along."""
+        """A new visit: count it (PageViewed, committed before this returns) and return
+        what its links carry along. Views arriving together share a commit
+        (``view_log.py``)."""
         now = self._clock()
-        with transaction(self._engine) as conn:
-            visit = self._new_visit(conn, page, variant_id, utm, visitor, now)
-            viewed = PageViewed(
-                variant_id=variant_id,
-                visitor_key=visit.visitor_key,
-                visited_at=now,
-                utm_source=utm.get("utm_source"),
-            )
-            add_to_outbox(conn, _event(page, viewed, now))
+        salt = self._cached_salt(now)
+        if salt is None:
+            salt = await self._database.run(self._read_salt, now)
+        visit = self._visit(page, variant_id, utm, visitor, salt, now)
+        viewed = PageViewed(
+            variant_id=variant_id,
+            visitor_key=visit.visitor_key,
+            visited_at=now,
+            utm_source=utm.get("utm_source"),
+        )
+        await self._views.record(_event(page, viewed, now))
         return visit
+
+    def _store_events(self, events: Sequence[Envelope]) -> None:
+        with transaction(self._engine) as conn:
+            add_to_outbox(conn, *events)
 
     def start_entry(
         self,
@@ -271,12 +290,31 @@ class Journeys:
         visitor: Visitor,
         now: datetime,
     ) -> Visit:
+        salt = self._cached_salt(now) or self._salt_in(conn, now)
+        return self._visit(page, variant_id, utm, visitor, salt, now)
+
+    def _cached_salt(self, now: datetime) -> str | None:
         cached = self._salt
-        if cached is not None and cached[0] == now.date():
-            salt = cached[1]
-        else:
-            salt = repository.daily_salt(conn, now.date(), now)
-            self._salt = (now.date(), salt)
+        return cached[1] if cached is not None and cached[0] == now.date() else None
+
+    def _read_salt(self, now: datetime) -> str:
+        with transaction(self._engine) as conn:
+            return self._salt_in(conn, now)
+
+    def _salt_in(self, conn: Connection, now: datetime) -> str:
+        salt = repository.daily_salt(conn, now.date(), now)
+        self._salt = (now.date(), salt)
+        return salt
+
+    @staticmethod
+    def _visit(
+        page: PublishedPage,
+        variant_id: str,
+        utm: dict[str, str],
+        visitor: Visitor,
+        salt: str,
+        now: datetime,
+    ) -> Visit:
         key = domain.visitor_key(salt, page.campaign_id, visitor.client_ip, visitor.user_agent)
         return Visit(
             campaign_id=page.campaign_id,

@@ -143,6 +143,7 @@ def create_app(
 
     app.add_middleware(BodyLimit, limit_for=body_limit_for)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.router.routes.insert(0, pages.LANDING_ROUTE)  # tried first: the busiest route
     app.include_router(pages.router)
     app.include_router(
         api.router, dependencies=[Depends(service_token_checker(settings.service_token))]

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 import jinja2
 from babel.support import Translations
@@ -102,8 +103,17 @@ def url_with(path: str, query: Mapping[str, str | None]) -> str:
 
 
 def query_string(query: Mapping[str, str | None]) -> str:
-    """``query`` URL-encoded, leaving out empty values."""
-    return urlencode({key: value for key, value in query.items() if value})
+    """``query`` URL-encoded, leaving out empty values (what ``urlencode`` gives)."""
+    return "&".join(f"{_quote(key)}={_quote(value)}" for key, value in query.items() if value)
+
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _quote(text: str) -> str:
+    # Most values (signed tokens, ids, language codes) need no escaping; quote_plus goes
+    # through them byte by byte, and every landing page view encodes a few of them.
+    return text if _URL_SAFE.fullmatch(text) else quote_plus(text)
 
 
 class Renderer:

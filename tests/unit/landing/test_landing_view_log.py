@@ -1,0 +1,243 @@
+"""Page views share commits (``view_log.py``), and a view is answered only once its
+event is committed: with fakes of the commit and the database runner, and through the
+app with a real database and concurrent views."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from landing_support import USER_AGENT, FrozenClock, entry_links, outbox
+
+from koers.events import CampaignPublished, Envelope, PageViewed, new_envelope
+from landing.config import Settings
+from landing.main import create_app
+from landing.tokens import TokenSigner
+from landing.view_log import CommitEvents, ViewLog
+
+pytestmark = pytest.mark.unit
+
+T = TypeVar("T")
+
+
+def _viewed(n: int) -> Envelope:
+    payload = PageViewed(
+        variant_id="v-video",
+        visitor_key=f"{n:064x}",
+        visited_at=FrozenClock().now,
+        utm_source=None,
+    )
+    return new_envelope(payload, source="landing", tenant_id="t1", campaign_id="c1")
+
+
+class FakeStore:
+    """Commits in memory; can be told to fail the next commit."""
+
+    def __init__(self) -> None:
+        self.commits: list[list[Envelope]] = []
+        self.fail_next = False
+
+    def commit(self, events: Sequence[Envelope]) -> None:
+        if self.fail_next:
+            self.fail_next = False
+            raise RuntimeError("database is locked")
+        self.commits.append(list(events))
+
+    def committed(self) -> set[str]:
+        return {str(e.event_id) for batch in self.commits for e in batch}
+
+
+def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run(main())`` in a thread of its own: a session fixture of another test
+    (Playwright's sync API) may keep an event loop running in the main thread."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(lambda: asyncio.run(main())).result()
+
+
+async def in_line(commit: CommitEvents, events: Sequence[Envelope]) -> None:
+    commit(events)
+
+
+async def record_all(log: ViewLog, events: list[Envelope]) -> list[BaseException | None]:
+    results = await asyncio.gather(*(log.record(e) for e in events), return_exceptions=True)
+    return [r if isinstance(r, BaseException) else None for r in results]
+
+
+def test_views_arriving_together_share_one_commit_and_return_after_it() -> None:
+    store = FakeStore()
+    log = ViewLog(store.commit, in_line)
+    events = [_viewed(n) for n in range(10)]
+    returned_before_commit: list[bool] = []
+
+    async def view(event: Envelope) -> None:
+        await log.record(event)
+        returned_before_commit.append(str(event.event_id) not in store.committed())
+
+    async def main() -> None:
+        await asyncio.gather(*(view(e) for e in events))
+
+    run(main)
+    assert [len(batch) for batch in store.commits] == [10]
+    assert store.commits[0] == events, "in the order they arrived"
+    assert returned_before_commit == [False] * 10
+
+
+def test_a_lone_view_gets_a_commit_of_its_own_at_once() -> None:
+    store = FakeStore()
+    log = ViewLog(store.commit, in_line)
+
+    async def main() -> None:
+        await asyncio.wait_for(log.record(_viewed(1)), timeout=5)
+        await asyncio.wait_for(log.record(_viewed(2)), timeout=5)
+
+    run(main)
+    assert [len(batch) for batch in store.commits] == [1, 1]
+
+
+def test_a_failed_commit_fails_every_view_it_carried_and_no_other() -> None:
+    store = FakeStore()
+    log = ViewLog(store.commit, in_line)
+    first, second = [_viewed(n) for n in range(3)], [_viewed(n) for n in range(3, 5)]
+
+    async def main() -> tuple[list[BaseException | None], list[BaseException | None]]:
+        store.fail_next = True
+        failed = await record_all(log, first)
+        stored = await record_all(log, second)
+        return failed, stored
+
+    failed, stored = run(main)
+    assert all(isinstance(error, RuntimeError) for error in failed)
+    assert stored == [None, None]
+    assert store.committed() == {str(e.event_id) for e in second}
+
+
+def test_batches_are_bounded() -> None:
+    store = FakeStore()
+    log = ViewLog(store.commit, in_line, max_batch=4)
+    run(lambda: record_all(log, [_viewed(n) for n in range(10)]))
+    assert [len(batch) for batch in store.commits] == [4, 4, 2]
+
+
+def test_views_keep_queueing_while_a_commit_runs_in_a_worker_thread() -> None:
+    """As on PostgreSQL: the commit runs in a thread, the event loop goes on serving, and
+    the views that arrive meanwhile go together in the next commit."""
+    store = FakeStore()
+    first_commit_started = threading.Event()
+    release_first_commit = threading.Event()
+
+    def slow_commit(events: Sequence[Envelope]) -> None:
+        if not store.commits and not first_commit_started.is_set():
+            first_commit_started.set()
+            release_first_commit.wait(5)
+        store.commit(events)
+
+    async def in_thread(commit: CommitEvents, events: Sequence[Envelope]) -> None:
+        await asyncio.to_thread(commit, events)
+
+    log = ViewLog(slow_commit, in_thread, commits_in_flight=1)
+
+    async def main() -> None:
+        first = asyncio.ensure_future(log.record(_viewed(0)))
+        await asyncio.to_thread(first_commit_started.wait, 5)
+        later = [asyncio.ensure_future(log.record(_viewed(n))) for n in range(1, 6)]
+        await asyncio.sleep(0.05)
+        assert not first.done(), "answered before its commit"
+        release_first_commit.set()
+        await asyncio.wait_for(asyncio.gather(first, *later), timeout=5)
+
+    run(main)
+    assert [len(batch) for batch in store.commits] == [1, 5]
+
+
+def test_on_a_database_server_commits_overlap_up_to_the_limit() -> None:
+    """Views do not wait for a slow commit they are not in, while fewer than
+    ``commits_in_flight`` commits run; beyond that they queue for the next."""
+    store = FakeStore()
+    lock = threading.Lock()
+    running = [0, 0]  # now, most at once
+    release = threading.Event()
+
+    def slow_commit(events: Sequence[Envelope]) -> None:
+        with lock:
+            running[0] += 1
+            running[1] = max(running[1], running[0])
+        release.wait(5)
+        with lock:
+            running[0] -= 1
+            store.commit(events)
+
+    async def in_thread(commit: CommitEvents, events: Sequence[Envelope]) -> None:
+        await asyncio.to_thread(commit, events)
+
+    log = ViewLog(slow_commit, in_thread, commits_in_flight=2)
+
+    async def main() -> None:
+        views = []
+        for n in range(4):  # one view per turn of the event loop
+            views.append(asyncio.ensure_future(log.record(_viewed(n))))
+            await asyncio.sleep(0.05)
+        assert running[0] == 2, "two commits run, the later views wait for a writer"
+        release.set()
+        await asyncio.wait_for(asyncio.gather(*views), timeout=5)
+
+    run(main)
+    assert running[1] == 2
+    assert len(store.committed()) == 4
+
+
+def test_a_view_whose_client_went_away_is_still_stored_and_others_go_on() -> None:
+    store = FakeStore()
+    log = ViewLog(store.commit, in_line)
+
+    async def main() -> None:
+        gone = asyncio.ensure_future(log.record(_viewed(0)))
+        staying = asyncio.ensure_future(log.record(_viewed(1)))
+        await asyncio.sleep(0)
+        gone.cancel()
+        await asyncio.wait_for(staying, timeout=5)
+        await log.record(_viewed(2))
+
+    run(main)
+    assert len(store.committed()) == 3
+
+
+def test_concurrent_page_views_each_store_their_event_before_the_page(
+    settings: Settings, clock: FrozenClock, engine: sa.Engine, published: CampaignPublished
+) -> None:
+    """Through the app on the real database: 30 candidates at once (each a different
+    phone), every page answered carries a visit whose PageViewed event is stored."""
+    app = create_app(settings, clock=clock)
+    signer = TokenSigner(settings.secret_key, clock=lambda: clock().timestamp())
+
+    async def main() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://landing") as client:
+            return await asyncio.gather(
+                *(
+                    client.get(
+                        "/j/klantenservice-utrecht?v=v-video&utm_source=tiktok",
+                        headers={"user-agent": f"{USER_AGENT} {n}", "accept": "text/html"},
+                    )
+                    for n in range(30)
+                )
+            )
+
+    responses = run(main)
+    assert [r.status_code for r in responses] == [200] * 30
+    answered = set()
+    for response in responses:
+        link = entry_links(response.text)["lead"]
+        visit = signer.read_visit(parse_qs(urlsplit(link).query)["visit"][0], "cmp-1")
+        assert visit is not None, "the entry links carry the visit"
+        answered.add(visit.visitor_key)
+    views = outbox(engine, "PageViewed")
+    assert len(answered) == 30
+    assert sorted(e["payload"]["visitor_key"] for e in views) == sorted(answered)
+    assert all(e["payload"]["utm_source"] == "tiktok" for e in views)
