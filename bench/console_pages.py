@@ -492,7 +492,7 @@ and landing each run as one uvicorn worker process; requests are sequential (lat
 not throughput), {args.rounds} passes over all campaigns, after a short warm-up. Each
 dashboard asks analytics for the funnel, data health, insights and the week's proposal
 (concurrently); each leads-inbox page asks landing for one page of 25 leads. Chart SVGs
-are drawn by matplotlib on first request and then served from the chart cache.
+are drawn by pygal on first request and then served from the chart cache.
 
 | Page | Requests | p50 ms | p95 ms | max ms | Status | Incomplete | p95 < {TARGET_MS:.0f} ms |
 |---|---:|---:|---:|---:|---|---:|---|

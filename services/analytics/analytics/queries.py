@@ -7,9 +7,14 @@ reads the rows they need.
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine
 
@@ -26,14 +31,7 @@ def _require_known(conn: Connection, campaign_id: str) -> None:
 
 def campaign_funnel(engine: Engine, campaign_id: str) -> domain.CampaignFunnel:
     """Every variant's funnel per ISO week, with totals; CampaignNotFound when unknown."""
-    with engine.connect() as conn:  # one read transaction: a consistent snapshot
-        _require_known(conn, campaign_id)
-        return domain.summarise_funnel(
-            campaign_id,
-            repository.funnel_counter_rows(conn, campaign_id),
-            repository.delivery_days(conn, campaign_id),
-            repository.known_variant_ids(conn, campaign_id),
-        )
+    return shared_funnel(engine, campaign_id, WeekRange())
 
 
 def campaign_week(engine: Engine, campaign_id: str, week: str) -> domain.CampaignFunnel:
@@ -47,7 +45,7 @@ def campaign_week(engine: Engine, campaign_id: str, week: str) -> domain.Campaig
         return domain.summarise_funnel(
             campaign_id,
             repository.funnel_counter_rows(conn, campaign_id, week),
-            repository.delivery_days(conn, campaign_id, monday, sunday),
+            repository.delivery_weeks(conn, campaign_id, monday, sunday),
             repository.known_variant_ids(conn, campaign_id),
         )
 
@@ -98,9 +96,103 @@ def funnel_in(conn: Connection, campaign_id: str, weeks: WeekRange) -> domain.Ca
         repository.funnel_counter_rows(
             conn, campaign_id, first_week=weeks.first, last_week=weeks.last
         ),
-        repository.delivery_days(conn, campaign_id, first_day, last_day),
+        repository.delivery_weeks(conn, campaign_id, first_day, last_day),
         repository.known_variant_ids(conn, campaign_id),
     )
+
+
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
+
+
+class InFlight(Generic[_K, _V]):
+    """Callers asking for the same key while it is being computed share that computation.
+
+    The console's dashboard asks for a campaign's funnel, health and insights at once,
+    and each is built on the same funnel read; sharing it saves two of three reads. Only
+    reads that overlap are shared (nothing is kept afterwards), so an answer is never
+    older than the moment its caller asked, give or take the read already under way.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: dict[_K, Future[_V]] = {}
+
+    def run(self, key: _K, compute: Callable[[], _V]) -> _V:
+        with self._lock:
+            running = self._running.get(key)
+            if running is None:
+                future: Future[_V] = Future()
+                self._running[key] = future
+        if running is not None:
+            return running.result()
+        try:
+            value = compute()
+        except BaseException as exc:
+            future.set_exception(exc)
+            raise
+        finally:
+            with self._lock:
+                del self._running[key]
+        future.set_result(value)
+        return value
+
+
+Versions = tuple[tuple[str, int], ...]
+
+
+class ByVersion(Generic[_K, _V]):
+    """Values derived from a campaign's facts, kept with the fact versions they were
+    derived from (``repository.fact_versions``); least recently used out, thread-safe."""
+
+    def __init__(self, max_entries: int) -> None:
+        self._max_entries = max_entries
+        self._entries: OrderedDict[_K, tuple[Versions, _V]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: _K, versions: Versions) -> _V | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None or found[0] != versions:
+                return None
+            self._entries.move_to_end(key)
+            return found[1]
+
+    def put(self, key: _K, versions: Versions, value: _V) -> None:
+        with self._lock:
+            self._entries[key] = (versions, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
+
+
+# Process-wide like the statement cache in ``repository``, and keyed by engine, so apps
+# (and tests) with their own databases never share an entry. A year of one campaign's
+# funnel is a few hundred kB: 256 of them bound the memory.
+FunnelKey = tuple[Engine, str, WeekRange]
+_FUNNEL_READS: InFlight[FunnelKey, domain.CampaignFunnel] = InFlight()
+_FUNNELS: ByVersion[FunnelKey, domain.CampaignFunnel] = ByVersion(256)
+
+
+def shared_funnel(engine: Engine, campaign_id: str, weeks: WeekRange) -> domain.CampaignFunnel:
+    """The campaign's funnel in a week range; CampaignNotFound when unknown.
+
+    Read once for every concurrent asker, and kept until the campaign's facts change.
+    """
+    key = (engine, campaign_id, weeks)
+
+    def read() -> domain.CampaignFunnel:
+        with engine.connect() as conn:  # one read transaction
+            _require_known(conn, campaign_id)
+            versions = repository.fact_versions(conn, campaign_id)  # before the facts
+            kept = _FUNNELS.get(key, versions)
+            if kept is not None:
+                return kept
+            funnel = funnel_in(conn, campaign_id, weeks)
+        _FUNNELS.put(key, versions, funnel)
+        return funnel
+
+    return _FUNNEL_READS.run(key, read)
 
 
 def campaign_facts(
@@ -123,9 +215,8 @@ def campaign_health(
 ) -> list[health.HealthIssue]:
     """Every data-health finding of the campaign, against its approved allocations."""
     weeks = weeks or WeekRange()
+    funnel = shared_funnel(engine, campaign_id, weeks)
     with engine.connect() as conn:
-        _require_known(conn, campaign_id)
-        funnel = funnel_in(conn, campaign_id, weeks)
         approved = {
             stored.week: _planned_amounts(stored.response)
             for stored in repository.approved_allocations(conn, campaign_id, up_to_week=weeks.last)
@@ -147,6 +238,10 @@ class CampaignInsights:
     checks: tuple[intervals.VariantCheck, ...]
 
 
+# Pure in its four numbers, and a few scipy/statsmodels calls each: kept per numbers.
+_checked_variant = functools.lru_cache(maxsize=4096)(intervals.check_variant)
+
+
 def _insight_rows(
     facts: CampaignFacts, conversion: str
 ) -> tuple[list[insights.InsightRow], list[intervals.VariantCheck]]:
@@ -155,7 +250,7 @@ def _insight_rows(
     for variant in facts.funnel.variants:
         totals = variant.totals
         checks.append(
-            intervals.check_variant(
+            _checked_variant(
                 variant.variant_id,
                 float(totals.spend),
                 totals.clicks,
@@ -182,6 +277,20 @@ def _insight_rows(
     return rows, checks
 
 
+@functools.lru_cache(maxsize=128)
+def _explained(rows: tuple[insights.InsightRow, ...], conversion: str) -> insights.Insights:
+    """The attribute model, fitted once per distinct set of rows.
+
+    The fit is a pure function of its rows, so the rows are the key: asking again about
+    unchanged facts costs a lookup, and any change in the facts (a new week, a restated
+    count, a re-described creative) is a different key and a new fit.
+    """
+    return insights.explain_attributes(rows, conversion)
+
+
+_INSIGHTS: ByVersion[tuple[Engine, str, CampaignGoal | None], CampaignInsights] = ByVersion(256)
+
+
 def campaign_insights(
     engine: Engine,
     campaign_id: str,
@@ -192,23 +301,48 @@ def campaign_insights(
     """The attribute model over one campaign, or over every campaign of its tenant.
 
     The conversion is ``goal``'s counter when given, else the campaign's goal; across a
-    tenant, the goal every campaign shares, or leads when they differ.
+    tenant, the goal every campaign shares, or leads when they differ. A campaign's
+    answer is kept until its facts change; across a tenant, its parts are (each
+    campaign's funnel, and the fit of the same rows).
     """
+    if tenant_scope:
+        return _explain_campaigns(engine, campaign_id, tenant_scope=True, goal=goal)
     with engine.connect() as conn:
         _require_known(conn, campaign_id)
+        versions = repository.fact_versions(conn, campaign_id)  # before the facts
+    key = (engine, campaign_id, goal)
+    kept = _INSIGHTS.get(key, versions)
+    if kept is None:
+        kept = _explain_campaigns(engine, campaign_id, tenant_scope=False, goal=goal)
+        _INSIGHTS.put(key, versions, kept)
+    return kept
+
+
+def _explain_campaigns(
+    engine: Engine, campaign_id: str, *, tenant_scope: bool, goal: CampaignGoal | None
+) -> CampaignInsights:
+    funnel = shared_funnel(engine, campaign_id, WeekRange())  # CampaignNotFound first
+    with engine.connect() as conn:
         state = repository.campaign_state(conn, campaign_id)
         campaign_ids = [campaign_id]
         if tenant_scope and state is not None:
             campaign_ids = repository.tenant_campaign_ids(conn, state.tenant_id)
-        every_facts = [
-            CampaignFacts(
-                campaign=repository.campaign_state(conn, cid),
-                attributes={a.variant_id: a for a in repository.variant_attributes(conn, cid)},
-                funnel=funnel_in(conn, cid, WeekRange()),
-                weeks=WeekRange(),
+        described = {
+            cid: (
+                repository.campaign_state(conn, cid) if cid != campaign_id else state,
+                {a.variant_id: a for a in repository.variant_attributes(conn, cid)},
             )
             for cid in campaign_ids
-        ]
+        }
+    every_facts = [
+        CampaignFacts(
+            campaign=campaign,
+            attributes=attributes,
+            funnel=funnel if cid == campaign_id else shared_funnel(engine, cid, WeekRange()),
+            weeks=WeekRange(),
+        )
+        for cid, (campaign, attributes) in described.items()
+    ]
     if goal is None:
         goals = {facts.campaign.goal for facts in every_facts if facts.campaign is not None}
         goal = goals.pop() if len(goals) == 1 else "lead"
@@ -227,7 +361,7 @@ def campaign_insights(
             "state) yet, so there are no attributes to compare",
         )
     else:
-        result = insights.explain_attributes(rows, conversion)
+        result = _explained(tuple(rows), conversion)
     return CampaignInsights(
         scope="tenant" if tenant_scope else "campaign",
         conversion=conversion,

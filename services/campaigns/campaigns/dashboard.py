@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from scipy import stats
+from scipy import special
 
 from campaigns.analytics_client import AllocationProposal, DataHealth, Insights
 from campaigns.charts import ChartSpec, Series
@@ -52,8 +52,11 @@ def cost_interval(spend: Decimal | float, conversions: int) -> CostInterval:
         return CostInterval(None, None, None)
     tail = (1 - INTERVAL_LEVEL) / 2
     # Garwood's exact interval on the Poisson mean, turned into euros per conversion.
-    upper_count = float(stats.chi2.ppf(1 - tail, 2 * conversions + 2)) / 2
-    lower_count = float(stats.chi2.ppf(tail, 2 * conversions)) / 2 if conversions > 0 else 0.0
+    # chi2.ppf(q, 2k) / 2 is the inverse regularised gamma function at (k, q); the ufunc
+    # costs microseconds where scipy.stats' generic ppf costs a third of a millisecond,
+    # and a dashboard asks for forty of them.
+    upper_count = float(special.gammaincinv(conversions + 1, 1 - tail))
+    lower_count = float(special.gammaincinv(conversions, tail)) if conversions > 0 else 0.0
     return CostInterval(
         estimate=euros / conversions if conversions > 0 else None,
         low=euros / upper_count,

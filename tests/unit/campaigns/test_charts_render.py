@@ -1,4 +1,4 @@
-"""Charts: matplotlib draws real SVG with an accessible name; the cache draws each once."""
+"""Charts: pygal draws real SVG with an accessible name; the cache draws each once."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def test_every_kind_draws_svg_with_title_and_description(kind: str) -> None:
     assert title is not None and title.text == f"A {kind} chart"
     assert desc is not None and desc.text == "Numbers & <things> per creative"
     assert set(root.get("aria-labelledby", "").split()) == {title.get("id"), desc.get("id")}
-    # Drawn by matplotlib (paths), text kept as text, nothing that runs or loads.
+    # Drawn by pygal, text kept as text, nothing that runs or loads.
     assert root.iter(f"{SVG}path") is not None and len(list(root.iter(f"{SVG}path"))) > 3
     assert "TikTok video" in svg or kind == "stacked_area"
     assert not list(root.iter(f"{SVG}script"))
