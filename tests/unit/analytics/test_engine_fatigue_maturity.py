@@ -36,6 +36,43 @@ def test_the_common_decay_is_recovered_from_creatives_that_tire() -> None:
     assert decay == pytest.approx(true_decay, abs=0.02)
 
 
+def test_wear_counts_only_weeks_after_a_creatives_onset() -> None:
+    # Unit 0 started in week 1, unit 1 in week 8; planned week 10, onset 2 weeks.
+    unit = np.array([0, 0, 0, 0, 1, 1])
+    week = np.array([1, 3, 5, 9, 8, 9])
+    worn = fatigue.wear_ages(unit, week, np.array([1, 8]), 10)
+    onset = fatigue.WEAR_ONSET_WEEKS
+    assert onset == 2
+    # Unit 0 wears from week 3: weeks 1 and 3 are equally fresh, 7 weeks of wear since.
+    assert worn.tolist() == [7.0, 7.0, 5.0, 1.0, 0.0, 0.0]
+
+
+def test_a_young_creatives_weeks_are_not_marked_down_by_the_trend() -> None:
+    # A creative live for two weeks has not started to tire: its rate stays flat, so the
+    # trend estimated from wear ages must not mistake those weeks for decline.
+    rng = np.random.default_rng(11)
+    units: list[int] = []
+    weeks: list[int] = []
+    exposure: list[float] = []
+    conversions: list[float] = []
+    true_decay = 0.1
+    for unit in range(8):
+        level = rng.uniform(0.02, 0.06)
+        for week in range(1, 11):
+            worn_then = max(week - 1 - fatigue.WEAR_ONSET_WEEKS, 0)
+            units.append(unit)
+            weeks.append(week)
+            exposure.append(3000.0)
+            conversions.append(float(rng.poisson(level * np.exp(-true_decay * worn_then) * 3000)))
+    unit_of = np.array(units)
+    worn = fatigue.wear_ages(unit_of, np.array(weeks), np.ones(8, dtype=np.int64), 11)
+    decay = fatigue.estimate_decay(unit_of, worn, np.array(exposure), np.array(conversions))
+    assert decay == pytest.approx(true_decay, abs=0.02)
+    ages = 11.0 - np.array(weeks, dtype=float)
+    diluted = fatigue.estimate_decay(unit_of, ages, np.array(exposure), np.array(conversions))
+    assert diluted < decay - 0.01
+
+
 def test_no_within_creative_variation_means_no_decay() -> None:
     decay = fatigue.estimate_decay(
         np.array([0, 1]), np.array([1.0, 2.0]), np.array([100.0, 100.0]), np.array([5.0, 5.0])

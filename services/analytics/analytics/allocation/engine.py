@@ -3,7 +3,8 @@
 The steps, each in its own module:
 
 1. ages and weights: every history row gets its age (weeks before the planned week), a
-   fatigue discount (:mod:`fatigue`) and a matured share (:mod:`maturity`);
+   fatigue discount and its weeks of wear (:mod:`fatigue`), and a matured share
+   (:mod:`maturity`);
 2. evidence per creative: discounted conversions over discounted matured spend, each
    week also weighted by what its count is worth against the campaign's week-to-week
    noise (:func:`posteriors.weekly_noise`);
@@ -93,13 +94,14 @@ def allocate(
     matured = curve.share_at(rows.age.astype(float))
     ages = rows.age.astype(float)
     weight = fatigue.discount_weights(ages, policy.fatigue_half_life_weeks)
+    units = len(unit_ids)
+    worn = fatigue.wear_ages(rows.unit, rows.week, _first_weeks(request, rows, units), planned)
     decay = (
-        fatigue.estimate_decay(rows.unit, ages, rows.spend * matured, rows.conversions)
+        fatigue.estimate_decay(rows.unit, worn, rows.spend * matured, rows.conversions)
         if policy.fatigue_trend
         else 0.0
     )
-    at_today = rows.spend * matured * np.exp(decay * ages)
-    units = len(unit_ids)
+    at_today = rows.spend * matured * np.exp(decay * worn)
     complete = rows.age > policy.maturity_lag_weeks  # young weeks' shares are estimates
     noise = posteriors.weekly_noise(
         rows.unit[complete], at_today[complete], rows.conversions[complete], units
@@ -296,6 +298,16 @@ def allocate(
             "value_remaining": finite_or_none(verdict.value_remaining) if has_evidence else None,
         }
     )
+
+
+def _first_weeks(request: AllocationRequest, rows: Rows, units: int) -> IntArray:
+    """Each unit's first live week: its created week or first history row, if earlier."""
+    planned = week_ordinal(request.week)
+    first = np.full(units, planned, dtype=np.int64)
+    for i, variant in enumerate(request.variants):
+        first[i] = week_ordinal(variant.created_week)
+    np.minimum.at(first, rows.unit, rows.week)
+    return first
 
 
 def _sum_by(unit: IntArray, values: FloatArray, units: int) -> FloatArray:

@@ -6,8 +6,12 @@ often not its best in week 9. Two corrections follow:
 * a trend: the campaign's common weekly decay δ of conversions per euro is estimated
   from how each creative's rate changed over its own weeks (a conditional Poisson
   likelihood, in which each creative's level cancels out, with a N(0, 0.1²) prior on δ);
-  a week ``a`` weeks old then counts as ``exp(δ a)`` times its exposure at today's rate,
-  so a creative whose evidence is old is judged at what it is likely to do now;
+  a week with ``a`` weeks of wear before the planned week then counts as ``exp(δ a)``
+  times its exposure at today's rate, so a creative whose evidence is old is judged at
+  what it is likely to do now. Wear starts after a creative's first
+  :data:`WEAR_ONSET_WEEKS` live weeks (:func:`wear_ages`): an audience has to see a
+  creative a while before it tires of it, and counting those fresh weeks as decline both
+  dilutes the trend and marks down new creatives' first weeks;
 * discounting: evidence is down-weighted exponentially with its age (a week
   ``half_life`` weeks older counts half), for the part of fatigue no common trend
   explains, which keeps the posteriors wide enough to notice a change.
@@ -31,6 +35,8 @@ IntArray = NDArray[np.int64]
 
 DECAY_PRIOR_SD = 0.1
 DECAY_BOUNDS = (-0.3, 0.6)
+WEAR_ONSET_WEEKS = 2
+"""Live weeks before a creative starts to tire (the conservative end of a few weeks)."""
 DRIFT_LEVEL = 0.025
 """Each tail of the predictive interval outside which a week counts as drift."""
 
@@ -41,6 +47,19 @@ def discount_weights(ages: FloatArray, half_life: float | None) -> FloatArray:
         return np.ones_like(ages, dtype=float)
     weights: FloatArray = 0.5 ** ((ages - 1.0) / half_life)
     return weights
+
+
+def wear_ages(unit: IntArray, week: IntArray, first_week: IntArray, planned: int) -> FloatArray:
+    """Weeks of wear between each row's week and the planned week.
+
+    A creative wears from :data:`WEAR_ONSET_WEEKS` weeks after its ``first_week`` (per
+    unit) on; a row inside those weeks is as fresh as the onset week.
+    """
+    onset = first_week.astype(float) + WEAR_ONSET_WEEKS
+    today = np.maximum(planned - onset, 0.0)
+    then = np.maximum(week - onset[unit], 0.0)
+    worn: FloatArray = today[unit] - then
+    return worn
 
 
 def estimate_decay(
