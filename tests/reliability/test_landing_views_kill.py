@@ -1,6 +1,6 @@
 """SIGKILL the landing process while many candidates open the page at once.
 
-Page views share commits (``landing/view_log.py``): a view waits for the commit that
+Page views share commits (``landing/group_commit.py``): a view waits for the commit that
 holds its PageViewed event. So every page the server answered before the kill has its
 event in the outbox; a view lost with the process was never answered. Each candidate
 here has a phone of their own (user agent), so each answered page carries a visit of

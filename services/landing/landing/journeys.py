@@ -32,16 +32,17 @@ from landing import domain, repository
 from landing.cv import CheckedCv
 from landing.cvstore import CvStore
 from landing.dbcalls import DatabaseCalls
+from landing.group_commit import GroupCommit
 from landing.repository import Application, Lead, PublishedPage, QuizResult
 from landing.tokens import FormGrant, Visit, new_nonce
-from landing.view_log import ViewLog
 
 SOURCE = "landing"
 
 Clock = Callable[[], datetime]
 
-VIEW_COMMITS_IN_FLIGHT = 4
-"""On a database server: page-view commits that may overlap (worker threads)."""
+COMMITS_IN_FLIGHT = 4
+"""On a database server: group commits (of views, of leads) that may overlap (worker
+threads)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,15 @@ def _event(page: PublishedPage, payload: Payload, occurred_at: datetime) -> Enve
 
 
 @dataclass(frozen=True)
+class _Submission:
+    """A lead (with its application, for "apply") and its events, ready to store."""
+
+    lead: Lead
+    application: Application | None
+    events: list[Envelope]
+
+
+@dataclass(frozen=True)
 class Upload:
     """A CV that passed ``cv.check_cv``: the open file and what it is."""
 
@@ -78,10 +88,12 @@ class Journeys:
         self._cv_store = cv_store
         self._salt: tuple[date, str] | None = None  # today's, once read
         self._database = DatabaseCalls(engine)
-        self._views = ViewLog(
-            self._store_events,
-            self._database.run,
-            commits_in_flight=1 if self._database.in_line else VIEW_COMMITS_IN_FLIGHT,
+        in_flight = 1 if self._database.in_line else COMMITS_IN_FLIGHT
+        self._views: GroupCommit[Envelope, None] = GroupCommit(
+            self._store_events, self._database.run, commits_in_flight=in_flight
+        )
+        self._leads: GroupCommit[_Submission, Lead] = GroupCommit(
+            self._store_submissions, self._database.run, commits_in_flight=in_flight
         )
 
     def now(self) -> datetime:
@@ -92,7 +104,7 @@ class Journeys:
     ) -> Visit:
         """A new visit: count it (PageViewed, committed before this returns) and return
         what its links carry along. Views arriving together share a commit
-        (``view_log.py``)."""
+        (``group_commit.py``)."""
         now = self._clock()
         salt = self._cached_salt(now)
         if salt is None:
@@ -104,12 +116,13 @@ class Journeys:
             visited_at=now,
             utm_source=utm.get("utm_source"),
         )
-        await self._views.record(_event(page, viewed, now))
+        await self._views.submit(_event(page, viewed, now))
         return visit
 
-    def _store_events(self, events: Sequence[Envelope]) -> None:
+    def _store_events(self, events: Sequence[Envelope]) -> list[None]:
         with transaction(self._engine) as conn:
             add_to_outbox(conn, *events)
+        return [None] * len(events)
 
     def start_entry(
         self,
@@ -135,7 +148,7 @@ class Journeys:
             add_to_outbox(conn, _event(page, started, now))
         return FormGrant(visit=visit, entry_point=entry_point, nonce=new_nonce())
 
-    def submit_lead(
+    async def submit_lead(
         self,
         page: PublishedPage,
         grant: FormGrant,
@@ -143,11 +156,37 @@ class Journeys:
         *,
         consent_text: str,
         language: str,
-        upload: Upload | None = None,
     ) -> Lead:
-        """Store the lead (and, for "apply", the application and its CV) with its events
-        in one transaction; a second submit of the same form changes nothing and returns
-        the lead stored the first time."""
+        """Store the lead with its event before this returns; leads arriving together
+        share a commit (``group_commit.py``). A second submit of the same form changes
+        nothing and returns the lead stored the first time."""
+        submission = self._submission(page, grant, lead, consent_text, language, None)
+        return await self._leads.submit(submission)
+
+    def submit_application(
+        self,
+        page: PublishedPage,
+        grant: FormGrant,
+        lead: domain.ValidLead,
+        *,
+        consent_text: str,
+        language: str,
+        upload: Upload | None,
+    ) -> Lead:
+        """Store the application, its CV and its events in one transaction of its own
+        (a CV is seconds of upload; nothing would share its commit); once per form."""
+        submission = self._submission(page, grant, lead, consent_text, language, upload)
+        return self._store_submissions([submission])[0]
+
+    def _submission(
+        self,
+        page: PublishedPage,
+        grant: FormGrant,
+        lead: domain.ValidLead,
+        consent_text: str,
+        language: str,
+        upload: Upload | None,
+    ) -> _Submission:
         now = self._clock()
         visit = grant.visit
         snapshot = page.campaign.page
@@ -210,27 +249,50 @@ class Journeys:
                 cv_kind=upload.checked.kind,
                 cv_bytes=upload.checked.size,
             )
+        return _Submission(stored, application, [_event(page, e, now) for e in events])
+
+    def _store_submissions(self, batch: Sequence[_Submission]) -> list[Lead]:
+        """Store new submissions with their events in one transaction; one lead per form
+        nonce, so a repeated nonce (a double submit, now or before) gets the first lead."""
         try:
             with transaction(self._engine) as conn:
-                if stored.quiz_result_id is not None and not repository.get_quiz_result(
-                    conn, stored.quiz_result_id
-                ):
-                    stored = replace(stored, quiz_result_id=None)
-                repository.insert_leads(conn, stored)
-                if application is not None:
-                    repository.insert_application(conn, application)
-                add_to_outbox(conn, *(_event(page, e, now) for e in events))
+                stored = repository.find_leads_by_nonce(conn, (s.lead.form_nonce for s in batch))
+                quizzes = repository.existing_quiz_results(
+                    conn, (s.lead.quiz_result_id for s in batch if s.lead.quiz_result_id)
+                )
+                fresh: list[_Submission] = []
+                for submission in batch:
+                    lead = submission.lead
+                    if lead.form_nonce in stored:
+                        continue
+                    if lead.quiz_result_id is not None and lead.quiz_result_id not in quizzes:
+                        lead = replace(lead, quiz_result_id=None)  # erased meanwhile
+                    stored[lead.form_nonce] = lead
+                    fresh.append(submission)
+                repository.insert_leads(conn, *(stored[s.lead.form_nonce] for s in fresh))
+                for submission in fresh:
+                    if submission.application is not None:
+                        repository.insert_application(conn, submission.application)
+                add_to_outbox(conn, *(event for s in fresh for event in s.events))
         except IntegrityError:
-            self._forget_cv(application)
-            with self._engine.connect() as conn:
-                first = repository.find_lead_by_nonce(conn, grant.nonce)
-            if first is None:
-                raise
-            return first
+            # Another process stored one of these nonces since the lookup (a database
+            # server lets it): the others must not fail with it, so each goes alone.
+            if len(batch) == 1:
+                self._forget_cv(batch[0].application)
+                with self._engine.connect() as conn:
+                    first = repository.find_lead_by_nonce(conn, batch[0].lead.form_nonce)
+                if first is None:
+                    raise
+                return [first]
+            return [self._store_submissions([submission])[0] for submission in batch]
         except BaseException:
-            self._forget_cv(application)
+            for submission in batch:
+                self._forget_cv(submission.application)
             raise
-        return stored
+        for submission in batch:
+            if stored[submission.lead.form_nonce].lead_id != submission.lead.lead_id:
+                self._forget_cv(submission.application)  # a repeat: its CV is not kept
+        return [stored[submission.lead.form_nonce] for submission in batch]
 
     def _forget_cv(self, application: Application | None) -> None:
         if self._cv_store is not None and application is not None and application.cv_file:

@@ -127,7 +127,7 @@ def _text(form: FormDep, name: str, limit: int = 5000) -> str:
 async def landing_page(request: Request) -> Response:
     """The landing page of a campaign: what the job is and up to three ways in."""
     # Async: the page itself comes from memory (page cache, stencil); only the
-    # PageViewed write touches the database (see view_log.py for how).
+    # PageViewed write touches the database (see group_commit.py for how).
     page = await published_page(request, request.path_params["slug"])
     site: Site = request.app.state.site
     lang = language_of(request, page)
@@ -376,8 +376,8 @@ async def submit_lead(
     site: SiteDep,
 ) -> Response:
     """Store a lead (once per form) and go on to the thank-you page."""
-    # Async like the landing page: checking and validating are quick, in memory; the
-    # one transaction runs where dbcalls.py says.
+    # Async like the landing page: checking and validating are quick, in memory, and
+    # leads arriving together share one commit (group_commit.py).
     lang = language_of(request, page)
     grant, token = _read_grant(form, site.signer, page, "lead")
     values = _contact_values(form)
@@ -395,13 +395,8 @@ async def submit_lead(
     consent = messages.lead_consent_text(
         gettext, page.campaign.page.employer_name, page.campaign.page.consent_months
     )
-    lead = await site.database.run(
-        site.journeys.submit_lead,
-        page,
-        grant,
-        validation.lead,
-        consent_text=consent,
-        language=lang,
+    lead = await site.journeys.submit_lead(
+        page, grant, validation.lead, consent_text=consent, language=lang
     )
     receipt = Receipt(page.campaign_id, str(lead.lead_id), lead.contact_channel, "lead")
     return _thanks_redirect(request, page, site.signer, receipt, lang)
@@ -454,7 +449,7 @@ def submit_application(
         consent += " " + messages.talent_pool_text(
             gettext, page.campaign.page.employer_name, page.campaign.page.consent_months
         )
-    lead = site.journeys.submit_lead(
+    lead = site.journeys.submit_application(
         page, grant, validation.lead, consent_text=consent, language=lang, upload=upload
     )
     receipt = Receipt(page.campaign_id, str(lead.lead_id), lead.contact_channel, "apply")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -512,6 +513,24 @@ def discard_old_salts(conn: Connection, now: datetime) -> int:
 def find_lead_by_nonce(conn: Connection, form_nonce: str) -> Lead | None:
     row = conn.execute(sa.select(leads).where(leads.c.form_nonce == form_nonce)).first()
     return _lead_from(row) if row else None
+
+
+def find_leads_by_nonce(conn: Connection, form_nonces: Iterable[str]) -> dict[str, Lead]:
+    """The stored leads among ``form_nonces``, by nonce."""
+    wanted = list(set(form_nonces))
+    if not wanted:
+        return {}
+    rows = conn.execute(sa.select(leads).where(leads.c.form_nonce.in_(wanted)))
+    return {row.form_nonce: _lead_from(row) for row in rows}
+
+
+def existing_quiz_results(conn: Connection, result_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of ``result_ids`` that are stored (a lead may name one erased since)."""
+    wanted = list(set(result_ids))
+    if not wanted:
+        return set()
+    query = sa.select(quiz_results.c.id).where(quiz_results.c.id.in_(wanted))
+    return set(conn.execute(query).scalars())
 
 
 def get_lead(conn: Connection, lead_id: uuid.UUID) -> Lead | None:

@@ -1,11 +1,12 @@
-"""Page views share commits (``view_log.py``), and a view is answered only once its
-event is committed: with fakes of the commit and the database runner, and through the
-app with a real database and concurrent views."""
+"""Page views and leads share commits (``group_commit.py``), and a request is answered
+only once its write is committed: with fakes of the commit and the database runner, and
+through the app with a real database, concurrent views and concurrent leads."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import uuid
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -14,13 +15,13 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 import sqlalchemy as sa
-from landing_support import USER_AGENT, FrozenClock, entry_links, outbox
+from landing_support import USER_AGENT, FrozenClock, entry_links, form_token, outbox
 
 from koers.events import CampaignPublished, Envelope, PageViewed, new_envelope
 from landing.config import Settings
+from landing.group_commit import GroupCommit
 from landing.main import create_app
 from landing.tokens import TokenSigner
-from landing.view_log import CommitEvents, ViewLog
 
 pytestmark = pytest.mark.unit
 
@@ -44,11 +45,12 @@ class FakeStore:
         self.commits: list[list[Envelope]] = []
         self.fail_next = False
 
-    def commit(self, events: Sequence[Envelope]) -> None:
+    def commit(self, events: Sequence[Envelope]) -> list[None]:
         if self.fail_next:
             self.fail_next = False
             raise RuntimeError("database is locked")
         self.commits.append(list(events))
+        return [None] * len(events)
 
     def committed(self) -> set[str]:
         return {str(e.event_id) for batch in self.commits for e in batch}
@@ -61,23 +63,28 @@ def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return thread.submit(lambda: asyncio.run(main())).result()
 
 
-async def in_line(commit: CommitEvents, events: Sequence[Envelope]) -> None:
-    commit(events)
+Commit = Callable[[Sequence[Envelope]], Sequence[None]]
 
 
-async def record_all(log: ViewLog, events: list[Envelope]) -> list[BaseException | None]:
-    results = await asyncio.gather(*(log.record(e) for e in events), return_exceptions=True)
+async def in_line(commit: Commit, events: Sequence[Envelope]) -> Sequence[None]:
+    return commit(events)
+
+
+async def record_all(
+    log: GroupCommit[Envelope, None], events: list[Envelope]
+) -> list[BaseException | None]:
+    results = await asyncio.gather(*(log.submit(e) for e in events), return_exceptions=True)
     return [r if isinstance(r, BaseException) else None for r in results]
 
 
 def test_views_arriving_together_share_one_commit_and_return_after_it() -> None:
     store = FakeStore()
-    log = ViewLog(store.commit, in_line)
+    log = GroupCommit(store.commit, in_line)
     events = [_viewed(n) for n in range(10)]
     returned_before_commit: list[bool] = []
 
     async def view(event: Envelope) -> None:
-        await log.record(event)
+        await log.submit(event)
         returned_before_commit.append(str(event.event_id) not in store.committed())
 
     async def main() -> None:
@@ -91,11 +98,11 @@ def test_views_arriving_together_share_one_commit_and_return_after_it() -> None:
 
 def test_a_lone_view_gets_a_commit_of_its_own_at_once() -> None:
     store = FakeStore()
-    log = ViewLog(store.commit, in_line)
+    log = GroupCommit(store.commit, in_line)
 
     async def main() -> None:
-        await asyncio.wait_for(log.record(_viewed(1)), timeout=5)
-        await asyncio.wait_for(log.record(_viewed(2)), timeout=5)
+        await asyncio.wait_for(log.submit(_viewed(1)), timeout=5)
+        await asyncio.wait_for(log.submit(_viewed(2)), timeout=5)
 
     run(main)
     assert [len(batch) for batch in store.commits] == [1, 1]
@@ -103,7 +110,7 @@ def test_a_lone_view_gets_a_commit_of_its_own_at_once() -> None:
 
 def test_a_failed_commit_fails_every_view_it_carried_and_no_other() -> None:
     store = FakeStore()
-    log = ViewLog(store.commit, in_line)
+    log = GroupCommit(store.commit, in_line)
     first, second = [_viewed(n) for n in range(3)], [_viewed(n) for n in range(3, 5)]
 
     async def main() -> tuple[list[BaseException | None], list[BaseException | None]]:
@@ -120,7 +127,7 @@ def test_a_failed_commit_fails_every_view_it_carried_and_no_other() -> None:
 
 def test_batches_are_bounded() -> None:
     store = FakeStore()
-    log = ViewLog(store.commit, in_line, max_batch=4)
+    log = GroupCommit(store.commit, in_line, max_batch=4)
     run(lambda: record_all(log, [_viewed(n) for n in range(10)]))
     assert [len(batch) for batch in store.commits] == [4, 4, 2]
 
@@ -132,21 +139,21 @@ def test_views_keep_queueing_while_a_commit_runs_in_a_worker_thread() -> None:
     first_commit_started = threading.Event()
     release_first_commit = threading.Event()
 
-    def slow_commit(events: Sequence[Envelope]) -> None:
+    def slow_commit(events: Sequence[Envelope]) -> Sequence[None]:
         if not store.commits and not first_commit_started.is_set():
             first_commit_started.set()
             release_first_commit.wait(5)
-        store.commit(events)
+        return store.commit(events)
 
-    async def in_thread(commit: CommitEvents, events: Sequence[Envelope]) -> None:
-        await asyncio.to_thread(commit, events)
+    async def in_thread(commit: Commit, events: Sequence[Envelope]) -> Sequence[None]:
+        return await asyncio.to_thread(commit, events)
 
-    log = ViewLog(slow_commit, in_thread, commits_in_flight=1)
+    log = GroupCommit(slow_commit, in_thread, commits_in_flight=1)
 
     async def main() -> None:
-        first = asyncio.ensure_future(log.record(_viewed(0)))
+        first = asyncio.ensure_future(log.submit(_viewed(0)))
         await asyncio.to_thread(first_commit_started.wait, 5)
-        later = [asyncio.ensure_future(log.record(_viewed(n))) for n in range(1, 6)]
+        later = [asyncio.ensure_future(log.submit(_viewed(n))) for n in range(1, 6)]
         await asyncio.sleep(0.05)
         assert not first.done(), "answered before its commit"
         release_first_commit.set()
@@ -164,24 +171,24 @@ def test_on_a_database_server_commits_overlap_up_to_the_limit() -> None:
     running = [0, 0]  # now, most at once
     release = threading.Event()
 
-    def slow_commit(events: Sequence[Envelope]) -> None:
+    def slow_commit(events: Sequence[Envelope]) -> Sequence[None]:
         with lock:
             running[0] += 1
             running[1] = max(running[1], running[0])
         release.wait(5)
         with lock:
             running[0] -= 1
-            store.commit(events)
+            return store.commit(events)
 
-    async def in_thread(commit: CommitEvents, events: Sequence[Envelope]) -> None:
-        await asyncio.to_thread(commit, events)
+    async def in_thread(commit: Commit, events: Sequence[Envelope]) -> Sequence[None]:
+        return await asyncio.to_thread(commit, events)
 
-    log = ViewLog(slow_commit, in_thread, commits_in_flight=2)
+    log = GroupCommit(slow_commit, in_thread, commits_in_flight=2)
 
     async def main() -> None:
         views = []
         for n in range(4):  # one view per turn of the event loop
-            views.append(asyncio.ensure_future(log.record(_viewed(n))))
+            views.append(asyncio.ensure_future(log.submit(_viewed(n))))
             await asyncio.sleep(0.05)
         assert running[0] == 2, "two commits run, the later views wait for a writer"
         release.set()
@@ -194,15 +201,15 @@ def test_on_a_database_server_commits_overlap_up_to_the_limit() -> None:
 
 def test_a_view_whose_client_went_away_is_still_stored_and_others_go_on() -> None:
     store = FakeStore()
-    log = ViewLog(store.commit, in_line)
+    log = GroupCommit(store.commit, in_line)
 
     async def main() -> None:
-        gone = asyncio.ensure_future(log.record(_viewed(0)))
-        staying = asyncio.ensure_future(log.record(_viewed(1)))
+        gone = asyncio.ensure_future(log.submit(_viewed(0)))
+        staying = asyncio.ensure_future(log.submit(_viewed(1)))
         await asyncio.sleep(0)
         gone.cancel()
         await asyncio.wait_for(staying, timeout=5)
-        await log.record(_viewed(2))
+        await log.submit(_viewed(2))
 
     run(main)
     assert len(store.committed()) == 3
@@ -241,3 +248,91 @@ def test_concurrent_page_views_each_store_their_event_before_the_page(
     assert len(answered) == 30
     assert sorted(e["payload"]["visitor_key"] for e in views) == sorted(answered)
     assert all(e["payload"]["utm_source"] == "tiktok" for e in views)
+
+
+def _lead_data(token: str, n: int) -> dict[str, str]:
+    return {
+        "form_token": token,
+        "name": f"Kandidaat {n}",
+        "phone": f"06 1234{n:04d}",
+        "contact_channel": "whatsapp",
+        "best_moment": "evening",
+        "consent": "yes",
+    }
+
+
+def test_concurrent_leads_share_commits_and_each_is_stored_once_with_its_event(
+    settings: Settings, clock: FrozenClock, engine: sa.Engine, published: CampaignPublished
+) -> None:
+    """Through the app on the real database: 20 candidates submit at once, two of them
+    twice with the same form (a double click). Every 303 names a stored lead, each form
+    makes one lead and one LeadSubmitted event, and the leads shared their commits."""
+    app = create_app(settings, clock=clock)
+    commits = []
+    sa.event.listen(app.state.engine, "commit", lambda conn: commits.append(1))
+
+    async def main() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://landing") as client:
+            headers = {"user-agent": USER_AGENT, "accept": "text/html"}
+            page = await client.get("/j/klantenservice-utrecht?v=v-video", headers=headers)
+            forms = [
+                await client.get(entry_links(page.text)["lead"], headers=headers) for _ in range(20)
+            ]
+            tokens = [form_token(form.text) for form in forms]
+            commits.clear()
+            posts = [_lead_data(token, n) for n, token in enumerate(tokens)]
+            posts += [_lead_data(tokens[0], 0), _lead_data(tokens[1], 1)]  # double clicks
+            return await asyncio.gather(
+                *(
+                    client.post("/j/klantenservice-utrecht/lead", data=data, headers=headers)
+                    for data in posts
+                )
+            )
+
+    responses = run(main)
+    assert [r.status_code for r in responses] == [303] * 22
+    assert responses[20].headers["location"] == responses[0].headers["location"]
+    assert responses[21].headers["location"] == responses[1].headers["location"]
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT lead_id, name FROM leads")).all()
+    assert sorted(name for _, name in stored) == sorted(f"Kandidaat {n}" for n in range(20))
+    events = outbox(engine, "LeadSubmitted")
+    assert sorted(e["payload"]["lead_id"] for e in events) == sorted(
+        str(uuid.UUID(str(lead_id))) for lead_id, _ in stored
+    )
+    assert len(commits) < 20, "leads arriving together share a commit"
+
+
+def test_a_repeated_form_in_a_shared_commit_gets_the_lead_stored_before(
+    settings: Settings, clock: FrozenClock, engine: sa.Engine, published: CampaignPublished
+) -> None:
+    """One form already stored, submitted again together with new ones: the new ones are
+    stored, the repeat gets the earlier lead and no second event."""
+    app = create_app(settings, clock=clock)
+
+    async def main() -> tuple[httpx.Response, list[httpx.Response]]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://landing") as client:
+            headers = {"user-agent": USER_AGENT, "accept": "text/html"}
+            page = await client.get("/j/klantenservice-utrecht?v=v-video", headers=headers)
+            tokens = [
+                form_token((await client.get(entry_links(page.text)["lead"])).text)
+                for _ in range(4)
+            ]
+            url = "/j/klantenservice-utrecht/lead"
+            first = await client.post(url, data=_lead_data(tokens[0], 0), headers=headers)
+            together = await asyncio.gather(
+                *(
+                    client.post(url, data=_lead_data(token, n), headers=headers)
+                    for n, token in enumerate(tokens)
+                )
+            )
+            return first, together
+
+    first, together = run(main)
+    assert [r.status_code for r in [first, *together]] == [303] * 5
+    assert together[0].headers["location"] == first.headers["location"]
+    assert len(outbox(engine, "LeadSubmitted")) == 4
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM leads")).scalar_one() == 4
