@@ -27,9 +27,6 @@ from koers.broker import EmbeddedBroker
 from koers.db import make_engine
 from koers.events import (
     CAMPAIGN_STATE_TOPIC,
-    CampaignPublished,
-    PageSnapshot,
-    VariantState,
     new_envelope,
 )
 from koers.messaging.schema import outbox_table
@@ -38,6 +35,7 @@ from landing.repository import leads
 from landing.tokens import TokenSigner
 from tests.conftest import free_port
 from tests.support.processes import SERVICES, Stack, wait_until
+from tests.support.published_pages import lead_form_campaign
 
 pytestmark = pytest.mark.reliability
 
@@ -64,23 +62,7 @@ class LoadStack(Stack):
 
 
 def _publish(stack: Stack, campaign_id: str, slug: str) -> None:
-    published = CampaignPublished(
-        slug=slug,
-        name="Belasting",
-        weekly_budget=500,
-        page=PageSnapshot(
-            version=1,
-            employer_name="Acme",
-            headline="Kom werken bij Acme",
-            intro="Leuk werk.",
-            entry_points=("lead",),
-        ),
-        variants=(
-            VariantState(
-                variant_id="v1", name="V1", channel="tiktok", creative_format="video", hook="h"
-            ),
-        ),
-    )
+    published = lead_form_campaign(slug, "Belasting")
     envelope = new_envelope(published, source="campaigns", tenant_id="t1", campaign_id=campaign_id)
     publisher = KafkaPublisher(stack.bootstrap_servers, client_id="kill-test-campaigns")
     publisher.publish([(CAMPAIGN_STATE_TOPIC, campaign_id, envelope.to_bytes())], 30)

@@ -22,12 +22,13 @@ import pytest
 import sqlalchemy as sa
 
 from koers.db import make_engine, transaction
-from koers.events import CampaignPublished, PageSnapshot, VariantState, new_envelope
+from koers.events import new_envelope
 from koers.messaging.schema import outbox_table
 from landing.handlers import HANDLERS
 from landing.tokens import TokenSigner
 from tests.conftest import free_port
 from tests.support.processes import SERVICES, Stack
+from tests.support.published_pages import lead_form_campaign
 
 pytestmark = pytest.mark.reliability
 
@@ -39,23 +40,7 @@ SLUG = "views-under-fire"
 
 def _publish(database_url: str) -> None:
     """The page, applied by landing's own consumer handlers (no broker needed)."""
-    published = CampaignPublished(
-        slug=SLUG,
-        name="Kill",
-        weekly_budget=500,
-        page=PageSnapshot(
-            version=1,
-            employer_name="Acme",
-            headline="Kom werken bij Acme",
-            intro="Leuk werk.",
-            entry_points=("lead",),
-        ),
-        variants=(
-            VariantState(
-                variant_id="v1", name="V1", channel="tiktok", creative_format="video", hook="h"
-            ),
-        ),
-    )
+    published = lead_form_campaign(SLUG, "Kill")
     envelope = new_envelope(published, source="campaigns", tenant_id="t1", campaign_id=CAMPAIGN_ID)
     engine = make_engine(database_url)
     with transaction(engine) as conn:
