@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, TypeVar
 
+from cachetools import LRUCache
 from sqlalchemy import Connection, Engine
 
 from analytics import domain, health, insights, intervals, repository
@@ -146,24 +146,19 @@ class ByVersion(Generic[_K, _V]):
     derived from (``repository.fact_versions``); least recently used out, thread-safe."""
 
     def __init__(self, max_entries: int) -> None:
-        self._max_entries = max_entries
-        self._entries: OrderedDict[_K, tuple[Versions, _V]] = OrderedDict()
+        self._entries: LRUCache[_K, tuple[Versions, _V]] = LRUCache(max_entries)
         self._lock = threading.Lock()
 
     def get(self, key: _K, versions: Versions) -> _V | None:
         with self._lock:
             found = self._entries.get(key)
-            if found is None or found[0] != versions:
-                return None
-            self._entries.move_to_end(key)
-            return found[1]
+        if found is None or found[0] != versions:
+            return None
+        return found[1]
 
     def put(self, key: _K, versions: Versions, value: _V) -> None:
         with self._lock:
             self._entries[key] = (versions, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
 
 
 # Process-wide like the statement cache in ``repository``, and keyed by engine, so apps

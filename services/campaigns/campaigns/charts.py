@@ -22,10 +22,11 @@ import math
 import sys
 import threading
 import xml.etree.ElementTree as ET
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+
+from cachetools import LRUCache
 
 if TYPE_CHECKING:
     from pygal.graph.graph import Graph
@@ -348,9 +349,8 @@ class ChartCache:
     """
 
     def __init__(self, max_entries: int = 512) -> None:
-        self._max_entries = max_entries
-        self._entries: OrderedDict[str, str] = OrderedDict()
-        self._specs: OrderedDict[tuple[str, str, str], ChartSpec] = OrderedDict()
+        self._entries: LRUCache[str, str] = LRUCache(max_entries)
+        self._specs: LRUCache[tuple[str, str, str], ChartSpec] = LRUCache(max_entries)
         self._lock = threading.Lock()
         self.renders = 0  # how many charts were actually drawn (tests and benchmarks)
 
@@ -359,9 +359,6 @@ class ChartCache:
         key = spec.digest()
         with self._lock:
             self._specs[(owner, spec.name, key)] = spec
-            self._specs.move_to_end((owner, spec.name, key))
-            while len(self._specs) > self._max_entries:
-                self._specs.popitem(last=False)
         return key
 
     def issued(self, owner: str, name: str, key: str) -> ChartSpec | None:
@@ -371,10 +368,7 @@ class ChartCache:
     def get(self, key: str) -> RenderedChart | None:
         with self._lock:
             svg = self._entries.get(key)
-            if svg is None:
-                return None
-            self._entries.move_to_end(key)
-            return RenderedChart(key, svg)
+        return None if svg is None else RenderedChart(key, svg)
 
     def render(self, spec: ChartSpec) -> RenderedChart:
         key = spec.digest()
@@ -385,9 +379,6 @@ class ChartCache:
         with self._lock:
             self.renders += 1
             self._entries[key] = svg
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
         return RenderedChart(key, svg)
 
     def __len__(self) -> int:

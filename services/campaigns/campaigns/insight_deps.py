@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
+from cachetools import TTLCache
 from fastapi import Depends, FastAPI, Request
 from sqlalchemy import Connection
 
@@ -37,6 +38,7 @@ FETCH_WORKERS = 8  # concurrent calls to analytics per process (four per dashboa
 
 _LOCK = threading.Lock()
 _T = TypeVar("_T")
+_MISSING = object()
 
 
 def _once(app: FastAPI, name: str, build: Callable[[], _T]) -> _T:
@@ -96,23 +98,18 @@ class AnswerCache:
         self, ttl_s: float, *, max_entries: int = 2048, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.ttl_s = ttl_s
-        self._max_entries = max_entries
-        self._clock = clock
-        self._entries: dict[tuple[str, str], tuple[float, Any]] = {}
+        self._entries: TTLCache[tuple[str, str], Any] = TTLCache(max_entries, ttl_s, timer=clock)
         self._lock = threading.Lock()
 
     def get_or_ask(self, key: tuple[str, str], ask: Callable[[], _T]) -> _T:
-        now = self._clock()
         with self._lock:
-            found = self._entries.get(key)
-        if found is not None and found[0] > now:
-            value: _T = found[1]
+            found = self._entries.get(key, _MISSING)
+        if found is not _MISSING:
+            value: _T = found
             return value
         answer = ask()
         with self._lock:
-            if len(self._entries) >= self._max_entries:
-                self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
-            self._entries[key] = (now + self.ttl_s, answer)
+            self._entries[key] = answer
         return answer
 
 
