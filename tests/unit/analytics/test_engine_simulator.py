@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analytics.simulation.runner import run
-from analytics.simulation.study import make_policy, study, summarise, winner_rate
+from analytics.simulation.runner import Run, run
+from analytics.simulation.study import by_volume, make_policy, study, summarise, winner_rate
 from analytics.simulation.world import generate_campaign
 
 pytestmark = pytest.mark.unit
@@ -53,3 +53,25 @@ def test_identical_creatives_produce_ties_and_seldom_a_winner() -> None:
     result = run(campaign, lambda: make_policy("koers", campaign))
     assert result.share == pytest.approx(1.0)
     assert winner_rate([result]) in (0.0, 1.0)
+
+
+def test_shares_by_volume_bin_each_campaign_by_its_weekly_conversions() -> None:
+    def runs(policy: str, shares: list[float]) -> list[Run]:
+        oracles = [120.0, 600.0, 3000.0]  # 12 weeks: 10, 50 and 250 conversions a week
+        return [
+            Run(policy, seed, share * oracle, oracle)
+            for seed, (share, oracle) in enumerate(zip(shares, oracles, strict=True))
+        ]
+
+    table = by_volume(
+        {"koers": runs("koers", [0.7, 0.8, 0.9]), "ceiling": runs("ceiling", [0.9, 0.9, 1.0])},
+        weeks=12,
+    )
+
+    assert [(b.low, b.high, b.campaigns) for b in table] == [
+        (0.0, 20.0, 1),
+        (50.0, 100.0, 1),
+        (200.0, float("inf"), 1),
+    ]
+    assert table[0].means == pytest.approx({"koers": 0.7, "ceiling": 0.9})
+    assert table[2].means == pytest.approx({"koers": 0.9, "ceiling": 1.0})

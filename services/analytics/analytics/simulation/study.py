@@ -7,6 +7,7 @@ number of workers.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -177,6 +178,43 @@ def calibration(runs: Sequence[Run], bins: int = 10) -> list[CalibrationBin]:
                 observed=float(truth[members].mean()),
             )
         )
+    return table
+
+
+VOLUME_EDGES = (0.0, 20.0, 50.0, 100.0, 200.0, float("inf"))
+"""Weekly conversions of the truly best creative on the whole budget, the bins of
+:func:`by_volume`."""
+
+
+@dataclass(frozen=True)
+class VolumeBin:
+    low: float
+    high: float
+    campaigns: int
+    means: dict[str, float]
+    """Mean share of the oracle per policy."""
+
+
+def by_volume(
+    runs: dict[str, list[Run]], weeks: int, edges: Sequence[float] = VOLUME_EDGES
+) -> list[VolumeBin]:
+    """Mean shares per policy, by how many conversions a week the campaign can yield.
+
+    Few conversions a week make every estimate noisy; this shows where a learner loses
+    against the clairvoyant. Every policy's list must hold the same seeds in order.
+    """
+    first = next(iter(runs.values()))
+    volume = np.array([r.oracle / weeks for r in first])
+    table = []
+    for low, high in itertools.pairwise(edges):
+        members = np.flatnonzero((volume >= low) & (volume < high))
+        if members.size == 0:
+            continue
+        means = {
+            name: float(np.mean([policy_runs[i].share for i in members]))
+            for name, policy_runs in runs.items()
+        }
+        table.append(VolumeBin(float(low), float(high), int(members.size), means))
     return table
 
 
