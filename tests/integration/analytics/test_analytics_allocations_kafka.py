@@ -23,7 +23,12 @@ from sqlalchemy import Engine
 from analytics.config import Settings
 from analytics.handlers import CONSUMED_TOPICS, HANDLERS
 from analytics.main import create_app
-from analytics.repository import migrate_database, weekly_funnel_table
+from analytics.repository import (
+    campaign_state,
+    daily_delivery_table,
+    migrate_database,
+    weekly_funnel_table,
+)
 from koers.broker import EmbeddedBroker
 from koers.db import make_engine
 from koers.events import (
@@ -181,19 +186,28 @@ def test_a_proposal_from_consumed_facts_is_published_once(
     producer.flush()
     producer.close()
 
-    def leads_stored() -> int:
+    def stored() -> tuple[int, float, bool]:
+        """Leads, spend and whether the campaign's state arrived: the three topics are
+        consumed independently, so any of them may come last."""
         with engine.connect() as conn:
-            total = conn.scalar(
+            leads = conn.scalar(
                 sa.select(sa.func.sum(weekly_funnel_table.c.leads)).where(
                     weekly_funnel_table.c.campaign_id == campaign_id
                 )
             )
-        return int(total or 0)
+            spend = conn.scalar(
+                sa.select(sa.func.sum(daily_delivery_table.c.spend)).where(
+                    daily_delivery_table.c.campaign_id == campaign_id
+                )
+            )
+            published = campaign_state(conn, campaign_id) is not None
+        return int(leads or 0), float(spend or 0), published
 
+    everything = (36, 600.0, True)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and leads_stored() < 36:
+    while time.monotonic() < deadline and stored() != everything:
         time.sleep(0.2)
-    assert leads_stored() == 36
+    assert stored() == everything
 
     settings = Settings(
         database_url=database_url,
