@@ -20,9 +20,6 @@ from koers.db import make_engine, migrate
 from koers.events import (
     CAMPAIGN_STATE_TOPIC,
     CANDIDATE_EVENTS_TOPIC,
-    CampaignPublished,
-    PageSnapshot,
-    VariantState,
     new_envelope,
 )
 from koers.messaging.relay import OutboxRelay, run_until
@@ -33,6 +30,7 @@ from landing.config import Settings
 from landing.handlers import HANDLERS
 from landing.main import create_app
 from landing.repository import find_published_page
+from tests.support.published_pages import lead_form_campaign
 
 pytestmark = pytest.mark.integration
 
@@ -71,23 +69,7 @@ def test_published_page_goes_live_and_a_lead_reaches_the_candidate_topic(
 ) -> None:
     campaign_id = f"cmp-{uuid.uuid4().hex[:8]}"
     slug = f"it-{campaign_id}"
-    published = CampaignPublished(
-        slug=slug,
-        name="Integratie",
-        weekly_budget=100,
-        page=PageSnapshot(
-            version=1,
-            employer_name="Acme",
-            headline="Kom werken bij Acme",
-            intro="Leuk werk.",
-            entry_points=("lead",),
-        ),
-        variants=(
-            VariantState(
-                variant_id="v1", name="V1", channel="tiktok", creative_format="video", hook="h"
-            ),
-        ),
-    )
+    published = lead_form_campaign(slug, "Integratie")
     publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="it-campaigns")
     envelope = new_envelope(published, source="campaigns", tenant_id="t1", campaign_id=campaign_id)
     publisher.publish([(CAMPAIGN_STATE_TOPIC, campaign_id, envelope.to_bytes())], 15)
