@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, Table, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.types import TypeDecorator
 
 WRITE_OPTION = "koers_write"
 
@@ -53,6 +57,80 @@ def transaction(engine: Engine) -> Iterator[Connection]:
     """One unit of work that writes: commit on success, roll back on any error."""
     with engine.connect().execution_options(**{WRITE_OPTION: True}) as conn, conn.begin():
         yield conn
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored moment as an aware UTC datetime.
+
+    SQLite keeps no time zone: what went in as UTC comes back naive. Everything Koers
+    stores is UTC, so a naive value read back is UTC.
+    """
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A ``timestamp with time zone`` that always reads back as an aware UTC datetime,
+    on SQLite (which drops the zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+UpsertStatement = sqlite.Insert | postgresql.Insert
+
+
+@functools.lru_cache(maxsize=256)
+def _upsert_statement(
+    dialect: str, table: Table, keys: tuple[str, ...], update: tuple[str, ...], add: bool
+) -> UpsertStatement:
+    # Building a statement costs far more than executing it; consumers upsert per event,
+    # so each shape is built once and executed with the rows as parameters.
+    statement: UpsertStatement
+    if dialect == "sqlite":
+        statement = sqlite.insert(table)
+    elif dialect == "postgresql":
+        statement = postgresql.insert(table)
+    else:
+        raise RuntimeError(f"Koers supports SQLite and PostgreSQL, not {dialect}")
+    index = list(keys) or [column.name for column in table.primary_key.columns]
+    if not update:
+        return statement.on_conflict_do_nothing(index_elements=index)
+    refused = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=index,
+        set_={
+            column: (table.c[column] + refused[column]) if add else refused[column]
+            for column in update
+        },
+    )
+
+
+def upsert(
+    conn: Connection,
+    table: Table,
+    rows: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    update: Iterable[str],
+    *,
+    keys: Iterable[str] = (),
+    add: bool = False,
+) -> None:
+    """Insert rows; on a conflict of ``keys`` (default: the primary key) update ``update``.
+
+    With ``add`` the refused row's values are added to the stored ones (counters),
+    otherwise they replace them; with no ``update`` columns a conflicting row is skipped.
+    One statement in the database's own dialect (``INSERT ... ON CONFLICT``), so two
+    writers of the same key never race between a read and a write.
+    """
+    statement = _upsert_statement(conn.dialect.name, table, tuple(keys), tuple(sorted(update)), add)
+    params = [dict(row) for row in rows] if isinstance(rows, Sequence) else dict(rows)
+    if params:
+        conn.execute(statement, params)
 
 
 def ping(engine: Engine) -> None:
