@@ -32,6 +32,7 @@ from campaigns.delivery.domain import (
     daily_budget_cents,
     plan_changes,
 )
+from campaigns.delivery.meta import MetaMarketingApi, make_meta_client
 from campaigns.delivery.settings import DeliverySettings
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "CsvBulkAdapter",
     "DeliverySettings",
     "InMemoryCredentialStore",
+    "MetaMarketingApi",
     "Platform",
     "PlatformIds",
     "PushChange",
@@ -55,6 +57,7 @@ __all__ = [
     "bulk_filename",
     "daily_budget_cents",
     "dry_run",
+    "make_meta_client",
     "mask_secret",
     "plan_changes",
 ]
