@@ -47,8 +47,8 @@ from analytics.allocation.contract import (
     finite_or_none,
 )
 from analytics.allocation.guardrails import shape_budget
-from analytics.allocation.isoweeks import week_ordinal
 from analytics.allocation.memory import AllocationMemory
+from koers.isoweeks import week_ordinal
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
