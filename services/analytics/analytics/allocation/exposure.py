@@ -39,8 +39,6 @@ class MaturedExposure:
 class FatigueDiscount:
     """Each row's exposure at today's rate, and its weight for the age of its evidence."""
 
-    decay: float
-    """The campaign's common weekly decay of conversions per euro (0 without the trend)."""
     at_today: FloatArray
     """Per row: matured spend, scaled to the rate the creative is likely at this week."""
     discount: FloatArray
@@ -65,6 +63,7 @@ def discount_fatigue(
     """Exposure at today's rate (the fatigue trend) and the age discount of each row."""
     discount = fatigue.discount_weights(history.age.astype(float), policy.fatigue_half_life_weeks)
     worn = fatigue.wear_ages(history.unit, history.week, history.first_week, history.planned)
+    # The campaign's common weekly decline of conversions per euro (0 without the trend).
     decay = (
         fatigue.estimate_decay(
             history.unit, worn, history.spend * matured.share, history.conversions
@@ -73,7 +72,7 @@ def discount_fatigue(
         else 0.0
     )
     at_today = history.spend * matured.share * np.exp(decay * worn)
-    return FatigueDiscount(decay=decay, at_today=at_today, discount=discount)
+    return FatigueDiscount(at_today=at_today, discount=discount)
 
 
 def _maturity_curve(

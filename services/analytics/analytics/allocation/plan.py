@@ -31,12 +31,10 @@ rather than by a fifth a week while a better creative waits."""
 
 @dataclass(frozen=True)
 class Plan:
-    """Last week's amounts, who the max-change guardrail protects, and the shaped split."""
+    """Last week's amounts and the split shaped within the guardrails."""
 
     previous: FloatArray
     """Per listed creative: last week's amount, NaN where there was none."""
-    protected: BoolArray | None
-    """Per listed creative: held to max_change; None holds every running creative."""
     shaped: Shaped
 
 
@@ -47,7 +45,6 @@ def guard_targets(
     policy = request.policy
     listed = history.listed
     previous = _previous_amounts(request, listed)
-    protected = _protected(request, history, comparison)
     shaped = shape_budget(
         targets.weights,
         request.budget,
@@ -58,9 +55,9 @@ def guard_targets(
         max_change=policy.max_change,
         channel_caps={CHANNEL_CODE[name]: share for name, share in policy.channel_caps.items()},
         channel_names=dict(enumerate(CHANNELS)),
-        protected=protected,
+        protected=_protected(request, history, comparison),
     )
-    return Plan(previous=previous, protected=protected, shaped=shaped)
+    return Plan(previous=previous, shaped=shaped)
 
 
 def _previous_amounts(request: AllocationRequest, listed: int) -> FloatArray:
@@ -75,8 +72,11 @@ def _previous_amounts(request: AllocationRequest, listed: int) -> FloatArray:
 def _protected(
     request: AllocationRequest, history: History, comparison: Comparison
 ) -> BoolArray | None:
-    """Out of learning and still a plausible contender: only such a creative's steady
-    delivery is worth a slower cut (see guardrails, rule 4)."""
+    """Per listed creative: whether max_change holds it; None holds every running one.
+
+    Out of learning and still a plausible contender: only such a creative's steady
+    delivery is worth a slower cut (see guardrails, rule 4).
+    """
     exit_conversions = request.policy.learning_exit_conversions
     if exit_conversions is None:
         return None
