@@ -30,7 +30,6 @@ from sqlalchemy import Connection, Engine
 
 from analytics import domain, proposals, queries, repository
 from analytics.allocation import allocate
-from analytics.allocation.isoweeks import week_label, week_ordinal
 from analytics.errors import (
     AllocationAlreadyDecided,
     AllocationNotFound,
@@ -43,6 +42,7 @@ from analytics.repository import StoredAllocation
 from analytics.state import CampaignState
 from koers.db import transaction
 from koers.events import AllocationProposed, new_envelope, utcnow
+from koers.isoweeks import week_label, week_ordinal
 from koers.messaging.outbox import add_to_outbox
 
 SOURCE = "analytics"

@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from analytics.allocation import AllocationPolicy, AllocationRequest
-from analytics.allocation.isoweeks import week_ordinal
 from analytics.domain import CampaignFunnel, WeekFacts
 from analytics.state import CampaignState, VariantAttributes
+from koers.isoweeks import week_ordinal
 
 SLOW_GOAL_SETTLE_WEEKS: dict[str, int] = {"interviews": 3, "hires": 6}
 """Weeks after the visit week by which (nearly) every interview or hire has arrived."""

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from analytics.allocation.isoweeks import ISO_WEEK_PATTERN, week_ordinal
+from koers.isoweeks import ISO_WEEK_PATTERN, week_ordinal
 
 Channel = Literal["linkedin", "instagram", "tiktok", "facebook", "snapchat", "indeed"]
 CHANNELS: tuple[Channel, ...] = (

@@ -14,8 +14,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analytics.allocation.fatigue import Drift
-from analytics.allocation.isoweeks import week_label
 from analytics.allocation.maturity import MaturityCurve
+from koers.isoweeks import week_label
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

@@ -25,8 +25,8 @@ import numpy as np
 from analytics.allocation import AllocationMemory, AllocationPolicy, AllocationRequest, allocate
 from analytics.allocation.contract import CHANNELS
 from analytics.allocation.guardrails import shape_budget
-from analytics.allocation.isoweeks import week_label, week_ordinal
 from analytics.allocation.pbest import probability_best
+from koers.isoweeks import shift_week
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ class ClairvoyantWithinGuardrails:
         codes = {name: code for code, name in enumerate(CHANNELS)}
         protected = None
         if self.policy.learning_exit_conversions is not None:  # the engine's own rule
-            last = week_label(week_ordinal(request.week) - 1)
+            last = shift_week(request.week, -1)
             recent = {r.variant_id: r.conversions for r in request.history if r.week == last}
             protected = np.array(
                 [recent.get(i, 0.0) >= self.policy.learning_exit_conversions for i in ids]

@@ -22,9 +22,9 @@ import numpy as np
 
 from analytics.allocation import AllocationRequest
 from analytics.allocation.contract import HistoryRow, Variant
-from analytics.allocation.isoweeks import week_label, week_ordinal
 from analytics.simulation.policies import Policy
 from analytics.simulation.world import FIRST_WEEK, WEEKLY_NOISE, Campaign
+from koers.isoweeks import shift_week
 
 
 @dataclass
@@ -59,7 +59,7 @@ class Run:
 
 def week_name(week: int) -> str:
     """The ISO label of simulated week ``week`` (1-based)."""
-    return week_label(week_ordinal(FIRST_WEEK) + week - 1)
+    return shift_week(FIRST_WEEK, week - 1)
 
 
 def run(campaign: Campaign, make_policy: Callable[[], Policy]) -> Run:

@@ -91,9 +91,6 @@ class Campaign:
     def live(self, week: int) -> list[Creative]:
         return [c for c in self.creatives if c.live(week)]
 
-    def oracle_rate(self, week: int) -> float:
-        return max(c.rate(week) for c in self.live(week))
-
 
 def generate_campaign(seed: int, weeks: int = 12, identical: bool = False) -> Campaign:
     """A realistic campaign, or with ``identical`` one whose creatives are all the same."""
