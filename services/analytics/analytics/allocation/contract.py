@@ -9,6 +9,7 @@ engine line by line and must be able to fix a bad line on their own.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -27,6 +28,10 @@ CHANNELS: tuple[Channel, ...] = (
 
 MAX_VARIANTS = 20_000
 MAX_HISTORY_ROWS = 1_000_000
+MAX_PRIOR_CAMPAIGNS = 50
+MAX_PRIOR_ROWS = 2_000_000
+"""Rows across every prior campaign together: ten earlier campaigns of the largest
+allowed size stay readable in one call, and no caller can make a request unbounded."""
 MAX_AMOUNT = 1e12
 """Far above any weekly ad budget; keeps sums and products of amounts finite."""
 
@@ -77,6 +82,38 @@ class HistoryRow(BaseModel):
         description="Conversions (the campaign's goal) attributed to the week's visits so "
         "far; may grow in later calls as late conversions arrive"
     )
+
+
+class PriorCampaign(BaseModel):
+    """An earlier or concurrent campaign of the same employer, in the request's own shapes."""
+
+    model_config = _STRICT
+
+    campaign_id: str = Field(min_length=1, max_length=128, examples=["c-0"])
+    variants: list[Variant] = Field(max_length=MAX_VARIANTS)
+    history: list[HistoryRow] = Field(default_factory=list, max_length=MAX_HISTORY_ROWS)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PriorCampaign:
+        listed: set[str] = set()
+        for variant in self.variants:
+            if variant.variant_id in listed:
+                raise ValueError(f"variant_id {variant.variant_id!r} is listed twice")
+            listed.add(variant.variant_id)
+        rows: set[tuple[str, str]] = set()
+        for row in self.history:
+            if row.variant_id not in listed:
+                raise ValueError(
+                    f"history row for {row.variant_id!r} names no variant of this campaign "
+                    "(a prior campaign's rows need their creative's channel)"
+                )
+            key = (row.variant_id, row.week)
+            if key in rows:
+                raise ValueError(
+                    f"history has two rows for variant {row.variant_id!r} in {row.week}"
+                )
+            rows.add(key)
+        return self
 
 
 class AllocationPolicy(BaseModel):
@@ -208,6 +245,14 @@ class AllocationRequest(BaseModel):
         None, description="Last week's amounts per variant (for the max-change guardrail)"
     )
     policy: AllocationPolicy = Field(default_factory=AllocationPolicy)
+    prior_campaigns: list[PriorCampaign] = Field(
+        default_factory=list,
+        max_length=MAX_PRIOR_CAMPAIGNS,
+        description="The employer's earlier and concurrent campaigns, oldest first: the "
+        "engine learns from them how conversions per euro are spread per channel and "
+        "creative attribute, and starts this campaign's creatives from that. Empty means "
+        "this campaign's own data only",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> AllocationRequest:
@@ -243,7 +288,30 @@ class AllocationRequest(BaseModel):
                     f"history row for {row.variant_id!r} is in {row.week}, not before the "
                     f"planned week {self.week}"
                 )
+        self._check_prior_campaigns(ordinal, planned)
         return self
+
+    def _check_prior_campaigns(self, ordinal: Callable[[str], int], planned: int) -> None:
+        campaigns: set[str] = {self.campaign_id}
+        total = 0
+        for prior in self.prior_campaigns:
+            if prior.campaign_id in campaigns:
+                raise ValueError(
+                    f"prior campaign {prior.campaign_id!r} is listed twice or is the planned "
+                    "campaign itself"
+                )
+            campaigns.add(prior.campaign_id)
+            total += len(prior.history)
+            if total > MAX_PRIOR_ROWS:
+                raise ValueError(
+                    f"prior campaigns hold more than {MAX_PRIOR_ROWS:,} history rows together"
+                )
+            for row in prior.history:
+                if ordinal(row.week) >= planned:
+                    raise ValueError(
+                        f"prior campaign {prior.campaign_id!r} has a history row in {row.week}, "
+                        f"not before the planned week {self.week}"
+                    )
 
 
 class CostPerConversion(BaseModel):
