@@ -58,7 +58,7 @@ ATTRIBUTE_KEYS = ("creative_format", "format", "hook", "employee_generated")
 FAMILY_KEY = "family"
 
 CHANNEL_EFFECT_SD = 0.7
-"""Prior spread of a channel's log effect around the employer's average (a factor of 2 either way)."""
+"""Prior spread of a channel's log effect around the employer's average (about a factor 2)."""
 ATTRIBUTE_EFFECT_SD = 0.3
 FAMILY_EFFECT_SD = 0.3
 """Prior spread of a family's shared quality (log scale) within one campaign."""
@@ -81,6 +81,9 @@ class Creatives:
     attributes: tuple[tuple[tuple[str, str], ...], ...]
     log_rate: FloatArray
     sampling_var: FloatArray
+    cluster_size: FloatArray
+    """How many creatives of its campaign share its family (1 without one): they share
+    a quality, so together they say little more about an attribute than one of them."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,7 @@ def read_creatives(
     campaign_of: list[int] = []
     channel: list[int] = []
     attributes: list[tuple[tuple[str, str], ...]] = []
+    cluster: list[tuple[int, str | None]] = []
     spend: list[float] = []
     conversions: list[float] = []
     for number, prior in enumerate(campaigns):
@@ -161,6 +165,8 @@ def read_creatives(
             campaign_of.append(number)
             channel.append(CHANNEL_CODE[variant.channel])
             attributes.append(attribute_pairs(variant.attributes))
+            family = family_of(variant.attributes)
+            cluster.append((number, family if family is not None else variant.variant_id))
             spend.append(0.0)
             conversions.append(0.0)
         for row in prior.history:
@@ -175,7 +181,11 @@ def read_creatives(
     y = np.array(conversions, dtype=float)
     used = x > 0
     keep = np.flatnonzero(used)
+    sizes: dict[tuple[int, str | None], int] = {}
+    for i in keep.tolist():
+        sizes[cluster[i]] = sizes.get(cluster[i], 0) + 1
     return Creatives(
+        cluster_size=np.array([float(sizes[cluster[i]]) for i in keep.tolist()]),
         campaign=np.array(campaign_of, dtype=np.int64)[keep],
         channel=np.array(channel, dtype=np.int64)[keep],
         attributes=tuple(attributes[i] for i in keep),
@@ -205,6 +215,7 @@ def learn(creatives: Creatives, default_cv2: float = DEFAULT_CV2) -> LearnedPrio
     level = np.zeros(campaigns)
     channel_var = np.full(len(CHANNELS), CHANNEL_EFFECT_SD**2)
     attribute_var = np.full(len(keys), ATTRIBUTE_EFFECT_SD**2)
+    seen = np.bincount(creatives.channel, minlength=len(CHANNELS)) > 0
     for _ in range(BACKFIT_ROUNDS):
         weight = 1.0 / (spread + s2)
         attrs = member @ attribute_effect if keys else np.zeros(n)
@@ -225,12 +236,17 @@ def learn(creatives: Creatives, default_cv2: float = DEFAULT_CV2) -> LearnedPrio
                 partial = (
                     ell[rows] - level[campaign[rows]] - channel_effect[creatives.channel[rows]]
                 )
-                precision_j = weight[rows].sum() + 1 / ATTRIBUTE_EFFECT_SD**2
-                attribute_effect[j] = float((weight[rows] * (partial - others)).sum()) / precision_j
+                clustered = weight[rows] / creatives.cluster_size[rows]
+                precision_j = clustered.sum() + 1 / ATTRIBUTE_EFFECT_SD**2
+                attribute_effect[j] = float((clustered * (partial - others)).sum()) / precision_j
                 attribute_var[j] = 1.0 / precision_j
             attrs = member @ attribute_effect
         fitted = level[campaign] + channel_effect[creatives.channel] + attrs
-        dof = max(n - campaigns, 0)
+        # Every fitted effect uses up the part of a degree of freedom its data carries.
+        fitted_dof = float((1.0 - channel_var[seen] * CHANNEL_EFFECT_SD**-2).sum()) + float(
+            (1.0 - attribute_var * ATTRIBUTE_EFFECT_SD**-2).sum()
+        )
+        dof = max(n - campaigns - fitted_dof, 0.0)
         excess = float(((ell - fitted) ** 2 - s2).sum())
         estimate = max(excess / dof, 0.0) if dof > 0 else default_spread
         spread = (dof * estimate + SPREAD_DOF * default_spread) / (dof + SPREAD_DOF)
@@ -239,7 +255,6 @@ def learn(creatives: Creatives, default_cv2: float = DEFAULT_CV2) -> LearnedPrio
     level_mean = float(level.mean())
     level_dev = float(((level - level_mean) ** 2).sum())
     level_var = (level_dev + LEVEL_DOF * LEVEL_SD**2) / (max(campaigns - 1, 0) + LEVEL_DOF)
-    seen = np.bincount(creatives.channel, minlength=len(CHANNELS)) > 0
     return LearnedPrior(
         campaigns=campaigns,
         creatives=n,
