@@ -47,6 +47,10 @@ IsoWeek = Annotated[
     Field(pattern=ISO_WEEK_PATTERN, examples=["2026-W48"]),
     AfterValidator(_real_week),
 ]
+RowWeek = Annotated[str, Field(pattern=ISO_WEEK_PATTERN, examples=["2026-W47"])]
+"""A history row's week: its form is checked per row, whether the week exists once per
+distinct week by the request (:meth:`AllocationRequest._consistent`), which keeps a
+callback per row out of validating hundreds of thousands of rows."""
 VariantId = Annotated[str, Field(min_length=1, max_length=128, examples=["ig-video-1"])]
 Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
 Count = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
@@ -74,7 +78,7 @@ class HistoryRow(BaseModel):
     model_config = _STRICT
 
     variant_id: VariantId
-    week: IsoWeek
+    week: RowWeek
     spend: Amount = Field(description="EUR spent in the week")
     impressions: Count
     clicks: Count
@@ -264,9 +268,10 @@ class AllocationRequest(BaseModel):
         ordinals: dict[str, int] = {}
 
         def ordinal(week: str) -> int:
-            if week not in ordinals:
-                ordinals[week] = week_ordinal(week)
-            return ordinals[week]
+            found = ordinals.get(week)
+            if found is None:
+                found = ordinals[week] = week_ordinal(week)  # a readable error if none
+            return found
 
         planned = ordinal(self.week)
         for variant in self.variants:
@@ -275,6 +280,16 @@ class AllocationRequest(BaseModel):
                     f"variant {variant.variant_id!r} is created in {variant.created_week}, "
                     f"after the planned week {self.week}"
                 )
+        rows = {(row.variant_id, row.week) for row in self.history}
+        weeks = {row.week for row in self.history}
+        late = [week for week in weeks if ordinal(week) >= planned]
+        if len(rows) < len(self.history) or late:
+            self._name_bad_row(ordinal, planned)
+        self._check_prior_campaigns(ordinal, planned)
+        return self
+
+    def _name_bad_row(self, ordinal: Callable[[str], int], planned: int) -> None:
+        """The first duplicate or too-late row, found row by row only once one exists."""
         rows: set[tuple[str, str]] = set()
         for row in self.history:
             key = (row.variant_id, row.week)
@@ -288,8 +303,6 @@ class AllocationRequest(BaseModel):
                     f"history row for {row.variant_id!r} is in {row.week}, not before the "
                     f"planned week {self.week}"
                 )
-        self._check_prior_campaigns(ordinal, planned)
-        return self
 
     def _check_prior_campaigns(self, ordinal: Callable[[str], int], planned: int) -> None:
         campaigns: set[str] = {self.campaign_id}
@@ -306,10 +319,10 @@ class AllocationRequest(BaseModel):
                 raise ValueError(
                     f"prior campaigns hold more than {MAX_PRIOR_ROWS:,} history rows together"
                 )
-            for row in prior.history:
-                if ordinal(row.week) >= planned:
+            for week in {row.week for row in prior.history}:
+                if ordinal(week) >= planned:
                     raise ValueError(
-                        f"prior campaign {prior.campaign_id!r} has a history row in {row.week}, "
+                        f"prior campaign {prior.campaign_id!r} has a history row in {week}, "
                         f"not before the planned week {self.week}"
                     )
 
