@@ -32,9 +32,11 @@ from koers.events import (
     new_envelope,
 )
 from koers.messaging.outbox import add_to_outbox
-from landing import domain, messages, repository
-from landing.journeys import SOURCE
-from landing.repository import Lead, PublishedPage, QuizResult
+from landing.pages.repository import PublishedPage, find_page_by_slug
+from landing.submissions import domain, repository
+from landing.submissions.repository import Lead, QuizResult
+from landing.submissions.service import SOURCE
+from landing.web import messages
 
 DEMO_SLUG = "demo-klantenservice"
 DEFAULT_SEED = 20250106
@@ -100,7 +102,7 @@ def wait_for_page(
     deadline = monotonic() + timeout_s
     while True:
         with engine.connect() as conn:
-            page = repository.find_page_by_slug(conn, slug)
+            page = find_page_by_slug(conn, slug)
         if page is not None:
             return page
         if monotonic() >= deadline:
