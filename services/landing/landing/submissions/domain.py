@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, cast
+from typing import cast
 
 import phonenumbers
 
@@ -29,8 +29,6 @@ BEST_MOMENTS = ("morning", "afternoon", "evening")
 NAME_MAX_LENGTH = 200
 EMAIL_MAX_LENGTH = 254
 MOTIVATION_MAX_LENGTH = 4000
-
-LeadEntryPoint = Literal["lead", "apply"]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 _VARIANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")

@@ -270,23 +270,6 @@ def get_lead(conn: Connection, lead_id: uuid.UUID) -> Lead | None:
     return lead_from_row(row) if row else None
 
 
-def list_leads(
-    conn: Connection, campaign_id: str, *, limit: int, offset: int
-) -> tuple[list[Lead], int]:
-    """A page of a campaign's leads, newest first, and how many there are in all."""
-    total = conn.execute(
-        sa.select(sa.func.count()).select_from(leads).where(leads.c.campaign_id == campaign_id)
-    ).scalar_one()
-    rows = conn.execute(
-        sa.select(leads)
-        .where(leads.c.campaign_id == campaign_id)
-        .order_by(leads.c.created_at.desc(), leads.c.lead_id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return [lead_from_row(row) for row in rows], int(total)
-
-
 def has_demo_leads(conn: Connection, campaign_id: str) -> bool:
     return (
         conn.execute(

@@ -39,29 +39,9 @@ async def get_engine(request: Request) -> Engine:
     return engine
 
 
-async def get_journeys(request: Request) -> Journeys:
-    journeys: Journeys = request.app.state.journeys
-    return journeys
-
-
 async def get_privacy(request: Request) -> Privacy:
     privacy: Privacy = request.app.state.privacy
     return privacy
-
-
-async def get_signer(request: Request) -> TokenSigner:
-    signer: TokenSigner = request.app.state.signer
-    return signer
-
-
-async def get_renderer(request: Request) -> Renderer:
-    renderer: Renderer = request.app.state.renderer
-    return renderer
-
-
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 async def get_cv_store(request: Request) -> CvStore:
@@ -91,11 +71,7 @@ async def get_site(request: Request) -> Site:
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
-JourneysDep = Annotated[Journeys, Depends(get_journeys)]
 PrivacyDep = Annotated[Privacy, Depends(get_privacy)]
-SignerDep = Annotated[TokenSigner, Depends(get_signer)]
-RendererDep = Annotated[Renderer, Depends(get_renderer)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 CvStoreDep = Annotated[CvStore, Depends(get_cv_store)]
 SiteDep = Annotated[Site, Depends(get_site)]
 
