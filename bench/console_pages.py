@@ -118,7 +118,7 @@ def seed(urls: dict[str, str], *, campaigns: int, creatives: int, weeks: int, le
     from koers.db import make_engine, migrate, transaction
     from koers.events import parse_envelope
     from landing.cli import MIGRATIONS_DIR as LANDING_MIGRATIONS
-    from landing.repository import Lead, insert_leads
+    from landing.submissions.repository import Lead, insert_leads
 
     rng = random.Random(20261123)
     now = datetime.now(UTC)

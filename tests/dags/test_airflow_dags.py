@@ -34,7 +34,7 @@ from koers.broker import EmbeddedBroker
 from koers.db import make_engine, transaction
 from koers.events import Guardrails
 from koers.messaging.schema import outbox_table, processed_events_table
-from landing.repository import leads
+from landing.submissions.repository import leads
 from tests.support.processes import SERVICES, Stack, wait_until
 
 pytestmark = pytest.mark.integration

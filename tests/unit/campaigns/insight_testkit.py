@@ -179,7 +179,7 @@ def add_landing_leads(
     name_prefix: str = "Candidate",
 ) -> list[str]:
     """Store leads as landing's lead form does; returns their ids, oldest first."""
-    from landing.repository import Lead, insert_leads
+    from landing.submissions.repository import Lead, insert_leads
 
     leads = [
         Lead(

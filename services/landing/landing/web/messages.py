@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from landing.i18n import N_
+from landing.web.i18n import N_
 
 Gettext = Callable[[str], str]
 

@@ -1,7 +1,9 @@
-"""Pure rules of the landing service: no I/O, no framework, no clock of its own.
+"""Pure rules of what candidates send: how a visit is attributed (creative, utm tags,
+visitor key), the lead and application forms, quiz scoring. No I/O, no framework, no
+clock of its own.
 
-Field errors are codes (``"phone_invalid"``), not sentences: ``messages.py`` maps them to
-message ids that the pages translate into the candidate's language.
+Field errors are codes (``"phone_invalid"``), not sentences: ``web/messages.py`` maps
+them to message ids that the pages translate into the candidate's language.
 """
 
 from __future__ import annotations
@@ -10,17 +12,11 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import cast
 
 import phonenumbers
 
-from koers.events import (
-    CampaignPublished,
-    ContactChannel,
-    PageSnapshot,
-    QuizQuestion,
-    VariantState,
-)
+from koers.events import CampaignPublished, ContactChannel, QuizQuestion
 
 DIRECT_VARIANT = "direct"
 """The variant id of a visit that no (known) creative brought in."""
@@ -33,8 +29,6 @@ BEST_MOMENTS = ("morning", "afternoon", "evening")
 NAME_MAX_LENGTH = 200
 EMAIL_MAX_LENGTH = 254
 MOTIVATION_MAX_LENGTH = 4000
-
-LeadEntryPoint = Literal["lead", "apply"]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 _VARIANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
@@ -264,57 +258,6 @@ def answered_prefix(questions: Sequence[QuizQuestion], raw_answers: Sequence[str
     return len(questions)
 
 
-# --- what a page says, in a language ----------------------------------------------
-
-
-@dataclass(frozen=True)
-class QuizQuestionText:
-    question: str
-    options: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class PageContent:
-    """The marketer's texts of a page in one language (``language`` says which: the
-    requested one when translated, else the page's own)."""
-
-    language: str
-    headline: str
-    intro_paragraphs: tuple[str, ...]
-    hero_alt: str
-    quiz: tuple[QuizQuestionText, ...]
-
-
-def page_content(snapshot: PageSnapshot, language: str) -> PageContent:
-    original_quiz = tuple(
-        QuizQuestionText(q.question, tuple(o.label for o in q.options)) for q in snapshot.quiz
-    )
-    texts = snapshot.translations.get(language) if language != snapshot.language else None  # type: ignore[call-overload]
-    if texts is None:
-        return PageContent(
-            language=snapshot.language,
-            headline=snapshot.headline,
-            intro_paragraphs=_paragraphs(snapshot.intro),
-            hero_alt=snapshot.hero_alt,
-            quiz=original_quiz,
-        )
-    quiz = original_quiz
-    translated = tuple(QuizQuestionText(q.question, q.options) for q in texts.quiz)
-    if [len(q.options) for q in translated] == [len(q.options) for q in original_quiz]:
-        quiz = translated
-    return PageContent(
-        language=language,
-        headline=texts.headline,
-        intro_paragraphs=_paragraphs(texts.intro or snapshot.intro),
-        hero_alt=texts.hero_alt or snapshot.hero_alt,
-        quiz=quiz,
-    )
-
-
-def _paragraphs(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in text.split("\n\n") if part.strip())
-
-
 def safe_filename(filename: str, kind: str) -> str:
     """The candidate's file name as a label only (never a path): its last part, printable
     characters, capped, ending in the extension of what the file really is."""
@@ -324,37 +267,6 @@ def safe_filename(filename: str, kind: str) -> str:
     return f"{(cleaned or 'cv')[:120]}.{kind}"
 
 
-def media_allowed(url: str, allowed_origins: Sequence[str]) -> bool:
-    """Root-relative media are ours; absolute ones only from an allowed origin (the CSP
-    allows exactly those, so nothing else would load anyway)."""
-    if url.startswith("/") and not url.startswith("//"):
-        return True
-    scheme, _, rest = url.partition("://")
-    origin = f"{scheme}://{rest.split('/', 1)[0]}"
-    return scheme == "https" and origin in allowed_origins
-
-
 def consent_days(months: int) -> int:
     """A consent period in days: 12 months is 365 days."""
     return round(months * 365 / 12)
-
-
-# --- page snapshots ----------------------------------------------------------------
-
-
-def is_newer_version(stored_version: int | None, incoming_version: int) -> bool:
-    """Publishes may arrive again (redelivery) or late; only a newer page replaces."""
-    return stored_version is None or incoming_version > stored_version
-
-
-def with_variant(snapshot: Mapping[str, Any], variant: VariantState) -> dict[str, Any]:
-    """The snapshot with ``variant`` replaced in place (or appended when it is new)."""
-    changed = variant.model_dump(mode="json")
-    variants = list(snapshot.get("variants", []))
-    for index, existing in enumerate(variants):
-        if existing.get("variant_id") == variant.variant_id:
-            variants[index] = changed
-            break
-    else:
-        variants.append(changed)
-    return {**snapshot, "variants": variants}

@@ -5,7 +5,7 @@ candidate's file name is stored in the database only, never used as a path).
 A file is written completely (fsync, then renamed into place) before the database row
 that points at it commits; a failed commit removes it again, so no row points at a
 missing file. A crash between the two leaves an orphan file no row points at;
-the retention job removes those (see ``privacy.py``).
+the retention job removes those (see ``privacy/service.py``).
 """
 
 from __future__ import annotations

@@ -19,42 +19,17 @@ from typing import Any
 from sqlalchemy import Engine
 
 from koers.db import transaction
-from landing import domain, repository, retention
-from landing.cvstore import CvStore
-from landing.errors import ErasureRequestInvalid, LeadNotFound, StatusChangeRefused
-from landing.repository import Lead
+from landing.errors import LeadNotFound, StatusChangeRefused
+from landing.pages import repository as pages
+from landing.privacy import domain, repository
+from landing.privacy.domain import LEAD_STATUSES, CandidateKey
+from landing.submissions import repository as submissions
+from landing.submissions.cvstore import CvStore
+from landing.submissions.repository import Lead
 
-LEAD_STATUSES = ("new", "contacted", "interviewed", "hired", "rejected")
 ORPHAN_GRACE = timedelta(hours=1)  # an upload may be written but not yet committed
 
 Clock = Callable[[], datetime]
-
-
-@dataclass(frozen=True)
-class CandidateKey:
-    """How a GDPR request names a candidate: any of these, within one tenant."""
-
-    lead_id: uuid.UUID | None = None
-    email: str | None = None
-    phone_e164: str | None = None
-
-    @classmethod
-    def parse(cls, lead_id: str | None, email: str | None, phone: str | None) -> CandidateKey:
-        key_id: uuid.UUID | None = None
-        if lead_id:
-            try:
-                key_id = uuid.UUID(lead_id)
-            except ValueError as exc:
-                raise ErasureRequestInvalid(f"lead_id {lead_id!r} is not a UUID") from exc
-        normal_email = domain.normalise_email(email) if email else None
-        if email and normal_email is None:
-            raise ErasureRequestInvalid("email is not an e-mail address")
-        normal_phone = domain.normalise_phone(phone) if phone else None
-        if phone and normal_phone is None:
-            raise ErasureRequestInvalid("phone is not a valid phone number")
-        if key_id is None and normal_email is None and normal_phone is None:
-            raise ErasureRequestInvalid("give a lead_id, an email or a phone")
-        return cls(lead_id=key_id, email=normal_email, phone_e164=normal_phone)
 
 
 @dataclass(frozen=True)
@@ -112,10 +87,10 @@ class Privacy:
         if status == "rejected" and procedure_ended_at is None:
             procedure_ended_at = now
         with transaction(self._engine) as conn:
-            lead = repository.get_lead(conn, lead_id)
+            lead = submissions.get_lead(conn, lead_id)
             if lead is None or lead.tenant_id != tenant_id:
                 raise LeadNotFound(f"no lead {lead_id} for tenant {tenant_id!r}")
-            repository.update_lead_status(
+            submissions.update_lead_status(
                 conn,
                 lead_id,
                 status=status,
@@ -123,7 +98,7 @@ class Privacy:
                 procedure_ended_at=procedure_ended_at,
                 consent_withdrawn_at=now if consent_withdrawn else None,
             )
-            updated = repository.get_lead(conn, lead_id)
+            updated = submissions.get_lead(conn, lead_id)
         assert updated is not None
         return updated
 
@@ -138,7 +113,7 @@ class Privacy:
             documents = []
             for lead in found:
                 document = lead.public_fields()
-                application = repository.get_application(conn, lead.lead_id)
+                application = submissions.get_application(conn, lead.lead_id)
                 document["application"] = (
                     {
                         "motivation": application.motivation,
@@ -161,10 +136,10 @@ class Privacy:
     def _quiz_document(conn: Any, lead: Lead) -> dict[str, Any] | None:
         if lead.quiz_result_id is None:
             return None
-        result = repository.get_quiz_result(conn, lead.quiz_result_id)
+        result = submissions.get_quiz_result(conn, lead.quiz_result_id)
         if result is None:
             return None
-        page = repository.find_page_by_campaign(conn, lead.campaign_id)
+        page = pages.find_page_by_campaign(conn, lead.campaign_id)
         questions = page.campaign.page.quiz if page else ()
         answers = []
         for index, chosen in enumerate(result.answers):
@@ -205,7 +180,7 @@ class Privacy:
 
     def _erase_one(self, lead: Lead) -> tuple[int, int]:
         with transaction(self._engine) as conn:
-            application = repository.get_application(conn, lead.lead_id)
+            application = submissions.get_application(conn, lead.lead_id)
             outbox_rows = repository.delete_lead(conn, lead)
         removed = 0
         if application is not None and application.cv_file:
@@ -222,7 +197,7 @@ class Privacy:
         reasons: Counter[str] = Counter()
         files = outbox_rows = 0
         for lead in candidates:
-            reason = retention.erasure_reason(lead, now)
+            reason = domain.erasure_reason(lead, now)
             if reason is None:
                 continue
             rows, removed = self._erase_one(lead)
@@ -230,7 +205,7 @@ class Privacy:
             outbox_rows += rows
             files += removed
         with transaction(self._engine) as conn:
-            quiz = repository.delete_old_quiz_results(conn, now - retention.ANONYMOUS_QUIZ_KEPT_FOR)
+            quiz = repository.delete_old_quiz_results(conn, now - domain.ANONYMOUS_QUIZ_KEPT_FOR)
             salts = repository.discard_old_salts(conn, now)
             referenced = repository.stored_cv_files(conn)
         orphans = 0

@@ -28,13 +28,15 @@ from koers.events import (
     new_envelope,
 )
 from koers.messaging.outbox import add_to_outbox
-from landing import domain, repository
-from landing.cv import CheckedCv
-from landing.cvstore import CvStore
-from landing.dbcalls import DatabaseCalls
-from landing.group_commit import GroupCommit
-from landing.repository import Application, Lead, PublishedPage, QuizResult
-from landing.tokens import FormGrant, Visit, new_nonce
+from landing.pages.repository import PublishedPage
+from landing.privacy.repository import daily_salt
+from landing.submissions import domain, repository
+from landing.submissions.cv import CheckedCv
+from landing.submissions.cvstore import CvStore
+from landing.submissions.group_commit import GroupCommit
+from landing.submissions.repository import Application, Lead, QuizResult
+from landing.submissions.tokens import FormGrant, Visit, new_nonce
+from landing.web.dbcalls import DatabaseCalls
 
 SOURCE = "landing"
 
@@ -82,12 +84,18 @@ class Upload:
 
 
 class Journeys:
-    def __init__(self, engine: Engine, clock: Clock, cv_store: CvStore | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        database: DatabaseCalls,
+        clock: Clock,
+        cv_store: CvStore | None = None,
+    ) -> None:
         self._engine = engine
         self._clock = clock
         self._cv_store = cv_store
         self._salt: tuple[date, str] | None = None  # today's, once read
-        self._database = DatabaseCalls(engine)
+        self._database = database
         in_flight = 1 if self._database.in_line else COMMITS_IN_FLIGHT
         self._views: GroupCommit[Envelope, None] = GroupCommit(
             self._store_events, self._database.run, commits_in_flight=in_flight
@@ -364,7 +372,7 @@ class Journeys:
             return self._salt_in(conn, now)
 
     def _salt_in(self, conn: Connection, now: datetime) -> str:
-        salt = repository.daily_salt(conn, now.date(), now)
+        salt = daily_salt(conn, now.date(), now)
         self._salt = (now.date(), salt)
         return salt
 

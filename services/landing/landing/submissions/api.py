@@ -1,6 +1,6 @@
 """Internal JSON API (service token): the console reads and follows up leads and
 applications here, so candidate data never has to leave the landing database. GDPR
-export and erasure live here too, next to the data.
+export and erasure are next to it, in ``privacy/api.py``.
 
 Everything a tenant owns is addressed under ``/internal/v1/tenants/{tenant_id}/...``; a
 lead of another tenant is "not found". The two routes of the first slice
@@ -16,16 +16,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-from landing import repository
-from landing.config import Settings
-from landing.cv import MEDIA_TYPES
-from landing.cvstore import CvStore
-from landing.deps import EngineDep, PrivacyDep, SettingsDep
 from landing.errors import CvNotFound, LeadNotFound
-from landing.privacy import CandidateKey
-from landing.repository import Application, Lead, LeadFilter
+from landing.submissions import repository
+from landing.submissions.cv import MEDIA_TYPES
+from landing.submissions.repository import Application, Lead, LeadFilter
+from landing.web.deps import CvStoreDep, EngineDep, PrivacyDep
 
 router = APIRouter(prefix="/internal/v1", tags=["internal"])
 
@@ -86,23 +83,6 @@ class StatusChange(BaseModel):
     consent_withdrawn: bool = False
     """The candidate withdrew consent through the recruiter: the next retention run
     erases their data."""
-
-
-class CandidateRequest(BaseModel):
-    """Names a candidate for export or erasure: any of these, within the tenant."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    lead_id: str | None = Field(default=None, max_length=64)
-    email: str | None = Field(default=None, max_length=254)
-    phone: str | None = Field(default=None, max_length=40)
-
-
-class ErasureOut(BaseModel):
-    leads: int
-    cv_files: int
-    outbox_rows: int
-    lead_ids: list[str]
 
 
 def _lead_out(lead: Lead, application: Application | None) -> LeadOut:
@@ -214,13 +194,13 @@ def read_lead(tenant_id: str, lead_id: str, engine: EngineDep) -> LeadOut:
     responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}},
 )
 def download_cv(
-    tenant_id: str, lead_id: str, engine: EngineDep, settings: SettingsDep
+    tenant_id: str, lead_id: str, engine: EngineDep, cv_store: CvStoreDep
 ) -> FileResponse:
     """The CV of an application, as a download (never shown inline)."""
     _, application = _tenant_lead(engine, tenant_id, lead_id)
     if application is None or not application.cv_file or application.cv_kind not in MEDIA_TYPES:
         raise CvNotFound(f"lead {lead_id} has no CV")
-    path = _cv_store(settings).path(application.cv_file)
+    path = cv_store.path(application.cv_file)
     if path is None:
         raise CvNotFound(f"the CV of lead {lead_id} is no longer stored")
     return FileResponse(
@@ -230,10 +210,6 @@ def download_cv(
         content_disposition_type="attachment",
         headers={"cache-control": "no-store"},
     )
-
-
-def _cv_store(settings: Settings) -> CvStore:
-    return CvStore(settings.cv_dir)
 
 
 @router.patch("/tenants/{tenant_id}/leads/{lead_id}", response_model=LeadOut)
@@ -249,28 +225,6 @@ def change_lead_status(
         consent_withdrawn=change.consent_withdrawn,
     )
     return _lead_out(*_tenant_lead(engine, tenant_id, lead_id))
-
-
-@router.post("/tenants/{tenant_id}/candidates/export")
-def export_candidate(
-    tenant_id: str, request: CandidateRequest, privacy: PrivacyDep
-) -> dict[str, Any]:
-    """Everything held about a candidate (leads, applications, quiz answers) as JSON."""
-    key = CandidateKey.parse(request.lead_id, request.email, request.phone)
-    return privacy.export(tenant_id, key)
-
-
-@router.post("/tenants/{tenant_id}/candidates/erase", response_model=ErasureOut)
-def erase_candidate(tenant_id: str, request: CandidateRequest, privacy: PrivacyDep) -> ErasureOut:
-    """Erase a candidate now: leads, applications, quiz answers, CV files, outbox rows."""
-    key = CandidateKey.parse(request.lead_id, request.email, request.phone)
-    report = privacy.erase(tenant_id, key)
-    return ErasureOut(
-        leads=report.leads,
-        cv_files=report.cv_files,
-        outbox_rows=report.outbox_rows,
-        lead_ids=list(report.lead_ids),
-    )
 
 
 # --- the first slice's routes, kept for the console that calls them -------------------------

@@ -12,6 +12,7 @@ there and every link and form of the journey keeps it), else the browser's
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -26,7 +27,7 @@ from koers.events import PageSnapshot
 Language = Literal["nl", "en"]
 SUPPORTED: tuple[Language, ...] = ("nl", "en")
 DOMAIN = "messages"
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
 LANGUAGE_NAMES: dict[Language, str] = {"nl": "Nederlands", "en": "English"}
 """Each language in its own name, as a language switch shows it."""
@@ -65,21 +66,12 @@ def parse_accept_language(header: str) -> list[str]:
     Hand-written because neither Babel nor Starlette parses the header; it is a few lines
     and refuses anything odd by ignoring it.
     """
-    return list(_preferred_languages(header))
+    return list(preferred_languages(header))
 
 
-def _preferred_languages(header: str) -> tuple[str, ...]:
-    # Remembered: browsers send few distinct headers and every page asks. Only short
-    # ones, so odd clients cannot fill the memory with long ones.
-    return _remembered_languages(header) if len(header) <= 200 else _parse_languages(header)
-
-
-@lru_cache(maxsize=1024)
-def _remembered_languages(header: str) -> tuple[str, ...]:
-    return _parse_languages(header)
-
-
-def _parse_languages(header: str) -> tuple[str, ...]:
+def preferred_languages(header: str) -> tuple[str, ...]:
+    """:func:`parse_accept_language` as a tuple (what :class:`LanguagePreferences`
+    remembers)."""
     weighted: list[tuple[float, int, str]] = []
     for position, part in enumerate(header.split(",")[:20]):
         tag, _, params = part.strip().partition(";")
@@ -96,6 +88,25 @@ def _parse_languages(header: str) -> tuple[str, ...]:
     return tuple(primary for _, _, primary in sorted(weighted))
 
 
+Preferences = Callable[[str], tuple[str, ...]]
+"""An ``Accept-Language`` header's primary language subtags, most wanted first."""
+
+
+class LanguagePreferences:
+    """:func:`preferred_languages`, remembered: browsers send few distinct headers and
+    every page asks. Only short ones, so odd clients cannot fill the memory with long
+    ones. One per app, built by ``create_app``."""
+
+    def __init__(self, max_headers: int = 1024, max_header_length: int = 200) -> None:
+        self._remembered = lru_cache(maxsize=max_headers)(preferred_languages)
+        self._max_header_length = max_header_length
+
+    def __call__(self, header: str) -> tuple[str, ...]:
+        if len(header) <= self._max_header_length:
+            return self._remembered(header)
+        return preferred_languages(header)
+
+
 def offered_languages(snapshot: PageSnapshot) -> tuple[Language, ...]:
     """The languages a candidate can switch between: the page's own and those it lists."""
     wanted = {snapshot.language, *snapshot.languages}
@@ -103,25 +114,30 @@ def offered_languages(snapshot: PageSnapshot) -> tuple[Language, ...]:
 
 
 def choose_language(
-    snapshot: PageSnapshot, requested: str | None, accept_language: str
+    snapshot: PageSnapshot,
+    requested: str | None,
+    accept_language: str,
+    preferences: Preferences = preferred_languages,
 ) -> Language:
     offered = offered_languages(snapshot)
     chosen = as_language(requested)
     if chosen is not None and chosen in offered:
         return chosen
-    for primary in _preferred_languages(accept_language):
+    for primary in preferences(accept_language):
         found = as_language(primary)
         if found is not None and found in offered:
             return found
     return snapshot.language
 
 
-def choose_language_without_page(requested: str | None, accept_language: str) -> Language:
+def choose_language_without_page(
+    requested: str | None, accept_language: str, preferences: Preferences = preferred_languages
+) -> Language:
     """For pages of no campaign (an unknown link): the URL, the browser, else Dutch."""
     chosen = as_language(requested)
     if chosen is not None:
         return chosen
-    for primary in _preferred_languages(accept_language):
+    for primary in preferences(accept_language):
         found = as_language(primary)
         if found is not None:
             return found

@@ -6,7 +6,7 @@ Every page is rendered through :class:`Renderer` so each template gets the same 
 allows by its SHA-256 hash (no ``unsafe-inline``, no per-request nonce to compute).
 
 The landing page itself, the one page every ad click opens, is rendered once per
-campaign version and language and then filled in per view (see ``stencils.py``).
+campaign version and language and then filled in per view (see ``pages/stencils.py``).
 """
 
 from __future__ import annotations
@@ -26,10 +26,9 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from starlette.responses import HTMLResponse, Response
 
-from landing.i18n import LANGUAGE_NAMES, Language
-from landing.stencils import StencilCache
+from landing.web.i18n import LANGUAGE_NAMES, Language
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
 INLINE_SCRIPT_PATH = STATIC_DIR / "enhance.js"
@@ -125,7 +124,6 @@ class Renderer:
         source = INLINE_SCRIPT_PATH.read_text()
         self.inline_script = Markup(source)
         self.script_hashes = (script_hash(source),)
-        self.stencils = StencilCache()
         self._route_paths: dict[tuple[str, str], str] = {}
 
     def page_path(self, request: Request, name: str, slug: str) -> str:

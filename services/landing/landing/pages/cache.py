@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from landing.repository import PublishedPage
+from landing.pages.repository import PublishedPage
 
 Loader = Callable[[str], PublishedPage | None]
 

@@ -37,7 +37,6 @@ from landing.errors import FormTokenExpired, FormTokenInvalid
 FORM_TOKEN_MAX_AGE_S = 24 * 3600
 VISIT_TOKEN_MAX_AGE_S = 24 * 3600
 RECEIPT_TOKEN_MAX_AGE_S = 400 * 24 * 3600  # longer than any data is kept
-ENTRY_POINTS: tuple[EntryPoint, ...] = ("quiz", "lead", "apply")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Dependency wiring for the routes: everything comes from ``app.state`` (built once,
-in ``create_app``), so tests get the real objects through the same path.
+in ``create_app``), so tests get the real objects through the same path. The page a
+route is about comes from ``pages/deps.py``.
 
 The dependencies are ``async def`` although they do not await (except on a page-cache
 miss): FastAPI runs a plain ``def`` dependency in the thread pool, so the landing page's
@@ -8,27 +9,26 @@ eight dependencies were eight hops there and back on every view.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
-from landing import repository
 from landing.config import Settings
-from landing.dbcalls import DatabaseCalls
-from landing.errors import CandidatePageError, PageNotFound, TooManyRequests
-from landing.journeys import Journeys, Visitor
-from landing.pagecache import PageCache
-from landing.privacy import Privacy
-from landing.ratelimit import RateLimiter
-from landing.rendering import Renderer
-from landing.repository import PublishedPage
-from landing.tokens import TokenSigner
+from landing.errors import CandidatePageError, TooManyRequests
+from landing.pages.stencils import StencilCache
+from landing.privacy.service import Privacy
+from landing.submissions.cvstore import CvStore
+from landing.submissions.ratelimit import RateLimiter
+from landing.submissions.service import Journeys, Visitor
+from landing.submissions.tokens import TokenSigner
+from landing.web.dbcalls import DatabaseCalls
+from landing.web.i18n import LanguagePreferences
+from landing.web.rendering import Renderer
 
 MAX_FORM_FIELDS = 40
 MAX_TEXT_FIELD_BYTES = 32 * 1024
@@ -39,29 +39,14 @@ async def get_engine(request: Request) -> Engine:
     return engine
 
 
-async def get_journeys(request: Request) -> Journeys:
-    journeys: Journeys = request.app.state.journeys
-    return journeys
-
-
 async def get_privacy(request: Request) -> Privacy:
     privacy: Privacy = request.app.state.privacy
     return privacy
 
 
-async def get_signer(request: Request) -> TokenSigner:
-    signer: TokenSigner = request.app.state.signer
-    return signer
-
-
-async def get_renderer(request: Request) -> Renderer:
-    renderer: Renderer = request.app.state.renderer
-    return renderer
-
-
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+async def get_cv_store(request: Request) -> CvStore:
+    cv_store: CvStore = request.app.state.cv_store
+    return cv_store
 
 
 @dataclass(frozen=True)
@@ -76,6 +61,8 @@ class Site:
     settings: Settings
     privacy: Privacy
     database: DatabaseCalls
+    stencils: StencilCache
+    languages: LanguagePreferences
 
 
 async def get_site(request: Request) -> Site:
@@ -84,56 +71,9 @@ async def get_site(request: Request) -> Site:
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
-JourneysDep = Annotated[Journeys, Depends(get_journeys)]
 PrivacyDep = Annotated[Privacy, Depends(get_privacy)]
-SignerDep = Annotated[TokenSigner, Depends(get_signer)]
-RendererDep = Annotated[Renderer, Depends(get_renderer)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+CvStoreDep = Annotated[CvStore, Depends(get_cv_store)]
 SiteDep = Annotated[Site, Depends(get_site)]
-
-
-async def published_page(request: Request, slug: str) -> PublishedPage:
-    """The page a candidate asks for; unknown and paused pages are not found."""
-    cache: PageCache = request.app.state.page_cache
-    page = await _cached_page(request, cache, slug, repository.find_published_page)
-    if page is None:
-        raise PageNotFound()
-    return page
-
-
-async def submittable_page(request: Request, slug: str) -> PublishedPage:
-    """For form submissions and the thank-you page: a campaign paused while the
-    candidate was typing still receives what they sent. Remembered for as long as
-    published pages are, so a submission reads no page from the database either."""
-    cache: PageCache = request.app.state.submittable_page_cache
-    page = await _cached_page(request, cache, slug, repository.find_page_by_slug)
-    if page is None:
-        raise PageNotFound()
-    return page
-
-
-PageQuery = Callable[[Connection, str], PublishedPage | None]
-
-
-async def _cached_page(
-    request: Request, cache: PageCache, slug: str, query: PageQuery
-) -> PublishedPage | None:
-    """From memory; a miss reads the database (see ``dbcalls.py`` for where)."""
-    remembered = cache.lookup(slug)
-    if remembered is not None:
-        return remembered[0]
-    site: Site = request.app.state.site
-    engine: Engine = request.app.state.engine
-    return await site.database.run(cache.get, slug, partial(_read_page, engine, query))
-
-
-def _read_page(engine: Engine, query: PageQuery, slug: str) -> PublishedPage | None:
-    with engine.connect() as conn:
-        return query(conn, slug)
-
-
-PageDep = Annotated[PublishedPage, Depends(published_page)]
-SubmittablePageDep = Annotated[PublishedPage, Depends(submittable_page)]
 
 
 def client_ip(request: Request) -> str:

@@ -1,4 +1,5 @@
-"""Tables (SQLAlchemy Core) and the queries the landing service runs on them.
+"""The tables of what candidates send (leads, applications, quiz results) and the
+queries on them.
 
 Every function takes the caller's connection, so a change and the events it causes
 commit together (see ``koers.db.transaction`` and ``koers.messaging.outbox``).
@@ -6,43 +7,17 @@ commit together (see ``koers.db.transaction`` and ``koers.messaging.outbox``).
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from koers.events import CampaignPublished, VariantState
-from koers.messaging.schema import add_messaging_tables
-from landing import domain
-
-SALT_LIFETIME = timedelta(hours=48)
-
-metadata = sa.MetaData()
-
-pages = sa.Table(
-    "pages",
-    metadata,
-    sa.Column("campaign_id", sa.String(64), primary_key=True),
-    sa.Column("tenant_id", sa.String(64), nullable=False),
-    sa.Column("slug", sa.String(80), nullable=False, unique=True),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("snapshot", sa.JSON, nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-)
-
-visitor_salts = sa.Table(
-    "visitor_salts",
-    metadata,
-    sa.Column("day", sa.Date, primary_key=True),
-    sa.Column("salt", sa.String(64), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-)
+from koers.db import UtcDateTime
+from landing.db import metadata
 
 leads = sa.Table(
     "leads",
@@ -58,20 +33,20 @@ leads = sa.Table(
     sa.Column("contact_channel", sa.String(16), nullable=False),
     sa.Column("best_moment", sa.String(16), nullable=True),
     sa.Column("consent_text", sa.Text, nullable=False),
-    sa.Column("consented_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("consented_at", UtcDateTime, nullable=False),
     sa.Column("form_nonce", sa.String(64), nullable=False, unique=True),
     sa.Column("utm", sa.JSON, nullable=False),
-    sa.Column("visited_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("visited_at", UtcDateTime, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("is_demo", sa.Boolean, nullable=False),
     sa.Column("language", sa.String(2), nullable=False, server_default="nl"),
     sa.Column("quiz_result_id", sa.Uuid, nullable=True),
     sa.Column("talent_pool", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("keep_until", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("status_changed_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("procedure_ended_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("consent_withdrawn_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("keep_until", UtcDateTime, nullable=True),
+    sa.Column("status_changed_at", UtcDateTime, nullable=True),
+    sa.Column("procedure_ended_at", UtcDateTime, nullable=True),
+    sa.Column("consent_withdrawn_at", UtcDateTime, nullable=True),
 )
 sa.Index("ix_leads_campaign_created", leads.c.campaign_id, leads.c.created_at)
 sa.Index("ix_leads_tenant_campaign", leads.c.tenant_id, leads.c.campaign_id, leads.c.created_at)
@@ -100,163 +75,9 @@ quiz_results = sa.Table(
     sa.Column("score", sa.Integer, nullable=False),
     sa.Column("qualified", sa.Boolean, nullable=False),
     sa.Column("form_nonce", sa.String(64), nullable=False, unique=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
 )
 sa.Index("ix_quiz_results_campaign", quiz_results.c.campaign_id, quiz_results.c.created_at)
-
-add_messaging_tables(metadata)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-# --- pages ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PublishedPage:
-    campaign_id: str
-    tenant_id: str
-    slug: str
-    version: int
-    campaign: CampaignPublished
-
-    @property
-    def page(self) -> Any:
-        return self.campaign.page
-
-
-def find_published_page(conn: Connection, slug: str) -> PublishedPage | None:
-    row = conn.execute(
-        sa.select(pages).where(pages.c.slug == slug, pages.c.status == "published")
-    ).first()
-    if row is None:
-        return None
-    return PublishedPage(
-        campaign_id=row.campaign_id,
-        tenant_id=row.tenant_id,
-        slug=row.slug,
-        version=row.version,
-        campaign=CampaignPublished.model_validate(row.snapshot),
-    )
-
-
-def find_page_by_slug(conn: Connection, slug: str) -> PublishedPage | None:
-    """The page with this slug, published or paused."""
-    row = conn.execute(sa.select(pages).where(pages.c.slug == slug)).first()
-    if row is None:
-        return None
-    return PublishedPage(
-        campaign_id=row.campaign_id,
-        tenant_id=row.tenant_id,
-        slug=row.slug,
-        version=row.version,
-        campaign=CampaignPublished.model_validate(row.snapshot),
-    )
-
-
-def find_page_by_campaign(conn: Connection, campaign_id: str) -> PublishedPage | None:
-    row = conn.execute(sa.select(pages).where(pages.c.campaign_id == campaign_id)).first()
-    if row is None:
-        return None
-    return PublishedPage(
-        campaign_id=row.campaign_id,
-        tenant_id=row.tenant_id,
-        slug=row.slug,
-        version=row.version,
-        campaign=CampaignPublished.model_validate(row.snapshot),
-    )
-
-
-def slug_owner(conn: Connection, slug: str) -> str | None:
-    owner: str | None = conn.execute(
-        sa.select(pages.c.campaign_id).where(pages.c.slug == slug)
-    ).scalar()
-    return owner
-
-
-def stored_version(conn: Connection, campaign_id: str) -> int | None:
-    version: int | None = conn.execute(
-        sa.select(pages.c.version).where(pages.c.campaign_id == campaign_id)
-    ).scalar()
-    return version
-
-
-def save_published_page(
-    conn: Connection,
-    *,
-    tenant_id: str,
-    campaign_id: str,
-    campaign: CampaignPublished,
-    now: datetime,
-) -> None:
-    """Insert or replace the page of a campaign with this published snapshot."""
-    values = {
-        "tenant_id": tenant_id,
-        "slug": campaign.slug,
-        "status": "published",
-        "version": campaign.page.version,
-        "snapshot": campaign.model_dump(mode="json"),
-        "updated_at": now,
-    }
-    updated = conn.execute(
-        sa.update(pages).where(pages.c.campaign_id == campaign_id).values(**values)
-    ).rowcount
-    if not updated:
-        conn.execute(sa.insert(pages).values(campaign_id=campaign_id, **values))
-
-
-def pause_page(conn: Connection, campaign_id: str, now: datetime) -> bool:
-    return bool(
-        conn.execute(
-            sa.update(pages)
-            .where(pages.c.campaign_id == campaign_id)
-            .values(status="paused", updated_at=now)
-        ).rowcount
-    )
-
-
-def update_variant(
-    conn: Connection, campaign_id: str, variant: VariantState, now: datetime
-) -> bool:
-    snapshot = conn.execute(
-        sa.select(pages.c.snapshot).where(pages.c.campaign_id == campaign_id)
-    ).scalar()
-    if snapshot is None:
-        return False
-    conn.execute(
-        sa.update(pages)
-        .where(pages.c.campaign_id == campaign_id)
-        .values(snapshot=domain.with_variant(snapshot, variant), updated_at=now)
-    )
-    return True
-
-
-# --- visitor salts -------------------------------------------------------------------
-
-
-def daily_salt(conn: Connection, day: date, now: datetime) -> str:
-    """Today's random salt; making a new one discards those older than 48 hours."""
-    salt: str | None = conn.execute(
-        sa.select(visitor_salts.c.salt).where(visitor_salts.c.day == day)
-    ).scalar()
-    if salt is not None:
-        return salt
-    fresh = secrets.token_hex(32)
-    try:
-        with conn.begin_nested():
-            conn.execute(sa.insert(visitor_salts).values(day=day, salt=fresh, created_at=now))
-    except sa.exc.IntegrityError:
-        # Another request made today's salt first; use theirs.
-        existing: str = conn.execute(
-            sa.select(visitor_salts.c.salt).where(visitor_salts.c.day == day)
-        ).scalar_one()
-        return existing
-    conn.execute(sa.delete(visitor_salts).where(visitor_salts.c.created_at < now - SALT_LIFETIME))
-    return fresh
-
 
 # --- leads ---------------------------------------------------------------------------
 
@@ -298,22 +119,8 @@ class Lead:
         return document
 
 
-_LEAD_TIMES = (
-    "consented_at",
-    "visited_at",
-    "created_at",
-    "keep_until",
-    "status_changed_at",
-    "procedure_ended_at",
-    "consent_withdrawn_at",
-)
-
-
-def _lead_from(row: sa.Row[Any]) -> Lead:
+def lead_from_row(row: sa.Row[Any]) -> Lead:
     values = {column.name: row._mapping[column.name] for column in leads.c}
-    for column in _LEAD_TIMES:
-        if values[column] is not None:
-            values[column] = as_utc(values[column])
     values["utm"] = dict(values["utm"] or {})
     return Lead(**values)
 
@@ -403,7 +210,7 @@ def search_leads(
             application = Application(
                 **{c.name: row._mapping[f"app_{c.name}"] for c in applications.c}
             )
-        found.append((_lead_from(row), application))
+        found.append((lead_from_row(row), application))
     return found, int(total)
 
 
@@ -426,93 +233,18 @@ def update_lead_status(
     )
 
 
-def find_candidate_leads(
-    conn: Connection,
-    tenant_id: str,
-    *,
-    lead_id: uuid.UUID | None,
-    email: str | None,
-    phone_e164: str | None,
-) -> list[Lead]:
-    """Every lead of a tenant matching any of the given identifiers."""
-    matches: list[sa.ColumnElement[bool]] = []
-    if lead_id is not None:
-        matches.append(leads.c.lead_id == lead_id)
-    if email is not None:
-        matches.append(sa.func.lower(leads.c.email) == email.lower())
-    if phone_e164 is not None:
-        matches.append(leads.c.phone_e164 == phone_e164)
-    if not matches:
-        return []
-    rows = conn.execute(
-        sa.select(leads)
-        .where(leads.c.tenant_id == tenant_id, sa.or_(*matches))
-        .order_by(leads.c.created_at)
-    ).all()
-    return [_lead_from(row) for row in rows]
-
-
 def get_quiz_result(conn: Connection, result_id: uuid.UUID) -> QuizResult | None:
     row = conn.execute(sa.select(quiz_results).where(quiz_results.c.id == result_id)).first()
     if row is None:
         return None
     values = dict(row._mapping)
-    values["created_at"] = as_utc(values["created_at"])
     values["answers"] = list(values["answers"])
     return QuizResult(**values)
 
 
-def delete_lead(conn: Connection, lead: Lead) -> int:
-    """Delete a lead, its application and quiz answers and the outbox rows that name it
-    (queued or sent); returns how many outbox rows went."""
-    conn.execute(sa.delete(applications).where(applications.c.lead_id == lead.lead_id))
-    conn.execute(sa.delete(leads).where(leads.c.lead_id == lead.lead_id))
-    if lead.quiz_result_id is not None:
-        conn.execute(sa.delete(quiz_results).where(quiz_results.c.id == lead.quiz_result_id))
-    outbox = metadata.tables["outbox"]
-    return int(
-        conn.execute(sa.delete(outbox).where(outbox.c.value.contains(f'"{lead.lead_id}"'))).rowcount
-    )
-
-
-def leads_for_retention(conn: Connection) -> list[Lead]:
-    """Every real (non-demo) lead; the retention rules decide which ones go."""
-    rows = conn.execute(sa.select(leads).where(leads.c.is_demo.is_(False))).all()
-    return [_lead_from(row) for row in rows]
-
-
-def stored_cv_files(conn: Connection) -> set[str]:
-    return {
-        name
-        for name in conn.execute(
-            sa.select(applications.c.cv_file).where(applications.c.cv_file.is_not(None))
-        ).scalars()
-    }
-
-
-def delete_old_quiz_results(conn: Connection, before: datetime) -> int:
-    """Quiz answers no lead points at, older than ``before``."""
-    linked = sa.select(leads.c.quiz_result_id).where(leads.c.quiz_result_id.is_not(None))
-    return int(
-        conn.execute(
-            sa.delete(quiz_results).where(
-                quiz_results.c.created_at < before, quiz_results.c.id.not_in(linked)
-            )
-        ).rowcount
-    )
-
-
-def discard_old_salts(conn: Connection, now: datetime) -> int:
-    return int(
-        conn.execute(
-            sa.delete(visitor_salts).where(visitor_salts.c.created_at < now - SALT_LIFETIME)
-        ).rowcount
-    )
-
-
 def find_lead_by_nonce(conn: Connection, form_nonce: str) -> Lead | None:
     row = conn.execute(sa.select(leads).where(leads.c.form_nonce == form_nonce)).first()
-    return _lead_from(row) if row else None
+    return lead_from_row(row) if row else None
 
 
 def find_leads_by_nonce(conn: Connection, form_nonces: Iterable[str]) -> dict[str, Lead]:
@@ -521,7 +253,7 @@ def find_leads_by_nonce(conn: Connection, form_nonces: Iterable[str]) -> dict[st
     if not wanted:
         return {}
     rows = conn.execute(sa.select(leads).where(leads.c.form_nonce.in_(wanted)))
-    return {row.form_nonce: _lead_from(row) for row in rows}
+    return {row.form_nonce: lead_from_row(row) for row in rows}
 
 
 def existing_quiz_results(conn: Connection, result_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
@@ -535,24 +267,7 @@ def existing_quiz_results(conn: Connection, result_ids: Iterable[uuid.UUID]) -> 
 
 def get_lead(conn: Connection, lead_id: uuid.UUID) -> Lead | None:
     row = conn.execute(sa.select(leads).where(leads.c.lead_id == lead_id)).first()
-    return _lead_from(row) if row else None
-
-
-def list_leads(
-    conn: Connection, campaign_id: str, *, limit: int, offset: int
-) -> tuple[list[Lead], int]:
-    """A page of a campaign's leads, newest first, and how many there are in all."""
-    total = conn.execute(
-        sa.select(sa.func.count()).select_from(leads).where(leads.c.campaign_id == campaign_id)
-    ).scalar_one()
-    rows = conn.execute(
-        sa.select(leads)
-        .where(leads.c.campaign_id == campaign_id)
-        .order_by(leads.c.created_at.desc(), leads.c.lead_id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return [_lead_from(row) for row in rows], int(total)
+    return lead_from_row(row) if row else None
 
 
 def has_demo_leads(conn: Connection, campaign_id: str) -> bool:
