@@ -13,14 +13,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from analytics.catalog import api as catalog_api
 from analytics.config import Settings
-from analytics.facts import api as facts_api
-from analytics.facts import funnel_api
 from analytics.facts.handlers import CONSUMED_TOPICS, GROUP_ID, HANDLERS
-from analytics.insights import api as insights_api
-from analytics.proposals import allocate_api
-from analytics.proposals import api as allocations_api
 from koers import workers
 from koers.db import make_engine, ping
 from koers.web import broker_check, install_web_chassis, service_token_checker
@@ -35,6 +29,15 @@ def database_engine(settings: Settings) -> Engine:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app, its engine and checks from settings (the environment by default)."""
+    # The routers import the statistics (scipy, statsmodels): imported here, not above,
+    # so the consumer and relay processes start without loading them.
+    from analytics.catalog import api as catalog_api
+    from analytics.facts import api as facts_api
+    from analytics.facts import funnel_api
+    from analytics.insights import api as insights_api
+    from analytics.proposals import allocate_api
+    from analytics.proposals import api as allocations_api
+
     settings = settings or Settings()
     settings.check_production_secrets()
     engine = database_engine(settings)
