@@ -108,8 +108,8 @@ def iso_week(day: date) -> str:
 
 
 def seed(urls: dict[str, str], *, campaigns: int, creatives: int, weeks: int, leads: int) -> Seeded:
-    from analytics.handlers import HANDLERS as ANALYTICS_HANDLERS
-    from analytics.repository import daily_delivery_table, migrate_database, weekly_funnel_table
+    from analytics.facts.handlers import HANDLERS as ANALYTICS_HANDLERS
+    from analytics.storage.schema import daily_delivery_table, migrate_database, weekly_funnel_table
     from campaigns import repository as repo
     from campaigns import service_layer
     from campaigns.cli import migrate_database as migrate_campaigns

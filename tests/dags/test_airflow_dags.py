@@ -27,9 +27,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from analytics.handlers import CONSUMED_TOPICS, GROUP_ID
-from analytics.repository import save_campaign, save_variant
-from analytics.state import CampaignState, VariantAttributes
+from analytics.catalog.domain import CampaignState, VariantAttributes
+from analytics.catalog.repository import save_campaign, save_variant
+from analytics.facts.handlers import CONSUMED_TOPICS, GROUP_ID
 from koers.broker import EmbeddedBroker
 from koers.db import make_engine, transaction
 from koers.events import Guardrails

@@ -76,7 +76,7 @@ def serve(app: FastAPI) -> Iterator[str]:
 def analytics_app(database_url: str) -> tuple[FastAPI, sa.Engine]:
     from analytics.config import Settings
     from analytics.main import create_app
-    from analytics.repository import migrate_database
+    from analytics.storage.schema import migrate_database
 
     migrate_database(database_url)
     settings = Settings(
@@ -89,7 +89,7 @@ def analytics_app(database_url: str) -> tuple[FastAPI, sa.Engine]:
 
 def apply_to_analytics(engine: sa.Engine, envelopes: Iterable[Envelope]) -> int:
     """Apply events with analytics' consumer handlers, one transaction each."""
-    from analytics.handlers import HANDLERS
+    from analytics.facts.handlers import HANDLERS
 
     applied = 0
     for envelope in envelopes:

@@ -1,4 +1,4 @@
-"""The internal JSON API (``/v1``): funnel facts per campaign, variant and ISO week.
+"""``/v1/campaigns/{id}/funnel`` and ``/weeks/{week}``: the funnel per variant and ISO week.
 
 Every route needs the service token. Routes are plain ``def``: they run blocking
 SQLAlchemy in the thread pool.
@@ -11,17 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
-from analytics import domain, queries
-from analytics.deps import EngineDep, require_service_token
-
-
-class Problem(BaseModel):
-    """An RFC 9457 problem details body."""
-
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str
+from analytics.facts import domain, queries
+from analytics.web.deps import CampaignId, EngineDep, require_service_token
+from analytics.web.problems import problem_response
+from koers.isoweeks import ISO_WEEK_PATTERN
 
 
 class FunnelFacts(BaseModel):
@@ -57,7 +50,7 @@ class FunnelFacts(BaseModel):
 
 
 class _WeekLabel(BaseModel):
-    week: str = Field(pattern=domain.ISO_WEEK_PATTERN, examples=["2026-W47"])
+    week: str = Field(pattern=ISO_WEEK_PATTERN, examples=["2026-W47"])
 
 
 class WeekFunnelFacts(FunnelFacts, _WeekLabel):  # "week" first in the JSON
@@ -121,11 +114,6 @@ class CampaignWeekResponse(BaseModel):
         )
 
 
-def problem_response(description: str) -> dict[str, Any]:
-    """An OpenAPI ``responses`` entry for a problem-details error."""
-    return {"model": Problem, "description": description}
-
-
 router = APIRouter(
     prefix="/v1",
     tags=["funnel"],
@@ -133,8 +121,7 @@ router = APIRouter(
     responses={401: problem_response("The service token is missing or wrong.")},
 )
 
-CampaignId = Annotated[str, Path(min_length=1, max_length=64, examples=["c-1"])]
-IsoWeek = Annotated[str, Path(pattern=domain.ISO_WEEK_PATTERN, examples=["2026-W47"])]
+IsoWeek = Annotated[str, Path(pattern=ISO_WEEK_PATTERN, examples=["2026-W47"])]
 
 
 @router.get(

@@ -1,4 +1,4 @@
-"""Pure rules of the weekly funnel: ISO weeks, which event moves which counter, and sums.
+"""Pure rules of the weekly funnel: which event moves which counter, in which week, and sums.
 
 Nothing here does I/O. Candidate outcomes are attributed to the ISO week (UTC) of the
 visit that led to them, so an outcome that arrives late restates a past week; spend,
@@ -7,14 +7,14 @@ impressions and clicks belong to the ISO week of the delivery day.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from koers.db import as_utc
 from koers.events import (
     ApplicationSubmitted,
     EntryStarted,
@@ -24,6 +24,7 @@ from koers.events import (
     Payload,
     QuizCompleted,
 )
+from koers.isoweeks import iso_week, week_monday
 
 FUNNEL_COUNTERS: tuple[str, ...] = (
     "visits",
@@ -51,33 +52,19 @@ OUTCOME_COUNTERS: dict[str, str] = {
 }
 """Lead outcomes that count in the funnel; "contacted" and "rejected" are accepted only."""
 
-ISO_WEEK_PATTERN = r"^\d{4}-W\d{2}$"
-_ISO_WEEK = re.compile(ISO_WEEK_PATTERN)
 
-
-def iso_week(moment: datetime | date) -> str:
-    """The ISO-8601 week ("2026-W47") of a moment in UTC, or of a calendar day.
+def utc_iso_week(moment: datetime | date) -> str:
+    """The ISO week ("2026-W47") of a moment in UTC, or of a calendar day.
 
     A naive datetime is taken to be UTC already; an aware one is converted first, so a
     visit at 00:30 on Monday in Amsterdam still belongs to the week before.
     """
-    if isinstance(moment, datetime):
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(UTC)
-        moment = moment.date()
-    year, week, _ = moment.isocalendar()
-    return f"{year:04d}-W{week:02d}"
+    return iso_week(as_utc(moment) if isinstance(moment, datetime) else moment)
 
 
 def week_days(week: str) -> tuple[date, date]:
     """Monday and Sunday of an ISO week; ValueError when it is no real week."""
-    if not _ISO_WEEK.match(week):
-        raise ValueError(f"{week!r} is not an ISO week like 2026-W47")
-    year, number = int(week[:4]), int(week[6:])
-    try:
-        monday = date.fromisocalendar(year, number, 1)
-    except ValueError as exc:
-        raise ValueError(f"{week} does not exist: {year} has no week {number}") from exc
+    monday = week_monday(week)
     return monday, monday + timedelta(days=6)
 
 

@@ -1,4 +1,7 @@
-"""Event handlers: how each consumed event changes the analytics database.
+"""The analytics consumer's handlers: how each consumed event changes the database.
+
+Candidate events and lead outcomes add to the weekly funnel, delivery is stored per day,
+and campaign state is kept in the catalog (``analytics.catalog``).
 
 Each handler runs inside the consumer's transaction, beside the record that the event
 was applied (so a redelivered event changes nothing). ``HANDLERS`` is the map the
@@ -14,8 +17,10 @@ from typing import TypeVar
 
 from sqlalchemy import Connection
 
-from analytics import domain, repository
-from analytics.state import CampaignState, VariantAttributes
+from analytics.catalog import repository as catalog
+from analytics.catalog.domain import CampaignState, VariantAttributes
+from analytics.facts import repository
+from analytics.facts.domain import funnel_counters_for, utc_iso_week
 from koers.events import (
     CAMPAIGN_STATE_TOPIC,
     CANDIDATE_EVENTS_TOPIC,
@@ -82,8 +87,8 @@ class CountInVisitWeek:
             payload = envelope.typed_payload()
             if not isinstance(payload, CandidateEvent | LeadOutcomeRecorded):
                 raise InvalidEvent(f"{envelope.type} is not a candidate event or lead outcome")
-            cell = (envelope.campaign_id, payload.variant_id, domain.iso_week(payload.visited_at))
-            increments.setdefault(cell, Counter()).update(domain.funnel_counters_for(payload))
+            cell = (envelope.campaign_id, payload.variant_id, utc_iso_week(payload.visited_at))
+            increments.setdefault(cell, Counter()).update(funnel_counters_for(payload))
         repository.add_to_funnel_counters(conn, increments)
 
 
@@ -121,7 +126,7 @@ def _attributes(variant: VariantState) -> VariantAttributes:
 def save_published_campaign(conn: Connection, envelope: Envelope) -> None:
     """A publish is a full snapshot: the campaign, its variants; absent variants retire."""
     payload = _payload(envelope, CampaignPublished)
-    repository.save_campaign(
+    catalog.save_campaign(
         conn,
         CampaignState(
             campaign_id=envelope.campaign_id,
@@ -137,8 +142,8 @@ def save_published_campaign(conn: Connection, envelope: Envelope) -> None:
         ),
     )
     for variant in payload.variants:
-        repository.save_variant(conn, envelope.campaign_id, _attributes(variant))
-    repository.retire_variants_except(
+        catalog.save_variant(conn, envelope.campaign_id, _attributes(variant))
+    catalog.retire_variants_except(
         conn, envelope.campaign_id, [variant.variant_id for variant in payload.variants]
     )
 
@@ -146,12 +151,12 @@ def save_published_campaign(conn: Connection, envelope: Envelope) -> None:
 def mark_campaign_paused(conn: Connection, envelope: Envelope) -> None:
     """Record the pause; a pause of a campaign analytics never saw published is a no-op."""
     _payload(envelope, CampaignPaused)
-    repository.set_campaign_status(conn, envelope.campaign_id, "paused")
+    catalog.set_campaign_status(conn, envelope.campaign_id, "paused")
 
 
 def save_changed_variant(conn: Connection, envelope: Envelope) -> None:
     payload = _payload(envelope, VariantChanged)
-    repository.save_variant(conn, envelope.campaign_id, _attributes(payload.variant))
+    catalog.save_variant(conn, envelope.campaign_id, _attributes(payload.variant))
 
 
 HANDLERS: dict[str, list[Handler]] = {

@@ -8,37 +8,25 @@ the engine is CPU-bound and runs in the thread pool. It keeps no memory between 
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends
 
 from analytics.allocation import AllocationRequest, AllocationResponse, allocate
-from analytics.api import Problem
-from analytics.deps import require_service_token
-from analytics.errors import AnalyticsError
-
-
-class AllocationFailed(AnalyticsError):
-    status = 422
-    title = "Allocation failed"
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "description": description}
-
+from analytics.errors import AllocationFailed
+from analytics.web.deps import require_service_token
+from analytics.web.problems import problem_response
 
 router = APIRouter(
     prefix="/v1",
     tags=["allocation"],
     dependencies=[Depends(require_service_token)],
-    responses={401: _problem("The service token is missing or wrong.")},
+    responses={401: problem_response("The service token is missing or wrong.")},
 )
 
 
 @router.post(
     "/allocate",
     response_model=AllocationResponse,
-    responses={422: _problem("The request is invalid or cannot be allocated.")},
+    responses={422: problem_response("The request is invalid or cannot be allocated.")},
 )
 def post_allocate(request: AllocationRequest) -> AllocationResponse:
     """Next week's budget split per creative, with chances, costs and an explanation."""

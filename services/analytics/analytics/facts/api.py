@@ -13,10 +13,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from analytics import domain, health, queries
-from analytics.api import CampaignId, WeekFunnelFacts, problem_response
-from analytics.deps import EngineDep, require_service_token
+from analytics.facts import health, queries
+from analytics.facts.funnel_api import WeekFunnelFacts
+from analytics.web.deps import CampaignId, EngineDep, require_service_token
+from analytics.web.problems import problem_response
 from koers.events import CampaignGoal, Guardrails
+from koers.isoweeks import ISO_WEEK_PATTERN
 
 router = APIRouter(
     prefix="/v1",
@@ -33,7 +35,7 @@ FromWeek = Annotated[
     str | None,
     Query(
         alias="from",
-        pattern=domain.ISO_WEEK_PATTERN,
+        pattern=ISO_WEEK_PATTERN,
         description="First ISO week to include (inclusive).",
         examples=["2026-W01"],
     ),
@@ -42,7 +44,7 @@ ToWeek = Annotated[
     str | None,
     Query(
         alias="to",
-        pattern=domain.ISO_WEEK_PATTERN,
+        pattern=ISO_WEEK_PATTERN,
         description="Last ISO week to include (inclusive).",
         examples=["2026-W12"],
     ),

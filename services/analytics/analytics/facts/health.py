@@ -27,7 +27,7 @@ from typing import Literal
 
 from scipy import stats
 
-from analytics.domain import CampaignFunnel, WeekFacts
+from analytics.facts.domain import CampaignFunnel, WeekFacts
 
 IssueCode = Literal[
     "spend_without_clicks",

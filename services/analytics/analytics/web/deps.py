@@ -1,10 +1,11 @@
-"""Dependencies the routes declare: the database engine and the service-token guard."""
+"""Dependencies the routes declare: the database engine, the service-token guard and the
+campaign id path parameter. The engine is the one ``create_app`` built (``app.state``)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
@@ -26,3 +27,4 @@ def require_service_token(
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+CampaignId = Annotated[str, Path(min_length=1, max_length=64, examples=["c-1"])]

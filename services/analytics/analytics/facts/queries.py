@@ -1,8 +1,9 @@
 """Read side: the views the API serves, read in one transaction, computed by pure modules.
 
-Funnel and weekly facts come from ``domain``, data health from ``health``, the attribute
-model from ``insights`` and the classical intervals from ``intervals``; this module only
-reads the rows they need.
+Funnel and weekly facts come from ``facts.domain``, data health from ``facts.health``, the
+attribute model and the classical intervals from ``analytics.insights``, the approved plans
+from ``analytics.proposals``; this module only reads the rows they need, and keeps what
+it derived until the campaign's facts change.
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ from typing import Any, Generic, TypeVar
 from cachetools import LRUCache
 from sqlalchemy import Connection, Engine
 
-from analytics import domain, health, insights, intervals, repository
+from analytics.catalog import repository as catalog
+from analytics.catalog.domain import GOAL_COUNTERS, CampaignState, VariantAttributes
 from analytics.errors import CampaignNotFound, InvalidWeek
-from analytics.state import GOAL_COUNTERS, CampaignState, VariantAttributes
+from analytics.facts import domain, health, repository
+from analytics.insights import intervals
+from analytics.insights.domain import InsightRow, Insights, explain_attributes
+from analytics.proposals import repository as proposals
 from koers.events import CampaignGoal
 
 
@@ -161,7 +166,7 @@ class ByVersion(Generic[_K, _V]):
             self._entries[key] = (versions, value)
 
 
-# Process-wide like the statement cache in ``repository``, and keyed by engine, so apps
+# Process-wide like the chassis' statement cache (``koers.db``), and keyed by engine, so apps
 # (and tests) with their own databases never share an entry. A year of one campaign's
 # funnel is a few hundred kB: 256 of them bound the memory.
 FunnelKey = tuple[Engine, str, WeekRange]
@@ -198,8 +203,8 @@ def campaign_facts(
     with engine.connect() as conn:
         _require_known(conn, campaign_id)
         return CampaignFacts(
-            campaign=repository.campaign_state(conn, campaign_id),
-            attributes={a.variant_id: a for a in repository.variant_attributes(conn, campaign_id)},
+            campaign=catalog.campaign_state(conn, campaign_id),
+            attributes={a.variant_id: a for a in catalog.variant_attributes(conn, campaign_id)},
             funnel=funnel_in(conn, campaign_id, weeks),
             weeks=weeks,
         )
@@ -214,7 +219,7 @@ def campaign_health(
     with engine.connect() as conn:
         approved = {
             stored.week: _planned_amounts(stored.response)
-            for stored in repository.approved_allocations(conn, campaign_id, up_to_week=weeks.last)
+            for stored in proposals.approved_allocations(conn, campaign_id, up_to_week=weeks.last)
         }
     return health.check_campaign(funnel, approved)
 
@@ -229,7 +234,7 @@ class CampaignInsights:
     scope: str
     conversion: str
     campaign_ids: tuple[str, ...]
-    insights: insights.Insights
+    insights: Insights
     checks: tuple[intervals.VariantCheck, ...]
 
 
@@ -239,8 +244,8 @@ _checked_variant = functools.lru_cache(maxsize=4096)(intervals.check_variant)
 
 def _insight_rows(
     facts: CampaignFacts, conversion: str
-) -> tuple[list[insights.InsightRow], list[intervals.VariantCheck]]:
-    rows: list[insights.InsightRow] = []
+) -> tuple[list[InsightRow], list[intervals.VariantCheck]]:
+    rows: list[InsightRow] = []
     checks: list[intervals.VariantCheck] = []
     for variant in facts.funnel.variants:
         totals = variant.totals
@@ -256,7 +261,7 @@ def _insight_rows(
         if attributes is None:
             continue  # its creative was never described: nothing to explain it by
         rows.extend(
-            insights.InsightRow(
+            InsightRow(
                 campaign_id=facts.funnel.campaign_id,
                 variant_id=variant.variant_id,
                 week=week,
@@ -273,14 +278,14 @@ def _insight_rows(
 
 
 @functools.lru_cache(maxsize=128)
-def _explained(rows: tuple[insights.InsightRow, ...], conversion: str) -> insights.Insights:
+def _explained(rows: tuple[InsightRow, ...], conversion: str) -> Insights:
     """The attribute model, fitted once per distinct set of rows.
 
     The fit is a pure function of its rows, so the rows are the key: asking again about
     unchanged facts costs a lookup, and any change in the facts (a new week, a restated
     count, a re-described creative) is a different key and a new fit.
     """
-    return insights.explain_attributes(rows, conversion)
+    return explain_attributes(rows, conversion)
 
 
 _INSIGHTS: ByVersion[tuple[Engine, str, CampaignGoal | None], CampaignInsights] = ByVersion(256)
@@ -318,14 +323,14 @@ def _explain_campaigns(
 ) -> CampaignInsights:
     funnel = shared_funnel(engine, campaign_id, WeekRange())  # CampaignNotFound first
     with engine.connect() as conn:
-        state = repository.campaign_state(conn, campaign_id)
+        state = catalog.campaign_state(conn, campaign_id)
         campaign_ids = [campaign_id]
         if tenant_scope and state is not None:
-            campaign_ids = repository.tenant_campaign_ids(conn, state.tenant_id)
+            campaign_ids = catalog.tenant_campaign_ids(conn, state.tenant_id)
         described = {
             cid: (
-                repository.campaign_state(conn, cid) if cid != campaign_id else state,
-                {a.variant_id: a for a in repository.variant_attributes(conn, cid)},
+                catalog.campaign_state(conn, cid) if cid != campaign_id else state,
+                {a.variant_id: a for a in catalog.variant_attributes(conn, cid)},
             )
             for cid in campaign_ids
         }
@@ -342,7 +347,7 @@ def _explain_campaigns(
         goals = {facts.campaign.goal for facts in every_facts if facts.campaign is not None}
         goal = goals.pop() if len(goals) == 1 else "lead"
     conversion = GOAL_COUNTERS[goal]
-    rows: list[insights.InsightRow] = []
+    rows: list[InsightRow] = []
     checks: list[intervals.VariantCheck] = []
     for facts in every_facts:
         campaign_rows, campaign_checks = _insight_rows(facts, conversion)
@@ -350,7 +355,7 @@ def _explain_campaigns(
         if facts.funnel.campaign_id == campaign_id:
             checks = campaign_checks
     if state is None:
-        result = insights.Insights(
+        result = Insights(
             status="not_enough_data",
             reason="analytics has not received this campaign's creatives (its published "
             "state) yet, so there are no attributes to compare",

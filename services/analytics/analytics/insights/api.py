@@ -1,7 +1,8 @@
 """``/v1/campaigns/{id}/insights``: which creative attributes drive conversions per euro.
 
-The model and its refusals live in :mod:`analytics.insights`, the classical intervals in
-:mod:`analytics.intervals`; this router only shapes their results. "Not enough data" is
+The model and its refusals live in :mod:`analytics.insights.domain`, the classical
+intervals in :mod:`analytics.insights.intervals`, the read (kept until the facts change)
+in :mod:`analytics.facts.queries`; this router only shapes their results. "Not enough data" is
 an answer (200 with ``status: not_enough_data`` and a reason), not an error.
 """
 
@@ -12,9 +13,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from analytics import insights, intervals, queries
-from analytics.api import CampaignId, problem_response
-from analytics.deps import EngineDep, require_service_token
+from analytics.facts import queries
+from analytics.insights import intervals
+from analytics.insights.domain import Insights
+from analytics.web.deps import CampaignId, EngineDep, require_service_token
+from analytics.web.problems import problem_response
 from koers.events import CampaignGoal
 
 router = APIRouter(
@@ -94,7 +97,7 @@ class InsightsResponse(BaseModel):
 
     @classmethod
     def of(cls, campaign_id: str, found: queries.CampaignInsights) -> InsightsResponse:
-        result: insights.Insights = found.insights
+        result: Insights = found.insights
         return cls(
             campaign_id=campaign_id,
             scope="tenant" if found.scope == "tenant" else "campaign",

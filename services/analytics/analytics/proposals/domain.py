@@ -5,7 +5,7 @@ Pure: the campaign's state, its creatives and its weekly funnel in; an
 out. The rules:
 
 - **what counts as a conversion** is the campaign's goal: leads, applications,
-  qualified quiz results, interviews or hires (``state.GOAL_COUNTERS``);
+  qualified quiz results, interviews or hires (``catalog.domain.GOAL_COUNTERS``);
 - **slow goals** (interview, hire) take weeks to show. Weeks too young to be settled
   count ``max(observed, leads x ratio)``, the ratio being the campaign's own settled
   lead-to-goal ratio shrunk toward the tenant's pooled one (itself shrunk toward a
@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from analytics.allocation import AllocationPolicy, AllocationRequest
-from analytics.domain import CampaignFunnel, WeekFacts
-from analytics.state import CampaignState, VariantAttributes
+from analytics.catalog.domain import CampaignState, VariantAttributes
+from analytics.facts.domain import CampaignFunnel, WeekFacts
 from koers.isoweeks import week_ordinal
 
 SLOW_GOAL_SETTLE_WEEKS: dict[str, int] = {"interviews": 3, "hires": 6}

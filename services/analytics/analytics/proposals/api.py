@@ -1,6 +1,6 @@
 """``/v1/campaigns/{id}/allocations/{week}``: the weekly proposal from stored facts.
 
-``POST`` computes it (idempotently, see :mod:`analytics.planning`) and publishes
+``POST`` computes it (idempotently, see :mod:`analytics.proposals.service`) and publishes
 ``AllocationProposed`` through the outbox; ``GET`` reads it; ``POST .../decision``
 records the marketer's approval or rejection. The engine's answer is returned as is,
 under ``proposal``, beside how and when it was made.
@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from analytics import domain, planning
 from analytics.allocation import AllocationResponse
-from analytics.api import CampaignId, problem_response
-from analytics.deps import EngineDep, require_service_token
-from analytics.repository import StoredAllocation
+from analytics.proposals import service as planning
+from analytics.proposals.repository import StoredAllocation
+from analytics.web.deps import CampaignId, EngineDep, require_service_token
+from analytics.web.problems import problem_response
+from koers.isoweeks import ISO_WEEK_PATTERN
 
 router = APIRouter(
     prefix="/v1",
@@ -35,7 +36,7 @@ router = APIRouter(
 PlannedWeek = Annotated[
     str,
     Path(
-        pattern=domain.ISO_WEEK_PATTERN,
+        pattern=ISO_WEEK_PATTERN,
         description="The ISO week being planned.",
         examples=["2026-W48"],
     ),
@@ -112,10 +113,6 @@ class DecisionBody(BaseModel):
     note: str | None = Field(None, max_length=2000)
 
 
-def _conflict(description: str) -> dict[str, Any]:
-    return problem_response(description)
-
-
 @router.post(
     "/campaigns/{campaign_id}/allocations/{week}",
     response_model=AllocationRecord,
@@ -123,7 +120,7 @@ def _conflict(description: str) -> dict[str, Any]:
     responses={
         200: {"model": AllocationRecord, "description": "Same facts: the stored proposal."},
         201: {"description": "A new proposal (or a new version of it) was computed."},
-        409: _conflict(
+        409: problem_response(
             "No live creative, the campaign is paused or not published to analytics yet, "
             "or the week's proposal was already decided and the facts changed since."
         ),
@@ -168,7 +165,7 @@ def get_week_allocation(
     response_model=AllocationRecord,
     responses={
         404: problem_response("Unknown campaign, or no proposal for that week."),
-        409: _conflict("The proposal was already decided the other way."),
+        409: problem_response("The proposal was already decided the other way."),
     },
 )
 def decide_week_allocation(

@@ -1,7 +1,7 @@
 """The weekly proposal as a unit of work: read the facts, ask the engine, store, publish.
 
 ``propose_allocation`` runs in ONE write transaction: it locks the campaign, reads its
-facts, builds the request (:mod:`analytics.proposals`), calls the pure engine
+facts, builds the request (:mod:`analytics.proposals.domain`), calls the pure engine
 (:func:`analytics.allocation.allocate`), stores the proposal in ``allocations`` and puts
 ``AllocationProposed`` in the outbox, so the proposal and its event commit together or
 not at all.
@@ -28,21 +28,25 @@ from typing import Literal
 
 from sqlalchemy import Connection, Engine
 
-from analytics import domain, proposals, queries, repository
 from analytics.allocation import allocate
+from analytics.catalog import repository as catalog
+from analytics.catalog.domain import CampaignState
 from analytics.errors import (
     AllocationAlreadyDecided,
+    AllocationFailed,
     AllocationNotFound,
     CampaignNotFound,
     CannotPropose,
     InvalidWeek,
-    ProposalFailed,
 )
-from analytics.repository import StoredAllocation
-from analytics.state import CampaignState
+from analytics.facts import queries
+from analytics.facts.repository import campaign_is_known
+from analytics.proposals import domain as proposals
+from analytics.proposals import repository
+from analytics.proposals.repository import StoredAllocation
 from koers.db import transaction
 from koers.events import AllocationProposed, new_envelope, utcnow
-from koers.isoweeks import week_label, week_ordinal
+from koers.isoweeks import shift_week, week_monday
 from koers.messaging.outbox import add_to_outbox
 
 SOURCE = "analytics"
@@ -59,16 +63,16 @@ class ProposalOutcome:
 
 def _checked_week(week: str) -> str:
     try:
-        domain.week_days(week)
+        week_monday(week)
     except ValueError as exc:
         raise InvalidWeek(str(exc)) from exc
     return week
 
 
 def _campaign_for_update(conn: Connection, campaign_id: str) -> CampaignState:
-    if not repository.campaign_is_known(conn, campaign_id):
+    if not campaign_is_known(conn, campaign_id):
         raise CampaignNotFound(f"analytics has no data for campaign {campaign_id!r}")
-    campaign = repository.campaign_state(conn, campaign_id, for_update=True)
+    campaign = catalog.campaign_state(conn, campaign_id, for_update=True)
     if campaign is None:
         raise CannotPropose(
             f"analytics has facts for campaign {campaign_id!r} but not its published state "
@@ -81,7 +85,7 @@ def _campaign_for_update(conn: Connection, campaign_id: str) -> CampaignState:
 
 def _previous_allocation(conn: Connection, campaign_id: str, week: str) -> dict[str, float]:
     """Last week's stored amounts, unless that proposal was rejected (it never ran)."""
-    previous = repository.allocation_for(conn, campaign_id, week_label(week_ordinal(week) - 1))
+    previous = repository.allocation_for(conn, campaign_id, shift_week(week, -1))
     if previous is None or previous.status == "rejected":
         return {}
     allocation = previous.response.get("allocation") or {}
@@ -96,7 +100,7 @@ def _tenant_settled(
     if counter not in proposals.SLOW_GOAL_SETTLE_WEEKS:
         return None
     total = proposals.SettledCounts()
-    for campaign_id in repository.tenant_campaign_ids(conn, campaign.tenant_id):
+    for campaign_id in catalog.tenant_campaign_ids(conn, campaign.tenant_id):
         funnel = queries.funnel_in(conn, campaign_id, queries.WeekRange())
         total += proposals.settled_counts(funnel, week, counter)
     return total
@@ -117,7 +121,7 @@ def propose_allocation(
         try:
             proposal = proposals.build_request(
                 campaign,
-                {a.variant_id: a for a in repository.variant_attributes(conn, campaign_id)},
+                {a.variant_id: a for a in catalog.variant_attributes(conn, campaign_id)},
                 queries.funnel_in(conn, campaign_id, queries.WeekRange()),
                 week=week,
                 budget=budget,
@@ -129,7 +133,7 @@ def propose_allocation(
                 f"{exc}: every creative is paused or retired; make one live first"
             ) from exc
         except ValueError as exc:  # pydantic's ValidationError included
-            raise ProposalFailed(f"the stored facts do not make a valid request: {exc}") from exc
+            raise AllocationFailed(f"the stored facts do not make a valid request: {exc}") from exc
         stored = repository.allocation_for(conn, campaign_id, week, for_update=True)
         fingerprint = proposal.fingerprint
         if stored is not None and stored.inputs_fingerprint == fingerprint:
@@ -143,7 +147,7 @@ def propose_allocation(
         try:
             response = allocate(proposal.request)
         except (ArithmeticError, ValueError) as exc:
-            raise ProposalFailed(f"the engine could not answer this request: {exc}") from exc
+            raise AllocationFailed(f"the engine could not answer this request: {exc}") from exc
         envelope = new_envelope(
             AllocationProposed(
                 week=week,
@@ -181,7 +185,7 @@ def stored_allocation(engine: Engine, campaign_id: str, week: str) -> StoredAllo
     """The stored proposal of ``week``; CampaignNotFound / AllocationNotFound otherwise."""
     week = _checked_week(week)
     with engine.connect() as conn:
-        if not repository.campaign_is_known(conn, campaign_id):
+        if not campaign_is_known(conn, campaign_id):
             raise CampaignNotFound(f"analytics has no data for campaign {campaign_id!r}")
         stored = repository.allocation_for(conn, campaign_id, week)
     if stored is None:
@@ -205,7 +209,7 @@ def decide_allocation(
     week = _checked_week(week)
     target = DECIDED_STATUS[decision]
     with transaction(engine) as conn:
-        if not repository.campaign_is_known(conn, campaign_id):
+        if not campaign_is_known(conn, campaign_id):
             raise CampaignNotFound(f"analytics has no data for campaign {campaign_id!r}")
         stored = repository.allocation_for(conn, campaign_id, week, for_update=True)
         if stored is None:

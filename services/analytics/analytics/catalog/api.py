@@ -12,14 +12,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal, cast
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection
 
-from analytics.api import problem_response
-from analytics.deps import EngineDep, require_service_token
-from analytics.repository import campaigns_table
+from analytics.catalog import repository
+from analytics.catalog.domain import CampaignState
+from analytics.web.deps import EngineDep, require_service_token
+from analytics.web.problems import problem_response
 from koers.events import CampaignGoal
 
 CampaignStatus = Literal["published", "paused"]
@@ -53,26 +52,18 @@ class CampaignCatalog(BaseModel):
     items: list[CampaignSummary] = Field(description="Sorted by campaign_id")
 
 
-def campaign_summaries(conn: Connection, status: CampaignStatus | None) -> list[CampaignSummary]:
-    """Every campaign with a state, optionally only those in one status."""
-    table = campaigns_table
-    query = sa.select(table).order_by(table.c.campaign_id)
-    if status is not None:
-        query = query.where(table.c.status == status)
-    return [
-        CampaignSummary(
-            campaign_id=row.campaign_id,
-            tenant_id=row.tenant_id,
-            slug=row.slug,
-            name=row.name,
-            goal=cast(CampaignGoal, row.goal),
-            weekly_budget=float(row.weekly_budget),
-            status=cast(CampaignStatus, row.status),
-            starts_on=row.starts_on,
-            ends_on=row.ends_on,
-        )
-        for row in conn.execute(query)
-    ]
+def _summary(campaign: CampaignState) -> CampaignSummary:
+    return CampaignSummary(
+        campaign_id=campaign.campaign_id,
+        tenant_id=campaign.tenant_id,
+        slug=campaign.slug,
+        name=campaign.name,
+        goal=campaign.goal,
+        weekly_budget=float(campaign.weekly_budget),
+        status=cast(CampaignStatus, campaign.status),
+        starts_on=campaign.starts_on,
+        ends_on=campaign.ends_on,
+    )
 
 
 @router.get("/campaigns", response_model=CampaignCatalog)
@@ -85,4 +76,5 @@ def list_campaigns(
 ) -> CampaignCatalog:
     """The campaigns analytics has a published state for (what the weekly job plans)."""
     with engine.connect() as conn:
-        return CampaignCatalog(items=campaign_summaries(conn, status))
+        campaigns = repository.campaign_states(conn, status)
+    return CampaignCatalog(items=[_summary(campaign) for campaign in campaigns])
