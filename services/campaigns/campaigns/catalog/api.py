@@ -71,10 +71,6 @@ class CreativeOut(BaseModel):
         )
 
 
-# The demo and older clients read ``variants``; creatives is the same list.
-VariantOut = CreativeOut
-
-
 class CampaignSummaryOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -26,7 +26,6 @@ from koers.events import (
     ApplyOptions,
     CampaignGoal,
     Channel,
-    ContactChannel,
     CreativeFormat,
     EntryPoint,
     Guardrails,
@@ -212,9 +211,6 @@ class PageInput(Input):
             language: texts.model_dump(mode="json") for language, texts in self.translations.items()
         }
         return page
-
-
-ContactChannels = tuple[ContactChannel, ...]
 
 
 def field_errors(exc: ValidationError, prefix: str = "") -> dict[str, str]:
