@@ -37,6 +37,7 @@ from campaigns.catalog.inputs import (
     PageInput,
     slugify,
 )
+from campaigns.config import SERVICE
 from campaigns.errors import (
     CampaignNotFound,
     CampaignNotPublishable,
@@ -46,9 +47,6 @@ from campaigns.errors import (
 )
 from koers.events import Envelope, Payload, new_envelope
 from koers.messaging.outbox import add_to_outbox
-
-SOURCE = "campaigns"
-
 
 # --- campaigns -----------------------------------------------------------------------
 
@@ -441,7 +439,7 @@ def _check_ad_key(
 def _emit(conn: Connection, campaign: Campaign, payload: Payload, now: datetime) -> Envelope:
     envelope = new_envelope(
         payload,
-        source=SOURCE,
+        source=SERVICE,
         tenant_id=campaign.tenant_id,
         campaign_id=campaign.id,
         occurred_at=now,

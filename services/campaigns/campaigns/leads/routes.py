@@ -25,6 +25,7 @@ from campaigns.audit import repository as audit
 from campaigns.catalog import repository as repo
 from campaigns.catalog.domain import Campaign
 from campaigns.catalog.service import get_campaign
+from campaigns.config import SERVICE
 from campaigns.errors import InvalidInput, ObjectNotFound, TransitionRefused
 from campaigns.leads.deps import LandingDep
 from campaigns.leads.domain import (
@@ -61,7 +62,6 @@ router = APIRouter(include_in_schema=False)
 PER_PAGE = 25
 EXPORT_PAGE = 200
 MAX_EXPORT_ROWS = 10_000
-SOURCE = "campaigns"
 
 LeadId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 EntryPointParam = Literal["quiz", "lead", "apply"]
@@ -259,7 +259,7 @@ def record_lead_outcome(
                         outcome=recorded,
                         visited_at=lead.visited_at,
                     ),
-                    source=SOURCE,
+                    source=SERVICE,
                     tenant_id=user.tenant_id,
                     campaign_id=lead.campaign_id,
                     occurred_at=now,

@@ -24,6 +24,7 @@ from sqlalchemy import Connection
 from campaigns.audit import repository as audit
 from campaigns.catalog import repository as catalog_repo
 from campaigns.catalog.domain import Campaign
+from campaigns.config import SERVICE
 from campaigns.errors import CampaignsError, ObjectNotFound
 from campaigns.spend import repository as store
 from campaigns.spend.domain import DailySpend
@@ -31,8 +32,6 @@ from campaigns.spend.parser import Creative, SpendExport
 from koers.events import Envelope, SpendRecorded, new_envelope
 from koers.messaging.outbox import add_to_outbox
 from koers.web import Conflict
-
-SOURCE = "campaigns"
 
 
 class ImportNotConfirmable(CampaignsError):
@@ -174,7 +173,7 @@ def confirm_import(
                 clicks=total.clicks,
                 import_id=stored.id,
             ),
-            source=SOURCE,
+            source=SERVICE,
             tenant_id=campaign.tenant_id,
             campaign_id=campaign.id,
             occurred_at=now,
@@ -227,7 +226,7 @@ def record_spend(
                 clicks=day.clicks,
                 import_id=import_id,
             ),
-            source=SOURCE,
+            source=SERVICE,
             tenant_id=campaign.tenant_id,
             campaign_id=campaign.id,
             occurred_at=now,
