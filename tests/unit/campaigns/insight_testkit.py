@@ -23,8 +23,6 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from campaigns import repository as campaigns_repo
-from campaigns import service_layer
 from koers.db import make_engine, transaction
 from koers.events import (
     ApplicationSubmitted,
@@ -36,6 +34,8 @@ from koers.events import (
     new_envelope,
     parse_envelope,
 )
+from tests.support import campaigns_db as campaigns_repo
+from tests.support import campaigns_use_cases as service_layer
 
 SERVICE_TOKEN = "insight-tests-service-token"
 PASSWORD = "a long enough password for tests"
