@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from campaigns.web.csrf import csrf_token
 from campaigns.web.flash import pop_flashes
+from koers.isoweeks import ISO_WEEK_PATTERN
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -28,6 +29,8 @@ def euro(amount: Decimal | float | int | None) -> str:
 def build_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=TEMPLATES_DIR)  # autoescape on
     templates.env.filters["euro"] = euro
+    # HTML's pattern attribute is anchored by the browser itself.
+    templates.env.globals["iso_week_input_pattern"] = ISO_WEEK_PATTERN.strip("^$")
     return templates
 
 
