@@ -13,7 +13,13 @@ and `koers-campaigns weekly`; Amsterdam wall clock, weeks run Monday to Sunday):
 | conf `{"week": "2026-W48"}` ("Run now for week X") | that week; must be `YYYY-Www` |
 | a past logical date (re-plan) | the week that date falls in |
 | no logical date ("Run now", the console) | the current week (since the last Monday) |
-| a week not begun yet (future date or week) | **refused**: fails at once, calls nothing |
+| a week not begun yet (future date or week) | **refused**: fails in `planned_week`, calls nothing |
+
+Airflow 3.3's scheduler does not start a run whose logical date is in the future (it logs
+"Logical date is in future" and waits), so such a run from the UI or the CLI would never
+reach `planned_week`: `dagrun_timeout` fails it after 3 hours instead, with the alert.
+The console and `koers-campaigns weekly` never send a logical date and refuse a future
+week before calling Airflow; `airflow dags test` runs the tasks and refuses at once.
 
 Tasks:
 
@@ -56,6 +62,8 @@ DAG_ID = "koers_weekly_allocation"
 ANALYTICS = "KOERS_ANALYTICS_URL"
 PARALLEL_CAMPAIGNS = 4
 """Proposals computed at once: analytics does the work, the DAG must not flood it."""
+RUN_TIMEOUT = timedelta(hours=3)
+"""Well above a slow run's retries; what ends a run the scheduler holds for a future date."""
 RUNS_OF_THE_SCHEDULE = frozenset({"scheduled", "backfill"})
 """Run types whose week is their data-interval end (their logical date is its start)."""
 
@@ -76,6 +84,7 @@ DEFAULT_ARGS: dict[str, Any] = {
     start_date=pendulum.datetime(2026, 1, 5, 5, tz="UTC"),
     catchup=False,
     max_active_runs=1,
+    dagrun_timeout=RUN_TIMEOUT,
     default_args=DEFAULT_ARGS,
     on_failure_callback=alert_on_failure,
     tags=["koers", "analytics"],
