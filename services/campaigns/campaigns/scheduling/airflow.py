@@ -188,8 +188,9 @@ class AirflowScheduler:
                     f"Airflow at {self._base_url} answered HTTP {exc.status}: {exc.reason}"
                 ) from exc
             except urllib3.exceptions.HTTPError as exc:
+                cause = getattr(exc, "reason", None) or exc
                 raise SchedulerUnavailable(
-                    f"Airflow at {self._base_url} does not answer ({type(exc).__name__})"
+                    f"Airflow at {self._base_url} does not answer ({type(cause).__name__})"
                 ) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
