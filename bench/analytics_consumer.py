@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _report import write_section
 
-from analytics.repository import migrate_database, weekly_funnel_table
+from analytics.storage.schema import migrate_database, weekly_funnel_table
 from koers.broker import EmbeddedBroker
 from koers.db import make_engine
 from koers.events import (

@@ -35,12 +35,14 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
+
+from koers.isoweeks import iso_week
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -102,23 +104,20 @@ class Seeded:
     leads: int
 
 
-def iso_week(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 def seed(urls: dict[str, str], *, campaigns: int, creatives: int, weeks: int, leads: int) -> Seeded:
-    from analytics.handlers import HANDLERS as ANALYTICS_HANDLERS
-    from analytics.repository import daily_delivery_table, migrate_database, weekly_funnel_table
-    from campaigns import repository as repo
-    from campaigns import service_layer
+    from analytics.facts.handlers import HANDLERS as ANALYTICS_HANDLERS
+    from analytics.storage.schema import daily_delivery_table, migrate_database, weekly_funnel_table
+    from campaigns.catalog import service as catalog
+    from campaigns.catalog.domain import Variant
     from campaigns.cli import migrate_database as migrate_campaigns
     from campaigns.demo import DEMO_PAGE
-    from campaigns.domain import Variant
+    from campaigns.schema import outbox as campaigns_outbox
+    from campaigns.tenancy import repository as tenancy_repo
+    from campaigns.tenancy import service as tenancy
     from koers.db import make_engine, migrate, transaction
     from koers.events import parse_envelope
     from landing.cli import MIGRATIONS_DIR as LANDING_MIGRATIONS
-    from landing.repository import Lead, insert_leads
+    from landing.submissions.repository import Lead, insert_leads
 
     rng = random.Random(20261123)
     now = datetime.now(UTC)
@@ -136,8 +135,8 @@ def seed(urls: dict[str, str], *, campaigns: int, creatives: int, weeks: int, le
     tenant_id = str(uuid.uuid4())
     slugs: list[str] = []
     with transaction(console_db) as conn:
-        repo.add_tenant(conn, tenant_id, "Bench Werving BV")
-        service_layer.create_user(
+        tenancy_repo.add_tenant(conn, tenant_id, "Bench Werving BV")
+        tenancy.create_user(
             conn, tenant_id=tenant_id, email=EMAIL, password=PASSWORD, role="owner", now=now
         )
         for c in range(campaigns):
@@ -152,10 +151,10 @@ def seed(urls: dict[str, str], *, campaigns: int, creatives: int, weeks: int, le
                 )
                 for v in range(creatives)
             ]
-            service_layer.create_campaign(
+            catalog.create_campaign(
                 conn,
                 tenant_id=tenant_id,
-                new=service_layer.NewCampaign(
+                new=catalog.NewCampaign(
                     slug=slug,
                     name=f"Bench vacancy {c:02d}",
                     vacancy_title=f"Medewerker {c:02d}",
@@ -167,9 +166,9 @@ def seed(urls: dict[str, str], *, campaigns: int, creatives: int, weeks: int, le
                 actor="bench",
                 now=now,
             )
-            service_layer.publish(conn, tenant_id=tenant_id, slug=slug, actor="bench", now=now)
+            catalog.publish(conn, tenant_id=tenant_id, slug=slug, actor="bench", now=now)
             slugs.append(slug)
-        outbox = repo.outbox
+        outbox = campaigns_outbox
         published = [
             parse_envelope(row.value.encode())
             for row in conn.execute(sa.select(outbox.c.value).order_by(outbox.c.id))

@@ -492,7 +492,8 @@ class Stored:
 
 def stored_counts(database_url: str) -> Stored:
     from koers.db import make_engine
-    from landing.repository import leads, metadata
+    from landing.db import metadata
+    from landing.submissions.repository import leads
 
     engine = make_engine(database_url)
     outbox = metadata.tables["outbox"]

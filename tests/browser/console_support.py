@@ -70,7 +70,7 @@ class ConsoleStack:
 
     def deliver(self) -> int:
         """Apply every not yet delivered outbox event to its consumers; returns how many."""
-        from analytics.handlers import HANDLERS as ANALYTICS
+        from analytics.facts.handlers import HANDLERS as ANALYTICS
         from landing.handlers import HANDLERS as LANDING
 
         routes = (
@@ -102,7 +102,7 @@ class ConsoleStack:
 def console_stack(workdir: Path, *, today: date, now: datetime) -> Iterator[ConsoleStack]:
     from analytics.config import Settings as AnalyticsSettings
     from analytics.main import create_app as analytics_app
-    from analytics.repository import migrate_database as migrate_analytics
+    from analytics.storage.schema import migrate_database as migrate_analytics
     from campaigns.cli import migrate_database as migrate_campaigns
     from campaigns.config import Settings as CampaignsSettings
     from campaigns.main import create_app as campaigns_app

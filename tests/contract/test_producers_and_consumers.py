@@ -21,8 +21,8 @@ from fastapi.testclient import TestClient
 import analytics
 import campaigns
 import landing
-from analytics.handlers import CONSUMED_TOPICS as ANALYTICS_TOPICS
-from analytics.handlers import HANDLERS as ANALYTICS_HANDLERS
+from analytics.facts.handlers import CONSUMED_TOPICS as ANALYTICS_TOPICS
+from analytics.facts.handlers import HANDLERS as ANALYTICS_HANDLERS
 from campaigns.handlers import HANDLERS as CAMPAIGNS_HANDLERS
 from campaigns.seed import seed_demo
 from koers.db import make_engine, migrate

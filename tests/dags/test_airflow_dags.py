@@ -27,14 +27,14 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from analytics.handlers import CONSUMED_TOPICS, GROUP_ID
-from analytics.repository import save_campaign, save_variant
-from analytics.state import CampaignState, VariantAttributes
+from analytics.catalog.domain import CampaignState, VariantAttributes
+from analytics.catalog.repository import save_campaign, save_variant
+from analytics.facts.handlers import CONSUMED_TOPICS, GROUP_ID
 from koers.broker import EmbeddedBroker
 from koers.db import make_engine, transaction
 from koers.events import Guardrails
 from koers.messaging.schema import outbox_table, processed_events_table
-from landing.repository import leads
+from landing.submissions.repository import leads
 from tests.support.processes import SERVICES, Stack, wait_until
 
 pytestmark = pytest.mark.integration
@@ -79,6 +79,13 @@ def airflow_env(home: Path, **variables: str) -> dict[str, str]:
 
 def airflow(home: Path, *args: str, **variables: str) -> str:
     """Run ``airflow ARGS`` from the Airflow venv; its output, or a failure with it."""
+    returncode, output = airflow_result(home, *args, **variables)
+    assert returncode == 0, f"airflow {' '.join(args)} failed:\n{output[-8000:]}"
+    return output
+
+
+def airflow_result(home: Path, *args: str, **variables: str) -> tuple[int, str]:
+    """Run ``airflow ARGS`` from the Airflow venv; its exit code and output."""
     executable = require_airflow_venv("airflow")
     result = subprocess.run(
         [str(executable), *args],
@@ -89,8 +96,7 @@ def airflow(home: Path, *args: str, **variables: str) -> str:
         check=False,
     )
     output = result.stdout.decode(errors="replace") + result.stderr.decode(errors="replace")
-    assert result.returncode == 0, f"airflow {' '.join(args)} failed:\n{output[-8000:]}"
-    return output
+    return result.returncode, output
 
 
 @pytest.fixture(scope="module")
@@ -419,6 +425,47 @@ def test_the_weekly_dag_plans_each_published_campaign_once(
         record = get_json(stack, "analytics", f"/v1/campaigns/{campaign_id}/allocations/{week}")
         assert (record["version"], record["event_id"]) == (1, stored[campaign_id])
         assert proposals_published(stack, campaign_id) == 1  # nothing published again
+    assert f"week {week}: planned {len(campaign_ids)} of {len(campaign_ids) + 1} campaign(s)" in (
+        second
+    )
+
+    # Re-planning a past week: a logical date plans the week it falls in (here a
+    # Wednesday two weeks back, which the old interval-end rule planned a week early).
+    past = logical_date - timedelta(days=12)
+    past_week = iso_week(past)
+    third = airflow(
+        airflow_home, "dags", "test", "koers_weekly_allocation", past.isoformat(), **variables
+    )
+
+    assert f"planning ISO week {past_week} (manual run" in third
+    for campaign_id in campaign_ids:
+        assert re.search(rf"campaign {campaign_id} week {past_week}: new proposal", third)
+        record = get_json(
+            stack, "analytics", f"/v1/campaigns/{campaign_id}/allocations/{past_week}"
+        )
+        assert record["week"] == past_week
+
+
+def test_the_weekly_dag_refuses_a_future_logical_date_at_once(airflow_home: Path) -> None:
+    """Nothing is called: the services are not even there (any call would be retried)."""
+    next_week_monday = this_monday_six_amsterdam(datetime.now(UTC)) + timedelta(days=7)
+
+    started = time.monotonic()
+    returncode, output = airflow_result(
+        airflow_home,
+        "dags",
+        "test",
+        "koers_weekly_allocation",
+        next_week_monday.isoformat(),
+        KOERS_ANALYTICS_URL="http://127.0.0.1:9",
+        KOERS_SERVICE_TOKEN="unused",
+    )
+
+    assert returncode != 0, output[-4000:]
+    assert f"not planning this run: {iso_week(next_week_monday)} has not begun yet" in output
+    assert "published campaign(s) to plan" not in output  # analytics was never asked
+    assert "koers: ALERT: DAG koers_weekly_allocation run" in output
+    assert time.monotonic() - started < AIRFLOW_TIMEOUT_S
 
 
 # --- (c) the daily DAG runs landing's retention job ------------------------------------

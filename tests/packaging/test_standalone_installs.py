@@ -9,6 +9,7 @@ would crash the container on start.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,14 @@ UV = Path(sys.executable).parent / "uv"
 def test_a_service_installed_alone_imports_its_app_and_migrates(
     service: str, tmp_path: Path
 ) -> None:
+    # Build from copies: setuptools leaves build/ folders beside the sources it builds.
+    sources = tmp_path / "src"
+    for package in ("libs/koers", f"services/{service}"):
+        shutil.copytree(
+            ROOT / package,
+            sources / package,
+            ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"),
+        )
     venv = tmp_path / "venv"
     subprocess.run([str(UV), "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
     python = venv / "bin" / "python"

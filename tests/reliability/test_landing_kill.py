@@ -31,8 +31,8 @@ from koers.events import (
 )
 from koers.messaging.schema import outbox_table
 from koers.messaging.transport import KafkaPublisher
-from landing.repository import leads
-from landing.tokens import TokenSigner
+from landing.submissions.repository import leads
+from landing.submissions.tokens import TokenSigner
 from tests.conftest import free_port
 from tests.support.processes import SERVICES, Stack, wait_until
 from tests.support.published_pages import lead_form_campaign

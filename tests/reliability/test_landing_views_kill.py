@@ -25,7 +25,7 @@ from koers.db import make_engine, transaction
 from koers.events import new_envelope
 from koers.messaging.schema import outbox_table
 from landing.handlers import HANDLERS
-from landing.tokens import TokenSigner
+from landing.submissions.tokens import TokenSigner
 from tests.conftest import free_port
 from tests.support.processes import SERVICES, Stack
 from tests.support.published_pages import lead_form_campaign

@@ -12,6 +12,9 @@ answer into what a task should do next:
 - 408, 429, 5xx and transport errors: ``ServiceUnavailable``, an ordinary error that the
   task's retries handle.
 
+``alert_on_failure`` is the DAGs' ``on_failure_callback``: one clear log line per failed
+run and, when the Variable ``KOERS_ALERT_WEBHOOK_URL`` is set, a short JSON POST to it.
+
 It imports only Airflow and httpx (both in the stock Airflow image), never koers or a
 service package. Read the Variables inside tasks only: nothing here runs at parse time.
 ``.airflowignore`` keeps the DAG processor from parsing this file as a DAG.
@@ -19,13 +22,17 @@ service package. Read the Variables inside tasks only: nothing here runs at pars
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
 from airflow.sdk import Variable
 from airflow.sdk.exceptions import AirflowFailException
 
+log = logging.getLogger(__name__)
+
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+ALERT_WEBHOOK = "KOERS_ALERT_WEBHOOK_URL"
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
 
 
@@ -92,3 +99,29 @@ def json_object(response: httpx.Response) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ServiceUnavailable(f"expected a JSON object from {response.url}, got {body!r:.200}")
     return body
+
+
+def alert_on_failure(context: Any) -> None:
+    """A DAG's ``on_failure_callback``: log one clear line; POST it to the alert webhook.
+
+    Never raises: an alert that cannot be sent is logged, and the run stays failed."""
+    dag_run = context.get("dag_run")
+    dag_id = getattr(dag_run, "dag_id", None) or getattr(context.get("dag"), "dag_id", "?")
+    run_id = getattr(dag_run, "run_id", None) or context.get("run_id", "?")
+    reason = str(context.get("reason") or "a task failed")
+    text = f"koers: ALERT: DAG {dag_id} run {run_id} failed: {reason}"
+    log.error(text)
+    try:
+        url = Variable.get(ALERT_WEBHOOK, default=None)
+    except Exception:  # an unreadable Variable must not hide the alert line above
+        log.exception("koers: the alert webhook Variable could not be read")
+        return
+    if not url:
+        return
+    payload = {"source": "koers-airflow", "dag_id": dag_id, "run_id": run_id, "text": text}
+    try:
+        httpx.post(str(url), json=payload, timeout=TIMEOUT).raise_for_status()
+    except httpx.HTTPError as exc:
+        log.error("koers: alert webhook %s failed: %r", url, exc)
+    else:
+        log.info("koers: alert sent to the webhook for DAG %s run %s", dag_id, run_id)

@@ -23,7 +23,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import CronTriggerTimetable, dag, task
 from airflow.sdk.exceptions import AirflowFailException
-from koers_api import ServiceRefused, call, client, json_object
+from koers_api import ServiceRefused, alert_on_failure, call, client, json_object
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ DEFAULT_ARGS: dict[str, Any] = {
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
+    on_failure_callback=alert_on_failure,
     tags=["koers", "landing", "privacy"],
     doc_md=__doc__,
 )

@@ -2,11 +2,29 @@
 ### Koers: weekly allocation proposals
 
 Every **Monday 06:00 Europe/Amsterdam** this DAG asks analytics for the budget split of
-the ISO week that starts that Monday, for every campaign analytics knows as published:
+the ISO week that starts that Monday, for every campaign analytics knows as published.
 
-1. `planned_week`: the ISO week of the run's data-interval end (that Monday, in
-   Amsterdam), e.g. `2026-W48`. The data interval is the week before it (Monday 06:00 to
-   Monday 06:00), whose facts the proposal learns from.
+**Which week a run plans** (`koers_weeks.planned_week`, the same rule as the console's
+and `koers-campaigns weekly`; Amsterdam wall clock, weeks run Monday to Sunday):
+
+| how the run was started | week planned |
+|---|---|
+| the schedule (Monday 06:00) | the week starting that Monday (the data-interval end) |
+| conf `{"week": "2026-W48"}` ("Run now for week X") | that week; must be `YYYY-Www` |
+| a past logical date (re-plan) | the week that date falls in |
+| no logical date ("Run now", the console) | the current week (since the last Monday) |
+| a week not begun yet (future date or week) | **refused**: fails in `planned_week`, calls nothing |
+
+Airflow 3.3's scheduler does not start a run whose logical date is in the future (it logs
+"Logical date is in future" and waits), so such a run from the UI or the CLI would never
+reach `planned_week`: `dagrun_timeout` fails it after 3 hours instead, with the alert.
+The console and `koers-campaigns weekly` never send a logical date and refuse a future
+week before calling Airflow; `airflow dags test` runs the tasks and refuses at once.
+
+Tasks:
+
+1. `planned_week`: the ISO week label by the rule above, e.g. `2026-W48`; a bad or
+   future week fails the run here, without retries.
 2. `published_campaigns`: `GET {KOERS_ANALYTICS_URL}/v1/campaigns?status=published`.
 3. `propose_allocation`, mapped once per campaign:
    `POST {KOERS_ANALYTICS_URL}/v1/campaigns/{id}/allocations/{week}`. Idempotent: with the
@@ -14,29 +32,40 @@ the ISO week that starts that Monday, for every campaign analytics knows as publ
    retry or a re-run never makes a second proposal. One campaign failing does not stop the
    others. A campaign analytics cannot plan (409: no live creative, paused, or the week was
    already decided) is skipped with the reason in the log.
+4. `check_outcome` (runs whatever happened above): logs what was planned, and fails the
+   run when a task failed or when there were campaigns and **none** was planned (every
+   one skipped), so such a week never shows as a success.
 
-The proposal then waits for a marketer's approval in the console; nothing else happens
-here. Calls carry `Authorization: Bearer {KOERS_SERVICE_TOKEN}`. See README.md beside
+A failed run logs `koers: ALERT: ...` and, when the Variable `KOERS_ALERT_WEBHOOK_URL` is
+set, POSTs a short JSON to it. The proposal then waits for a marketer's approval in the
+console. Calls carry `Authorization: Bearer {KOERS_SERVICE_TOKEN}`. See README.md beside
 this file.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, task
+from airflow.sdk import CronDataIntervalTimetable, TriggerRule, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
-from koers_api import ServiceRefused, call, client, json_object
+from koers_api import ServiceRefused, alert_on_failure, call, client, json_object
+from koers_weeks import TIMEZONE
+from koers_weeks import planned_week as week_rule
 
 log = logging.getLogger(__name__)
 
-TIMEZONE = "Europe/Amsterdam"
+DAG_ID = "koers_weekly_allocation"
 ANALYTICS = "KOERS_ANALYTICS_URL"
 PARALLEL_CAMPAIGNS = 4
 """Proposals computed at once: analytics does the work, the DAG must not flood it."""
+RUN_TIMEOUT = timedelta(hours=3)
+"""Well above a slow run's retries; what ends a run the scheduler holds for a future date."""
+RUNS_OF_THE_SCHEDULE = frozenset({"scheduled", "backfill"})
+"""Run types whose week is their data-interval end (their logical date is its start)."""
 
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "koers",
@@ -48,33 +77,46 @@ DEFAULT_ARGS: dict[str, Any] = {
 }
 
 
-def iso_week(moment: datetime, timezone: str = TIMEZONE) -> str:
-    """The ISO week label (``2026-W48``) of ``moment`` on the wall clock of ``timezone``."""
-    local = pendulum.instance(moment).in_timezone(timezone)
-    year, week, _ = local.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 @dag(
-    dag_id="koers_weekly_allocation",
+    dag_id=DAG_ID,
     description="Monday 06:00 Amsterdam: analytics proposes each campaign's budget split.",
     schedule=CronDataIntervalTimetable("0 6 * * 1", timezone=TIMEZONE),
     start_date=pendulum.datetime(2026, 1, 5, 5, tz="UTC"),
     catchup=False,
     max_active_runs=1,
+    dagrun_timeout=RUN_TIMEOUT,
     default_args=DEFAULT_ARGS,
+    on_failure_callback=alert_on_failure,
     tags=["koers", "analytics"],
     doc_md=__doc__,
 )
 def koers_weekly_allocation() -> None:
-    @task
+    @task(retries=0)
     def planned_week() -> str:
-        """The ISO week that starts on the Monday this run is for."""
-        interval_end = get_current_context()["data_interval_end"]
-        if interval_end is None:
-            raise AirflowFailException("this run has no data interval to plan a week from")
-        week = iso_week(interval_end)
-        log.info("koers: planning ISO week %s (data interval ends %s)", week, interval_end)
+        """The ISO week this run plans (see the DAG's docs); fails at once if it must not."""
+        context = get_current_context()
+        dag_run = context["dag_run"]
+        run_type = str(getattr(dag_run.run_type, "value", dag_run.run_type))
+        requested = (dag_run.conf or {}).get("week")
+        # A scheduled run's logical date is its data interval's start, a week early: the
+        # week it is for starts at the interval's end, the Monday it runs.
+        moment = (
+            context["data_interval_end"]
+            if run_type in RUNS_OF_THE_SCHEDULE
+            else dag_run.logical_date
+        )
+        try:
+            week = week_rule(dag_run.run_after, logical_date=moment, requested=requested)
+        except ValueError as refused:
+            raise AirflowFailException(f"koers: not planning this run: {refused}") from refused
+        log.info(
+            "koers: planning ISO week %s (%s run, logical date %s, conf week %s, run after %s)",
+            week,
+            run_type,
+            moment,
+            requested,
+            dag_run.run_after,
+        )
         return week
 
     @task
@@ -129,7 +171,50 @@ def koers_weekly_allocation() -> None:
             "event_id": record.get("event_id"),
         }
 
-    propose_allocation.partial(week=planned_week()).expand(campaign_id=published_campaigns())
+    @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
+    def check_outcome(
+        week: str | None, campaign_ids: list[str] | None, proposals: Sequence[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Fail the run unless it planned something (or there was nothing to plan).
+
+        This is the DAG's only leaf, so it decides the run's state: it fails when an
+        earlier task failed, and when every campaign was skipped."""
+        context = get_current_context()
+        failed = context["ti"].get_ti_count(
+            dag_id=DAG_ID,
+            task_ids=["planned_week", "published_campaigns", "propose_allocation"],
+            run_ids=[context["run_id"]],
+            states=["failed", "upstream_failed"],
+        )
+        if week is None:
+            raise AirflowFailException("koers: no week was planned (see task planned_week)")
+        if campaign_ids is None:
+            raise AirflowFailException(
+                f"koers: week {week}: the published campaigns could not be listed "
+                "(see task published_campaigns)"
+            )
+        planned = [dict(proposal) for proposal in proposals]
+        not_planned = len(campaign_ids) - len(planned)
+        summary = (
+            f"koers: week {week}: planned {len(planned)} of {len(campaign_ids)} campaign(s)"
+            f" ({sum(1 for p in planned if p['created'])} new proposal(s));"
+            f" {not_planned} skipped or failed"
+        )
+        log.info(summary)
+        if failed:
+            raise AirflowFailException(f"{summary}: {failed} task(s) failed, see their logs")
+        if campaign_ids and not planned:
+            raise AirflowFailException(
+                f"{summary}: every campaign was skipped, nothing was planned "
+                "(see propose_allocation's logs for each reason)"
+            )
+        return {"week": week, "campaigns": len(campaign_ids), "planned": len(planned)}
+
+    week = planned_week()
+    campaign_ids = published_campaigns()
+    week >> campaign_ids  # a refused week calls nothing
+    proposals = propose_allocation.partial(week=week).expand(campaign_id=campaign_ids)
+    check_outcome(week, campaign_ids, proposals)  # type: ignore[arg-type]  # XComArgs
 
 
 koers_weekly_allocation()

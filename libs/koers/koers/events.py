@@ -20,6 +20,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from koers.isoweeks import ISO_WEEK_PATTERN
+
 CAMPAIGN_STATE_TOPIC = "koers.campaign-state.v1"
 CANDIDATE_EVENTS_TOPIC = "koers.candidate-events.v1"
 DELIVERY_TOPIC = "koers.delivery.v1"
@@ -246,7 +248,7 @@ class LeadOutcomeRecorded(Payload):
 
 
 class AllocationProposed(Payload):
-    week: str = Field(pattern=r"^\d{4}-W\d{2}$")
+    week: str = Field(pattern=ISO_WEEK_PATTERN)
     budget: float = Field(ge=0)
     allocation: dict[str, float]
     p_best: dict[str, float]

@@ -35,7 +35,7 @@ def serve(
 @app.command()
 def migrate() -> None:
     """Bring the analytics database to the newest schema."""
-    from analytics.repository import migrate_database
+    from analytics.storage.schema import migrate_database
 
     settings = _settings()
     migrate_database(settings.database_url)
@@ -45,28 +45,17 @@ def migrate() -> None:
 @app.command()
 def relay() -> None:
     """Publish the analytics outbox to Kafka until stopped."""
-    from koers.db import make_engine
-    from koers.workers import run_relay
+    from analytics.main import run_relay
 
-    settings = _settings()
-    run_relay(make_engine(settings.database_url), settings, SERVICE)
+    run_relay(_settings())
 
 
 @app.command()
 def consume() -> None:
     """Apply candidate events, delivery, campaign state and lead outcomes until stopped."""
-    from analytics.handlers import CONSUMED_TOPICS, GROUP_ID, HANDLERS
-    from koers.db import make_engine
-    from koers.workers import run_consumer
+    from analytics.main import run_consumer
 
-    settings = _settings()
-    run_consumer(
-        make_engine(settings.database_url),
-        settings,
-        group_id=GROUP_ID,
-        topics=CONSUMED_TOPICS,
-        handlers=HANDLERS,
-    )
+    run_consumer(_settings())
 
 
 @app.command()

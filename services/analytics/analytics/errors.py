@@ -30,8 +30,9 @@ class AllocationAlreadyDecided(AnalyticsError, Conflict):
     """The week's proposal was approved or rejected; it is final."""
 
 
-class ProposalFailed(AnalyticsError):
-    """The stored facts make a request the engine cannot answer (reported, never a 500)."""
+class AllocationFailed(AnalyticsError):
+    """The engine cannot answer a request, sent as is or built from the stored facts
+    (reported, never a 500)."""
 
     status = 422
     title = "Allocation failed"

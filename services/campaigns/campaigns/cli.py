@@ -6,10 +6,9 @@ from pathlib import Path
 
 import typer
 
-from campaigns.config import Settings
+from campaigns.config import SERVICE, Settings
 from koers.logs import configure_logging
 
-SERVICE = "campaigns"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 app = typer.Typer(help="Koers campaigns service.", no_args_is_help=True)

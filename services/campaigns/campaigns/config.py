@@ -13,6 +13,9 @@ from koers.settings import KoersSettings
 
 log = logging.getLogger(__name__)
 
+SERVICE = "campaigns"
+"""How the service names itself: in its events' ``source``, its logs and its workers."""
+
 
 class Settings(KoersSettings):
     database_url: str = Field(

@@ -11,7 +11,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from campaigns.domain import CENT, DailySpend, Variant, complete_weeks_before
+from campaigns.catalog.domain import Variant
+from campaigns.spend.domain import DailySpend, complete_weeks_before
+from campaigns.spend.parser.periods import CENT
 
 DEMO_TENANT = "Demo Werving BV"
 DEMO_EMAIL = "demo@koers.local"

@@ -35,11 +35,6 @@ class RoleForbidden(CampaignsError, Forbidden):
     title = "Not allowed for your role"
 
 
-class LoginThrottled(CampaignsError):
-    status = 429
-    title = "Too many attempts"
-
-
 class CampaignNotPublishable(CampaignsError):
     status = 422
     title = "Campaign cannot be published"

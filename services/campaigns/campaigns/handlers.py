@@ -9,7 +9,8 @@ from collections.abc import Mapping, Sequence
 
 from sqlalchemy import Connection
 
-from campaigns import repository as repo
+from campaigns.catalog import repository as catalog_repo
+from campaigns.decisions import repository as decisions_repo
 from koers.events import ALLOCATIONS_TOPIC, AllocationProposed, Envelope, InvalidEvent, utcnow
 from koers.messaging.consumer import Handler
 
@@ -21,12 +22,12 @@ def store_allocation_proposal(conn: Connection, envelope: Envelope) -> None:
     """Keep analytics' proposal for the campaign's week, waiting for a marketer's decision."""
     proposal = envelope.typed_payload()
     assert isinstance(proposal, AllocationProposed)
-    campaign = repo.campaign_by_id(conn, envelope.campaign_id)
+    campaign = catalog_repo.campaign_by_id(conn, envelope.campaign_id)
     if campaign is None:
         raise InvalidEvent(f"unknown campaign {envelope.campaign_id}")
     if campaign.tenant_id != envelope.tenant_id:
         raise InvalidEvent(f"campaign {envelope.campaign_id} is not of tenant {envelope.tenant_id}")
-    repo.upsert_allocation_proposal(
+    decisions_repo.upsert_allocation_proposal(
         conn,
         campaign_id=campaign.id,
         week=proposal.week,

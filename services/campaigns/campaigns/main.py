@@ -1,28 +1,44 @@
-"""Composition root: ``create_app`` wires settings, database, analytics client and routes."""
+"""Composition root: ``create_app`` builds settings, database, every client and cache, and
+wires the routes of each feature."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from decimal import Decimal
-from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
-from campaigns import api, api_tenancy, console, console_campaigns, console_settings, imports
-from campaigns.analytics_client import AnalyticsClient, HttpAnalyticsClient
+from campaigns.audit import api as audit_api
+from campaigns.audit import routes as audit_routes
+from campaigns.catalog import api as catalog_api
+from campaigns.catalog import routes as catalog_routes
 from campaigns.config import Settings
-from campaigns.deps import csrf_guard
+from campaigns.decisions import routes as decision_routes
 from campaigns.errors import LoginRequired
-from campaigns.insight_routes import insight_router
+from campaigns.insights import routes as insight_routes
+from campaigns.insights.analytics_client import (
+    AnalyticsClient,
+    AnalyticsInsights,
+    HttpAnalyticsClient,
+)
+from campaigns.insights.cache import AnswerCache
+from campaigns.insights.charts import ChartCache
+from campaigns.insights.deps import CHART_CACHE_ENTRIES, FETCH_WORKERS, SLOW_ANSWER_TTL_S
+from campaigns.leads import routes as lead_routes
+from campaigns.leads.deps import LANDING_TIMEOUT_S
+from campaigns.leads.landing_client import HttpLandingClient, LandingClient
+from campaigns.spend import routes as spend_routes
+from campaigns.tenancy import api as tenancy_api
+from campaigns.tenancy import routes as tenancy_routes
+from campaigns.web.csrf import csrf_guard
+from campaigns.web.rendering import STATIC_DIR, build_templates
 from koers.db import make_engine, ping
 from koers.web import broker_check, install_web_chassis
 
-PACKAGE_DIR = Path(__file__).resolve().parent
 SESSION_COOKIE = "koers_session"
 # ``__Host-``: the browser only accepts it with Secure, Path=/ and no Domain, so no
 # sibling subdomain can plant or overwrite the console's session.
@@ -30,35 +46,42 @@ SECURE_SESSION_COOKIE = "__Host-koers_session"
 SESSION_MAX_AGE_S = 12 * 60 * 60  # a working day; then log in again
 
 
-def euro(amount: Decimal | float | int | None) -> str:
-    """``€1,234.50``; a dash when there is nothing to show."""
-    if amount is None:
-        return "-"
-    return f"€{Decimal(amount):,.2f}"
-
-
-def build_templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")  # autoescape on
-    templates.env.filters["euro"] = euro
-    return templates
-
-
 def create_app(
-    settings: Settings | None = None, *, analytics: AnalyticsClient | None = None
+    settings: Settings | None = None,
+    *,
+    analytics: AnalyticsClient | None = None,
+    landing: LandingClient | None = None,
 ) -> FastAPI:
-    """Build the campaigns app; pass a fake ``analytics`` client in tests."""
+    """Build the campaigns app; pass fake ``analytics`` or ``landing`` clients in tests."""
     settings = settings or Settings()
     settings.check_production_secrets()
     engine = make_engine(settings.database_url)
     analytics_client = analytics or HttpAnalyticsClient(
         settings.analytics_url, settings.service_token, timeout_s=settings.analytics_timeout_s
     )
+    # The dashboard needs analytics' insight interface too: the HTTP client speaks both
+    # (one connection pool per process); a fake that does not gets an HTTP one beside it.
+    insight_analytics: AnalyticsInsights = (
+        analytics_client
+        if isinstance(analytics_client, AnalyticsInsights)
+        else HttpAnalyticsClient(
+            settings.analytics_url, settings.service_token, timeout_s=settings.analytics_timeout_s
+        )
+    )
+    landing_client = landing or HttpLandingClient(
+        settings.landing_url, settings.service_token, timeout_s=LANDING_TIMEOUT_S
+    )
+    fetch_pool = ThreadPoolExecutor(FETCH_WORKERS, thread_name_prefix="insight-fetch")
     templates = build_templates()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        fetch_pool.shutdown(wait=False, cancel_futures=True)
+        if insight_analytics is not analytics_client:
+            insight_analytics.close()
         analytics_client.close()
+        landing_client.close()
         engine.dispose()
 
     app = FastAPI(
@@ -71,6 +94,11 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.analytics = analytics_client
+    app.state.insight_analytics = insight_analytics
+    app.state.landing = landing_client
+    app.state.chart_cache = ChartCache(CHART_CACHE_ENTRIES)
+    app.state.insight_answers = AnswerCache(SLOW_ANSWER_TTL_S)
+    app.state.insight_pool = fetch_pool
     app.state.templates = templates
 
     def render_error(request: Request, status: int, title: str, detail: str) -> Response:
@@ -103,12 +131,18 @@ def create_app(
         return RedirectResponse(request.url_for("login"), status_code=303)
 
     app.add_exception_handler(LoginRequired, redirect_to_login)
-    app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
-    app.include_router(console.router)
-    app.include_router(console_campaigns.router)
-    app.include_router(console_settings.router)
-    app.include_router(api.router)
-    app.include_router(api_tenancy.router)
-    app.include_router(imports.router)
-    app.include_router(insight_router())
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in (
+        tenancy_routes.router,
+        catalog_routes.router,
+        audit_routes.router,
+        catalog_api.router,
+        tenancy_api.router,
+        audit_api.router,
+        spend_routes.router,
+        insight_routes.router,
+        decision_routes.router,
+        lead_routes.router,
+    ):
+        app.include_router(router)
     return app

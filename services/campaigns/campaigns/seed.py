@@ -16,9 +16,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from campaigns import repository as repo
-from campaigns import service_layer
-from campaigns.auth import verify_password
+from campaigns.catalog import repository as catalog_repo
+from campaigns.catalog import service as catalog
 from campaigns.demo import (
     DEMO_CAMPAIGN,
     DEMO_DETAILS,
@@ -30,6 +29,10 @@ from campaigns.demo import (
     DEMO_VARIANTS,
     simulate_spend_history,
 )
+from campaigns.spend import service as spend
+from campaigns.tenancy import repository as tenancy_repo
+from campaigns.tenancy import service as tenancy
+from campaigns.tenancy.auth import verify_password
 from koers.db import transaction
 
 log = logging.getLogger(__name__)
@@ -62,17 +65,17 @@ def seed_demo(
 ) -> SeedResult:
     password_file = var_dir / PASSWORD_FILE
     with transaction(engine) as conn:
-        tenant_id = repo.tenant_id_by_name(conn, DEMO_TENANT)
+        tenant_id = tenancy_repo.tenant_id_by_name(conn, DEMO_TENANT)
         created_tenant = tenant_id is None
         if tenant_id is None:
             tenant_id = str(uuid.uuid4())
-            repo.add_tenant(conn, tenant_id, DEMO_TENANT)
+            tenancy_repo.add_tenant(conn, tenant_id, DEMO_TENANT)
 
-        user = repo.user_by_email(conn, DEMO_EMAIL)
+        user = tenancy_repo.user_by_email(conn, DEMO_EMAIL)
         password: str | None
         if user is None:
             password = demo_password or secrets.token_urlsafe(12)
-            service_layer.create_user(
+            tenancy.create_user(
                 conn,
                 tenant_id=tenant_id,
                 email=DEMO_EMAIL,
@@ -93,24 +96,20 @@ def seed_demo(
             )
 
         emitted = 0
-        created_campaign = not repo.slug_taken(conn, DEMO_SLUG)
+        created_campaign = not catalog_repo.slug_taken(conn, DEMO_SLUG)
         if created_campaign:
-            campaign = service_layer.create_campaign(
+            campaign = catalog.create_campaign(
                 conn,
                 tenant_id=tenant_id,
-                new=service_layer.NewCampaign(
-                    page=DEMO_PAGE, variants=DEMO_VARIANTS, **DEMO_CAMPAIGN
-                ),
+                new=catalog.NewCampaign(page=DEMO_PAGE, variants=DEMO_VARIANTS, **DEMO_CAMPAIGN),
                 actor=SEED_ACTOR,
                 now=now,
             )
             campaign = replace(campaign, **DEMO_DETAILS)
-            repo.save_campaign(conn, campaign)
-            service_layer.publish(
-                conn, tenant_id=tenant_id, slug=DEMO_SLUG, actor=SEED_ACTOR, now=now
-            )
+            catalog_repo.save_campaign(conn, campaign)
+            catalog.publish(conn, tenant_id=tenant_id, slug=DEMO_SLUG, actor=SEED_ACTOR, now=now)
             history = simulate_spend_history(tuple(v.variant_id for v in DEMO_VARIANTS), today)
-            spend_events = service_layer.record_spend(
+            spend_events = spend.record_spend(
                 conn,
                 campaign=campaign,
                 days=history,

@@ -125,8 +125,8 @@ def retention() -> None:
     consent period (at most a year) ends; also orphan CV files and old visitor salts."""
     from koers.db import make_engine
     from koers.events import utcnow
-    from landing.cvstore import CvStore
-    from landing.privacy import Privacy
+    from landing.privacy.service import Privacy
+    from landing.submissions.cvstore import CvStore
 
     settings = _settings()
     engine = make_engine(settings.database_url)

@@ -31,10 +31,13 @@ from koers.events import (
     QuizCompleted,
     new_envelope,
 )
+from koers.isoweeks import iso_week, shift_week, week_monday
 from koers.messaging.outbox import add_to_outbox
-from landing import domain, messages, repository
-from landing.journeys import SOURCE
-from landing.repository import Lead, PublishedPage, QuizResult
+from landing.pages.repository import PublishedPage, find_page_by_slug
+from landing.submissions import domain, repository
+from landing.submissions.repository import Lead, QuizResult
+from landing.submissions.service import SOURCE
+from landing.web import messages
 
 DEMO_SLUG = "demo-klantenservice"
 DEFAULT_SEED = 20250106
@@ -100,7 +103,7 @@ def wait_for_page(
     deadline = monotonic() + timeout_s
     while True:
         with engine.connect() as conn:
-            page = repository.find_page_by_slug(conn, slug)
+            page = find_page_by_slug(conn, slug)
         if page is not None:
             return page
         if monotonic() >= deadline:
@@ -110,8 +113,8 @@ def wait_for_page(
 
 def past_iso_weeks(today: date, weeks: int) -> list[date]:
     """Mondays of the ``weeks`` full ISO weeks before the one ``today`` is in, oldest first."""
-    this_monday = today - timedelta(days=today.weekday())
-    return [this_monday - timedelta(weeks=n) for n in range(weeks, 0, -1)]
+    this_week = iso_week(today)
+    return [week_monday(shift_week(this_week, -n)) for n in range(weeks, 0, -1)]
 
 
 class _Simulation:

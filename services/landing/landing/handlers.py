@@ -16,7 +16,7 @@ from koers.events import (
     utcnow,
 )
 from koers.messaging.consumer import Handler
-from landing import domain, repository
+from landing.pages import domain, repository
 
 log = logging.getLogger(__name__)
 

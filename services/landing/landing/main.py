@@ -1,5 +1,6 @@
 """The composition root: ``create_app(settings)`` builds the engine, the token signer,
-the catalogues, the templates and the limits at start-up (nothing happens at import)."""
+the catalogues, the templates, the caches and the limits at start-up (nothing happens
+at import), and puts the features' routes together."""
 
 from __future__ import annotations
 
@@ -17,20 +18,27 @@ from fastapi.staticfiles import StaticFiles
 from koers.db import make_engine, ping
 from koers.events import utcnow
 from koers.web import broker_check, install_web_chassis, service_token_checker
-from landing import api, i18n, messages, pages, retention_api
-from landing.bodylimit import BodyLimit
 from landing.config import Settings
-from landing.cv import MAX_CV_BYTES
-from landing.cvstore import CvStore
-from landing.dbcalls import DatabaseCalls
-from landing.deps import Site
 from landing.errors import CandidatePageError
-from landing.journeys import Journeys
-from landing.pagecache import PageCache
-from landing.privacy import Privacy
-from landing.ratelimit import RateLimiter
-from landing.rendering import STATIC_DIR, Renderer, build_templates, content_security_policy
-from landing.tokens import TokenSigner
+from landing.pages import routes as page_routes
+from landing.pages.cache import PageCache
+from landing.pages.stencils import StencilCache
+from landing.privacy import api as privacy_api
+from landing.privacy import routes as privacy_routes
+from landing.privacy.service import Privacy
+from landing.submissions import api as submissions_api
+from landing.submissions import routes as submission_routes
+from landing.submissions.cv import MAX_CV_BYTES
+from landing.submissions.cvstore import CvStore
+from landing.submissions.ratelimit import RateLimiter
+from landing.submissions.service import Journeys
+from landing.submissions.tokens import TokenSigner
+from landing.web import i18n, messages
+from landing.web.bodylimit import BodyLimit
+from landing.web.dbcalls import DatabaseCalls
+from landing.web.deps import Site
+from landing.web.i18n import LanguagePreferences
+from landing.web.rendering import STATIC_DIR, Renderer, build_templates, content_security_policy
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +86,15 @@ def create_app(
         openapi_url="/openapi.json" if development else None,
     )
     renderer = Renderer(build_templates(), i18n.load_catalogues())
+    languages = LanguagePreferences()
+    database = DatabaseCalls(engine)
     cv_store = CvStore(settings.cv_dir)
     app.state.settings = settings
     app.state.engine = engine
     app.state.renderer = renderer
+    app.state.cv_store = cv_store
     app.state.signer = TokenSigner(secret_key, clock=lambda: clock().timestamp())
-    app.state.journeys = Journeys(engine, clock, cv_store)
+    app.state.journeys = Journeys(engine, database, clock, cv_store)
     app.state.privacy = Privacy(engine, cv_store, clock)
     app.state.page_cache = PageCache(settings.page_cache_seconds)
     app.state.submittable_page_cache = PageCache(settings.page_cache_seconds)
@@ -93,7 +104,9 @@ def create_app(
         renderer=renderer,
         settings=settings,
         privacy=app.state.privacy,
-        database=DatabaseCalls(engine),
+        database=database,
+        stencils=StencilCache(),
+        languages=languages,
     )
     app.state.rate_limiter = RateLimiter(
         settings.rate_limit_per_minute, settings.rate_limit_burst, clock=time.monotonic
@@ -103,7 +116,7 @@ def create_app(
         request: Request, status: int, code: str, headers: dict[str, str] | None = None
     ) -> Response:
         language = i18n.choose_language_without_page(
-            request.query_params.get("lang"), request.headers.get("accept-language", "")
+            request.query_params.get("lang"), request.headers.get("accept-language", ""), languages
         )
         title, detail = messages.ERRORS.get(code, messages.ERRORS["invalid_request"])
         gettext = renderer.gettext(language)
@@ -143,15 +156,13 @@ def create_app(
 
     app.add_middleware(BodyLimit, limit_for=body_limit_for)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.router.routes.insert(0, pages.LANDING_ROUTE)  # tried first: the busiest route
-    app.include_router(pages.router)
-    app.include_router(
-        api.router, dependencies=[Depends(service_token_checker(settings.service_token))]
-    )
-    app.include_router(
-        retention_api.router,
-        dependencies=[Depends(service_token_checker(settings.service_token))],
-    )
+    app.router.routes.insert(0, page_routes.LANDING_ROUTE)  # tried first: the busiest route
+    app.include_router(page_routes.router)
+    app.include_router(submission_routes.router)
+    app.include_router(privacy_routes.router)
+    service_token = [Depends(service_token_checker(settings.service_token))]
+    app.include_router(submissions_api.router, dependencies=service_token)
+    app.include_router(privacy_api.router, dependencies=service_token)
     return app
 
 

@@ -20,15 +20,11 @@ from fastapi.testclient import TestClient
 from kafka import KafkaConsumer, KafkaProducer
 from sqlalchemy import Engine
 
+from analytics.catalog.repository import campaign_state
 from analytics.config import Settings
-from analytics.handlers import CONSUMED_TOPICS, HANDLERS
+from analytics.facts.handlers import CONSUMED_TOPICS, HANDLERS
 from analytics.main import create_app
-from analytics.repository import (
-    campaign_state,
-    daily_delivery_table,
-    migrate_database,
-    weekly_funnel_table,
-)
+from analytics.storage.schema import daily_delivery_table, migrate_database, weekly_funnel_table
 from koers.broker import EmbeddedBroker
 from koers.db import make_engine
 from koers.events import (

@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from kafka import KafkaProducer
 from sqlalchemy import Engine
 
-from analytics import queries
 from analytics.config import Settings
 from analytics.errors import CampaignNotFound
-from analytics.handlers import CONSUMED_TOPICS, HANDLERS
+from analytics.facts import queries
+from analytics.facts.handlers import CONSUMED_TOPICS, HANDLERS
 from analytics.main import create_app
-from analytics.repository import migrate_database
+from analytics.storage.schema import migrate_database
 from koers.broker import EmbeddedBroker
 from koers.db import make_engine
 from koers.events import (

@@ -13,7 +13,6 @@ import pytest
 import sqlalchemy as sa
 from kafka import KafkaConsumer
 
-from campaigns import repository as repo
 from campaigns.cli import migrate_database
 from campaigns.demo import DEMO_EMAIL, DEMO_SLUG
 from campaigns.handlers import HANDLERS, TOPICS
@@ -31,6 +30,7 @@ from koers.messaging.relay import OutboxRelay, run_until
 from koers.messaging.transport import KafkaPublisher
 from koers.settings import KoersSettings
 from koers.workers import build_consumer
+from tests.support import campaigns_db as repo
 
 pytestmark = pytest.mark.integration
 

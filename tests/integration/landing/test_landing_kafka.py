@@ -29,7 +29,7 @@ from landing.cli import MIGRATIONS_DIR
 from landing.config import Settings
 from landing.handlers import HANDLERS
 from landing.main import create_app
-from landing.repository import find_published_page
+from landing.pages.repository import find_published_page
 from tests.support.published_pages import lead_form_campaign
 
 pytestmark = pytest.mark.integration

@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from analytics.config import Settings
-from analytics.handlers import GROUP_ID, HANDLERS
+from analytics.facts.handlers import GROUP_ID, HANDLERS
 from analytics.main import create_app
-from analytics.repository import migrate_database
+from analytics.storage.schema import migrate_database
 from koers.db import make_engine
 from koers.events import (
     ApplicationSubmitted,

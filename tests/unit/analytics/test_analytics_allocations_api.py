@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from analytics.repository import allocation_for
+from analytics.proposals.repository import allocation_for
 from koers.events import ALLOCATIONS_TOPIC, Envelope, parse_envelope
 from koers.messaging.schema import outbox_table
 

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from analytics import queries
+from analytics.facts import queries
 from koers.events import Envelope
 from koers.messaging.schema import processed_events_table
 

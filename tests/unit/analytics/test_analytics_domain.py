@@ -6,15 +6,17 @@ from decimal import Decimal
 
 import pytest
 
-from analytics.domain import (
+from analytics.facts.domain import (
     FUNNEL_COUNTERS,
     CounterRow,
     DeliveryDay,
     WeekFacts,
     funnel_counters_for,
-    iso_week,
     summarise_funnel,
     week_days,
+)
+from analytics.facts.domain import (
+    utc_iso_week as iso_week,
 )
 from koers.events import (
     ApplicationSubmitted,

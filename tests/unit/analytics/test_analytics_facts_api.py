@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from analytics.repository import StoredAllocation, save_allocation
+from analytics.proposals.repository import StoredAllocation, save_allocation
 from koers.db import transaction
 from koers.events import Guardrails
 

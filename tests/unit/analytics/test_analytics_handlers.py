@@ -13,10 +13,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from analytics import queries
-from analytics.domain import WeekFacts
-from analytics.handlers import GROUP_ID
-from analytics.repository import campaigns_table, variants_table
+from analytics.facts import queries
+from analytics.facts.domain import WeekFacts
+from analytics.facts.handlers import GROUP_ID
+from analytics.storage.schema import campaigns_table, variants_table
 from koers.events import CANDIDATE_EVENTS_TOPIC, DEAD_LETTER_TOPIC, Envelope
 
 if TYPE_CHECKING:

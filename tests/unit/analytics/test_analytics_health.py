@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from scipy import stats
 
-from analytics.domain import CampaignFunnel, VariantFunnel, WeekFacts
-from analytics.health import (
+from analytics.facts.domain import CampaignFunnel, VariantFunnel, WeekFacts
+from analytics.facts.health import (
     MIN_CLICKS_WITHOUT_VISITS,
     MIN_VISITS_WITHOUT_SPEND,
     check_campaign,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from analytics.insights import (
+from analytics.insights.domain import (
     MIN_VARIANT_WEEKS,
     InsightRow,
     explain_attributes,

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from analytics.intervals import (
+from analytics.insights.intervals import (
     check_variant,
     conversion_rate,
     cost_per_conversion,

@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from analytics.domain import CampaignFunnel, VariantFunnel, WeekFacts
-from analytics.proposals import (
+from analytics.catalog.domain import CampaignState, VariantAttributes
+from analytics.facts.domain import CampaignFunnel, VariantFunnel, WeekFacts
+from analytics.proposals.domain import (
     DEFAULT_LEAD_RATIOS,
     PRIOR_LEADS,
     NoEligibleVariants,
@@ -17,7 +18,6 @@ from analytics.proposals import (
     is_settled,
     shrunk_ratio,
 )
-from analytics.state import CampaignState, VariantAttributes
 from koers.events import CampaignGoal, Guardrails
 
 pytestmark = pytest.mark.unit

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import Engine
 
-from analytics import planning, queries, repository
+from analytics.facts import queries, repository
+from analytics.proposals import service as planning
 from koers.db import transaction
 
 if TYPE_CHECKING:

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 
 from fastapi.testclient import TestClient
 
-from campaigns.analytics_client import AnalyticsUnavailable
-from campaigns.domain import CampaignFunnel, FunnelCounts, VariantFunnel
+from campaigns.insights.analytics_client import AnalyticsUnavailable
+from campaigns.insights.domain import CampaignFunnel, FunnelCounts, VariantFunnel
 
 TODAY = date(2026, 11, 23)  # a Monday: the four complete weeks are 2026-W44..W47
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)

@@ -23,8 +23,6 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from campaigns import repository as campaigns_repo
-from campaigns import service_layer
 from koers.db import make_engine, transaction
 from koers.events import (
     ApplicationSubmitted,
@@ -36,6 +34,8 @@ from koers.events import (
     new_envelope,
     parse_envelope,
 )
+from tests.support import campaigns_db as campaigns_repo
+from tests.support import campaigns_use_cases as service_layer
 
 SERVICE_TOKEN = "insight-tests-service-token"
 PASSWORD = "a long enough password for tests"
@@ -76,7 +76,7 @@ def serve(app: FastAPI) -> Iterator[str]:
 def analytics_app(database_url: str) -> tuple[FastAPI, sa.Engine]:
     from analytics.config import Settings
     from analytics.main import create_app
-    from analytics.repository import migrate_database
+    from analytics.storage.schema import migrate_database
 
     migrate_database(database_url)
     settings = Settings(
@@ -89,7 +89,7 @@ def analytics_app(database_url: str) -> tuple[FastAPI, sa.Engine]:
 
 def apply_to_analytics(engine: sa.Engine, envelopes: Iterable[Envelope]) -> int:
     """Apply events with analytics' consumer handlers, one transaction each."""
-    from analytics.handlers import HANDLERS
+    from analytics.facts.handlers import HANDLERS
 
     applied = 0
     for envelope in envelopes:
@@ -179,7 +179,7 @@ def add_landing_leads(
     name_prefix: str = "Candidate",
 ) -> list[str]:
     """Store leads as landing's lead form does; returns their ids, oldest first."""
-    from landing.repository import Lead, insert_leads
+    from landing.submissions.repository import Lead, insert_leads
 
     leads = [
         Lead(

@@ -14,7 +14,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from campaigns.analytics_client import AnalyticsUnavailable, HttpAnalyticsClient
+from campaigns.insights.analytics_client import AnalyticsUnavailable, HttpAnalyticsClient
 
 pytestmark = pytest.mark.unit
 

@@ -19,13 +19,13 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis import GenerationMode
 from sqlalchemy import Engine
 
-from campaigns import repository as repo
-from campaigns import service_layer
 from campaigns.config import Settings
 from campaigns.demo import DEMO_SLUG, DEMO_TENANT
 from campaigns.main import create_app
 from campaigns.seed import SeedResult
+from campaigns.tenancy import repository as repo
 from koers.db import transaction
+from tests.support import campaigns_use_cases as service_layer
 
 pytestmark = pytest.mark.unit
 

@@ -10,16 +10,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from campaigns import repository as repo
-from campaigns import service_layer
+from campaigns.catalog.domain import Campaign, check_transition
+from campaigns.catalog.inputs import CampaignInput, NewCampaignInput, NewCreativeInput, PageInput
 from campaigns.demo import DEMO_PAGE
-from campaigns.domain import Campaign, check_transition
 from campaigns.errors import (
     CampaignNotPublishable,
     InvalidInput,
     TransitionRefused,
 )
-from campaigns.inputs import CampaignInput, NewCampaignInput, NewCreativeInput, PageInput
 from koers.db import transaction
 from koers.events import (
     CampaignPaused,
@@ -28,6 +26,8 @@ from koers.events import (
     VariantChanged,
     parse_envelope,
 )
+from tests.support import campaigns_db as repo
+from tests.support import campaigns_use_cases as service_layer
 
 pytestmark = pytest.mark.unit
 

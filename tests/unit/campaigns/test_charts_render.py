@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from campaigns.charts import ChartCache, ChartSpec, Series, format_value, render_svg
+from campaigns.insights.charts import ChartCache, ChartSpec, Series, format_value, render_svg
 
 pytestmark = pytest.mark.unit
 

@@ -8,12 +8,12 @@ from campaigns_testkit import DEMO_PASSWORD, HTML, NOW, FakeAnalytics, csrf_from
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from campaigns import repository as repo
 from campaigns.demo import DEMO_EMAIL, DEMO_SLUG
-from campaigns.domain import FunnelCounts
+from campaigns.insights.domain import FunnelCounts
 from campaigns.seed import SeedResult
-from campaigns.service_layer import create_user
+from campaigns.tenancy.service import create_user
 from koers.db import transaction
+from tests.support import campaigns_db as repo
 
 pytestmark = pytest.mark.unit
 

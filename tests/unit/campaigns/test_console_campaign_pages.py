@@ -13,13 +13,13 @@ from campaigns_testkit import DEMO_PASSWORD, HTML, NOW, FakeAnalytics, csrf_from
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from campaigns import repository as repo
-from campaigns import service_layer
 from campaigns.config import Settings
 from campaigns.demo import DEMO_EMAIL, DEMO_SLUG, DEMO_TENANT
 from campaigns.main import create_app
 from campaigns.seed import SeedResult
+from campaigns.tenancy import repository as repo
 from koers.db import transaction
+from tests.support import campaigns_use_cases as service_layer
 
 pytestmark = pytest.mark.unit
 

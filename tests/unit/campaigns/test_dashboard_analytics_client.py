@@ -15,7 +15,7 @@ from insight_testkit import (
     serve,
 )
 
-from campaigns.analytics_client import (
+from campaigns.insights.analytics_client import (
     AnalyticsInsights,
     AnalyticsRefused,
     AnalyticsUnavailable,

@@ -8,14 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from campaigns.analytics_client import AllocationProposal, CostInterval
-from campaigns.dashboard import (
-    BUDGET_WEEKS,
-    build_dashboard,
-    cost_interval,
-    next_iso_week,
-)
-from campaigns.domain import CampaignFunnel, FunnelCounts, Variant, VariantFunnel
+from campaigns.catalog.domain import Variant
+from campaigns.insights.analytics_client import AllocationProposal, CostInterval
+from campaigns.insights.dashboard import BUDGET_WEEKS, build_dashboard, cost_interval
+from campaigns.insights.domain import CampaignFunnel, FunnelCounts, VariantFunnel
+from koers.isoweeks import next_iso_week
 
 pytestmark = pytest.mark.unit
 
@@ -148,7 +145,7 @@ def test_the_budget_chart_covers_the_last_52_weeks_with_spend() -> None:
 
 
 def test_slow_answers_are_kept_for_their_time_to_live() -> None:
-    from campaigns.insight_deps import AnswerCache
+    from campaigns.insights.cache import AnswerCache
 
     now = [100.0]
     asked: list[int] = []

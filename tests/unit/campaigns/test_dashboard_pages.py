@@ -27,8 +27,8 @@ from insight_testkit import (
 )
 from sqlalchemy import Engine
 
-from campaigns import audit
-from campaigns import repository as repo
+from campaigns.audit import repository as audit
+from campaigns.catalog import repository as repo
 from campaigns.config import Settings
 from campaigns.main import create_app
 from campaigns.seed import SeedResult

@@ -6,21 +6,18 @@ from decimal import Decimal
 
 import pytest
 
+from campaigns.catalog.domain import Campaign, publish_campaign
 from campaigns.demo import DEMO_PAGE, DEMO_VARIANTS, simulate_spend_history
-from campaigns.domain import (
-    Campaign,
+from campaigns.errors import CampaignNotPublishable
+from campaigns.insights.domain import (
     CampaignFunnel,
-    DailySpend,
     FunnelCounts,
     VariantFunnel,
-    complete_weeks_before,
     cost_per,
     funnel_rows,
-    iso_week,
-    publish_campaign,
-    spend_per_week,
 )
-from campaigns.errors import CampaignNotPublishable
+from campaigns.spend.domain import DailySpend, complete_weeks_before, spend_per_week
+from koers.isoweeks import iso_week
 
 pytestmark = pytest.mark.unit
 

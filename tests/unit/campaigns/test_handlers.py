@@ -6,12 +6,12 @@ import pytest
 from campaigns_testkit import NOW
 from sqlalchemy import Engine
 
-from campaigns import repository as repo
 from campaigns.demo import DEMO_SLUG, DEMO_TENANT
 from campaigns.handlers import store_allocation_proposal
 from campaigns.seed import SeedResult
 from koers.db import transaction
 from koers.events import AllocationProposed, Envelope, InvalidEvent, new_envelope
+from tests.support import campaigns_db as repo
 
 pytestmark = pytest.mark.unit
 

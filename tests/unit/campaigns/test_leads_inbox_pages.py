@@ -28,8 +28,8 @@ from insight_testkit import (
 )
 from sqlalchemy import Engine
 
-from campaigns import audit
-from campaigns import repository as repo
+from campaigns.audit import repository as audit
+from campaigns.catalog import repository as repo
 from campaigns.config import Settings
 from campaigns.main import create_app
 from campaigns.seed import SeedResult
@@ -172,7 +172,7 @@ def test_recording_an_outcome_updates_landing_and_queues_an_event_without_person
         assert response.status_code == 303
         assert response.headers["location"] == f"/leads?campaign={SLUG}"
 
-    from landing.repository import get_lead
+    from landing.submissions.repository import get_lead
 
     with landing_engine.connect() as conn:
         stored = get_lead(conn, uuid.UUID(lead_id))

@@ -7,9 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from campaigns.errors import TransitionRefused
-from campaigns.landing_client import Lead
-from campaigns.leads_inbox import (
-    Pagination,
+from campaigns.leads.domain import (
     allowed_outcomes,
     check_outcome,
     contact_options,
@@ -18,6 +16,8 @@ from campaigns.leads_inbox import (
     phone_link,
     whatsapp_link,
 )
+from campaigns.leads.landing_client import Lead
+from campaigns.web.pager import Pager as Pagination
 
 pytestmark = pytest.mark.unit
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from insight_testkit import SERVICE_TOKEN, add_landing_leads, free_port, landing_app, serve
 
-from campaigns.landing_client import (
+from campaigns.leads.landing_client import (
     HttpLandingClient,
     LandingRefused,
     LandingUnavailable,

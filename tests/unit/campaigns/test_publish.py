@@ -7,13 +7,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from campaigns import repository as repo
-from campaigns import service_layer
+from campaigns.catalog.domain import Variant
 from campaigns.demo import DEMO_PAGE, DEMO_VARIANTS
-from campaigns.domain import Variant
 from campaigns.errors import CampaignNotPublishable
 from koers.db import transaction
 from koers.events import CampaignPublished, parse_envelope
+from tests.support import campaigns_db as repo
+from tests.support import campaigns_use_cases as service_layer
 
 pytestmark = pytest.mark.unit
 

@@ -35,15 +35,16 @@ from fastapi.testclient import TestClient
 from insight_testkit import SERVICE_TOKEN, add_landing_leads, landing_app, serve
 from sqlalchemy import Engine
 
-from campaigns import audit, service_layer
-from campaigns import repository as repo
+from campaigns.audit import repository as audit
+from campaigns.catalog.domain import Variant
 from campaigns.cli import migrate_database
 from campaigns.config import Settings
 from campaigns.demo import DEMO_PAGE
-from campaigns.deps import ConsoleUser
-from campaigns.domain import Variant
 from campaigns.main import create_app
+from campaigns.tenancy.deps import ConsoleUser
 from koers.db import make_engine, transaction
+from tests.support import campaigns_db as repo
+from tests.support import campaigns_use_cases as service_layer
 
 pytestmark = pytest.mark.unit
 

@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from campaigns_testkit import DEMO_PASSWORD, NOW, TODAY
 from sqlalchemy import Engine
 
-from campaigns import repository as repo
 from campaigns.demo import DEMO_EMAIL, DEMO_SLUG, DEMO_TENANT
 from campaigns.seed import SeedResult, seed_demo
-from campaigns.service_layer import authenticate
+from campaigns.tenancy.service import authenticate
 from koers.events import CampaignPublished, Envelope, SpendRecorded, parse_envelope
+from tests.support import campaigns_db as repo
 
 pytestmark = pytest.mark.unit
 

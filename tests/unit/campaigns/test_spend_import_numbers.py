@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from campaigns.spend_import.dates import DateError, detect_date_order, parse_day
-from campaigns.spend_import.numbers import (
+from campaigns.spend.parser.dates import DateError, detect_date_order, parse_day
+from campaigns.spend.parser.numbers import (
     NumberError,
     detect_decimal_separator,
     parse_count,
     parse_decimal,
 )
-from campaigns.spend_import.periods import spread_evenly
+from campaigns.spend.parser.periods import spread_evenly
 
 pytestmark = pytest.mark.unit
 

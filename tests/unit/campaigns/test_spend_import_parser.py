@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from campaigns.spend_import import Creative, SpendExport, SpendFileRejected, parse_spend_export
-from campaigns.spend_import.errors import (
+from campaigns.spend.parser import Creative, SpendExport, SpendFileRejected, parse_spend_export
+from campaigns.spend.parser.errors import (
     EmptyFile,
     FileTooLarge,
     HeaderNotFound,
@@ -18,7 +18,7 @@ from campaigns.spend_import.errors import (
     NotATextFile,
     TooManyRows,
 )
-from campaigns.spend_import.parse import MAX_DATA_ROWS, MAX_FILE_BYTES
+from campaigns.spend.parser.parse import MAX_DATA_ROWS, MAX_FILE_BYTES
 
 pytestmark = pytest.mark.unit
 

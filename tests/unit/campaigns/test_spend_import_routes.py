@@ -17,13 +17,15 @@ from campaigns_testkit import HTML, NOW, csrf_from, log_in
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from campaigns import audit, import_service, service_layer
-from campaigns import repository as repo
-from campaigns.domain import Variant
-from campaigns.import_store import platform_spend_days, spend_imports
-from campaigns.service_layer import NewCampaign
+from campaigns.audit import repository as audit
+from campaigns.catalog.domain import Variant
+from campaigns.catalog.service import NewCampaign
+from campaigns.spend import service as import_service
+from campaigns.spend.repository import platform_spend_days, spend_imports
 from koers.db import transaction
 from koers.events import SpendRecorded, parse_envelope
+from tests.support import campaigns_db as repo
+from tests.support import campaigns_use_cases as service_layer
 
 pytestmark = pytest.mark.unit
 

@@ -13,8 +13,8 @@ from landing_support import USER_AGENT, FrozenClock, entry_links, form_token, ou
 from koers.events import CampaignPublished
 from landing.config import Settings
 from landing.main import create_app
-from landing.ratelimit import RateLimiter
-from landing.repository import leads
+from landing.submissions.ratelimit import RateLimiter
+from landing.submissions.repository import leads
 
 pytestmark = pytest.mark.unit
 

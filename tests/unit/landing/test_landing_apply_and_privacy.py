@@ -25,9 +25,9 @@ from landing_support import (
 
 from koers.events import CampaignPublished
 from landing.config import Settings
-from landing.cvstore import CvStore
-from landing.privacy import Privacy
-from landing.repository import applications, leads, quiz_results
+from landing.privacy.service import Privacy
+from landing.submissions.cvstore import CvStore
+from landing.submissions.repository import applications, leads, quiz_results
 
 pytestmark = pytest.mark.unit
 

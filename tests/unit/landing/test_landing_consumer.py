@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from landing_support import apply_event, campaign
 
 from koers.events import CampaignPaused, InvalidEvent, VariantChanged, VariantState
-from landing.repository import find_page_by_slug, pages
+from landing.pages.repository import find_page_by_slug, pages
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from landing_support import minimal_docx, minimal_pdf
 
-from landing.cv import MAX_CV_BYTES, CvRefused, check_cv
+from landing.submissions.cv import MAX_CV_BYTES, CvRefused, check_cv
 
 pytestmark = pytest.mark.unit
 

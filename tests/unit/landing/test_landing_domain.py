@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from landing_support import campaign
 
 from koers.db import transaction
-from landing import domain, repository
+from landing.privacy import repository
+from landing.submissions import domain
 
 pytestmark = pytest.mark.unit
 

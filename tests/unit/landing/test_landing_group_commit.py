@@ -19,9 +19,9 @@ from landing_support import USER_AGENT, FrozenClock, entry_links, form_token, ou
 
 from koers.events import CampaignPublished, Envelope, PageViewed, new_envelope
 from landing.config import Settings
-from landing.group_commit import GroupCommit
 from landing.main import create_app
-from landing.tokens import TokenSigner
+from landing.submissions.group_commit import GroupCommit
+from landing.submissions.tokens import TokenSigner
 
 pytestmark = pytest.mark.unit
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from landing_support import apply_event, campaign, entry_links, form_token
 
 from koers.events import CampaignPublished, PageTexts, QuizQuestionText
-from landing.i18n import LOCALE_DIR, SUPPORTED, choose_language, parse_accept_language
+from landing.web.i18n import LOCALE_DIR, SUPPORTED, choose_language, parse_accept_language
 
 pytestmark = pytest.mark.unit
 

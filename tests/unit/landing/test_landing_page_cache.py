@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from landing.pagecache import PageCache
+from landing.pages.cache import PageCache
 
 pytestmark = pytest.mark.unit
 

@@ -22,7 +22,7 @@ from landing_support import (
 )
 
 from koers.events import CampaignPaused, CampaignPublished
-from landing.repository import leads, quiz_results
+from landing.submissions.repository import leads, quiz_results
 
 pytestmark = pytest.mark.unit
 

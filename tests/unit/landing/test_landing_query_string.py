@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from landing.rendering import query_string
+from landing.web.rendering import query_string
 
 pytestmark = pytest.mark.unit
 

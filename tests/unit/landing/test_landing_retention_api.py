@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from landing_support import SERVICE_TOKEN, FrozenClock, entry_links, form_token
 
 from koers.events import CampaignPublished
-from landing.repository import leads
+from landing.submissions.repository import leads
 
 pytestmark = pytest.mark.unit
 

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from landing import demo
 from landing.cli import app
-from landing.repository import find_page_by_slug, leads, quiz_results
+from landing.pages.repository import find_page_by_slug
+from landing.submissions.repository import leads, quiz_results
 
 pytestmark = pytest.mark.unit
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import jinja2
 import pytest
 
-from landing.stencils import Slot, StencilCache
+from landing.pages.stencils import Slot, StencilCache
 
 pytestmark = pytest.mark.unit
 

@@ -18,7 +18,7 @@ down_revision: str | None = None
 branch_labels: str | None = None
 depends_on: str | None = None
 
-# A frozen copy of analytics.domain.FUNNEL_COUNTERS: a migration must not change later.
+# A frozen copy of analytics.facts.domain.FUNNEL_COUNTERS: a migration must not change later.
 FUNNEL_COUNTERS = (
     "visits",
     "quiz_starts",

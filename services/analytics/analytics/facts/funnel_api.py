@@ -1,0 +1,149 @@
+"""``/v1/campaigns/{id}/funnel`` and ``/weeks/{week}``: the funnel per variant and ISO week.
+
+Every route needs the service token. Routes are plain ``def``: they run blocking
+SQLAlchemy in the thread pool.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, Field
+
+from analytics.facts import domain, queries
+from analytics.web.deps import CampaignId, EngineDep, require_service_token
+from analytics.web.problems import problem_response
+from koers.isoweeks import ISO_WEEK_PATTERN
+
+
+class FunnelFacts(BaseModel):
+    """Candidate counts (attributed to the week of the visit) beside delivery."""
+
+    visits: int
+    quiz_starts: int
+    lead_starts: int
+    apply_starts: int
+    quiz_completions: int
+    qualified_quiz: int
+    leads: int
+    applications: int
+    interviews: int
+    hires: int
+    spend: float = Field(description="Spend in EUR")
+    impressions: int
+    clicks: int
+
+    @classmethod
+    def of(cls, facts: domain.WeekFacts) -> FunnelFacts:
+        return cls(**cls._values(facts))
+
+    @staticmethod
+    def _values(facts: domain.WeekFacts) -> dict[str, Any]:
+        counters = {name: getattr(facts, name) for name in domain.FUNNEL_COUNTERS}
+        return {
+            **counters,
+            "spend": float(facts.spend),
+            "impressions": facts.impressions,
+            "clicks": facts.clicks,
+        }
+
+
+class _WeekLabel(BaseModel):
+    week: str = Field(pattern=ISO_WEEK_PATTERN, examples=["2026-W47"])
+
+
+class WeekFunnelFacts(FunnelFacts, _WeekLabel):  # "week" first in the JSON
+    """One ISO week of one variant."""
+
+    @classmethod
+    def of_week(cls, week: str, facts: domain.WeekFacts) -> WeekFunnelFacts:
+        return cls(week=week, **cls._values(facts))
+
+
+class VariantFunnelResponse(BaseModel):
+    variant_id: str
+    weeks: list[WeekFunnelFacts] = Field(description="ISO weeks with facts, ascending")
+    totals: FunnelFacts
+
+
+class CampaignFunnelResponse(BaseModel):
+    campaign_id: str
+    variants: list[VariantFunnelResponse] = Field(description="Sorted by variant_id")
+    totals: FunnelFacts
+
+    @classmethod
+    def of(cls, funnel: domain.CampaignFunnel) -> CampaignFunnelResponse:
+        return cls(
+            campaign_id=funnel.campaign_id,
+            variants=[
+                VariantFunnelResponse(
+                    variant_id=variant.variant_id,
+                    weeks=[WeekFunnelFacts.of_week(week, facts) for week, facts in variant.weeks],
+                    totals=FunnelFacts.of(variant.totals),
+                )
+                for variant in funnel.variants
+            ],
+            totals=FunnelFacts.of(funnel.totals),
+        )
+
+
+class _VariantLabel(BaseModel):
+    variant_id: str
+
+
+class VariantWeekFacts(FunnelFacts, _VariantLabel):  # "variant_id" first in the JSON
+    @classmethod
+    def of_variant(cls, variant: domain.VariantFunnel) -> VariantWeekFacts:
+        return cls(variant_id=variant.variant_id, **cls._values(variant.totals))
+
+
+class CampaignWeekResponse(BaseModel):
+    campaign_id: str
+    week: str = Field(examples=["2026-W47"])
+    variants: list[VariantWeekFacts] = Field(description="Sorted by variant_id")
+    totals: FunnelFacts
+
+    @classmethod
+    def of(cls, week: str, funnel: domain.CampaignFunnel) -> CampaignWeekResponse:
+        return cls(
+            campaign_id=funnel.campaign_id,
+            week=week,
+            variants=[VariantWeekFacts.of_variant(variant) for variant in funnel.variants],
+            totals=FunnelFacts.of(funnel.totals),
+        )
+
+
+router = APIRouter(
+    prefix="/v1",
+    tags=["funnel"],
+    dependencies=[Depends(require_service_token)],
+    responses={401: problem_response("The service token is missing or wrong.")},
+)
+
+IsoWeek = Annotated[str, Path(pattern=ISO_WEEK_PATTERN, examples=["2026-W47"])]
+
+
+@router.get(
+    "/campaigns/{campaign_id}/funnel",
+    response_model=CampaignFunnelResponse,
+    responses={404: problem_response("Analytics has no data for this campaign.")},
+)
+def get_campaign_funnel(campaign_id: CampaignId, engine: EngineDep) -> CampaignFunnelResponse:
+    """The campaign's funnel per variant and ISO week, with spend, and totals."""
+    return CampaignFunnelResponse.of(queries.campaign_funnel(engine, campaign_id))
+
+
+@router.get(
+    "/campaigns/{campaign_id}/weeks/{iso_week}",
+    response_model=CampaignWeekResponse,
+    responses={
+        404: problem_response("Analytics has no data for this campaign."),
+        422: problem_response("The week is not an ISO week like 2026-W47."),
+    },
+)
+def get_campaign_week(
+    campaign_id: CampaignId, iso_week: IsoWeek, engine: EngineDep
+) -> CampaignWeekResponse:
+    """One ISO week of the campaign's funnel, per variant, and totals."""
+    return CampaignWeekResponse.of(iso_week, queries.campaign_week(engine, campaign_id, iso_week))

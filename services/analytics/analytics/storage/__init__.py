@@ -1,0 +1,1 @@
+"""The analytics database: one schema, one migration history, shared by every feature."""

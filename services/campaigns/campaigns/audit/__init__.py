@@ -1,0 +1,1 @@
+"""The audit log: who changed what, when, and how it looked before and after."""

@@ -1,0 +1,1 @@
+"""Campaigns, their creatives and landing pages: the marketer's catalogue and its lifecycle."""

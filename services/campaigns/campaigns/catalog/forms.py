@@ -1,0 +1,259 @@
+"""From console form fields to the validated inputs, and back (for re-showing a form).
+
+HTML forms send strings (read with ``web.forms``), and percentages read better than
+shares. These functions translate both ways so the input
+models stay the single place that decides what is valid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from campaigns.catalog.domain import Campaign, Variant
+from campaigns.web.forms import checked, many, optional, text
+from koers.events import Guardrails
+
+CHANNELS = ("linkedin", "instagram", "tiktok", "facebook", "snapchat", "indeed")
+FORMATS = ("image", "video", "carousel")
+GOALS = ("lead", "application", "qualified_quiz", "interview", "hire")
+CONTACT_CHANNELS = ("whatsapp", "phone", "email", "linkedin")
+ENTRY_POINTS = ("quiz", "lead", "apply")
+MAX_QUESTIONS = 6
+MAX_OPTIONS = 6
+
+GUARDRAIL_FIELDS = {
+    "guardrails.exploration_share": "exploration_pct",
+    "guardrails.max_weekly_change": "max_change_pct",
+    "guardrails.min_spend_per_creative": "min_spend",
+}
+
+
+def _share(form: Mapping[str, Any], name: str, default: float) -> Any:
+    raw = text(form, name).replace(",", ".")
+    if not raw:
+        return default
+    try:
+        return float(Decimal(raw) / 100)
+    except InvalidOperation:
+        return raw  # let validation say it is not a number
+
+
+def campaign_data(form: FormData) -> dict[str, Any]:
+    """CampaignInput fields from the campaign form."""
+    caps: dict[str, Any] = {}
+    for channel in CHANNELS:
+        if text(form, f"cap_{channel}"):
+            caps[channel] = _share(form, f"cap_{channel}", 1.0)
+    data: dict[str, Any] = {
+        "name": text(form, "name"),
+        "vacancy_title": text(form, "vacancy_title"),
+        "location": text(form, "location"),
+        "hours_min": optional(form, "hours_min"),
+        "hours_max": optional(form, "hours_max"),
+        "salary_min": optional(form, "salary_min"),
+        "salary_max": optional(form, "salary_max"),
+        "salary_period": text(form, "salary_period") or "month",
+        "persona_drivers": text(form, "persona_drivers"),
+        "persona_channels": text(form, "persona_channels"),
+        "persona_regions": text(form, "persona_regions"),
+        "goal": text(form, "goal") or "lead",
+        "starts_on": optional(form, "starts_on"),
+        "ends_on": optional(form, "ends_on"),
+        "weekly_budget": text(form, "weekly_budget").replace(",", ".") or None,
+        "guardrails": {
+            "exploration_share": _share(form, "exploration_pct", 0.10),
+            "max_weekly_change": _share(form, "max_change_pct", 0.20),
+            "min_spend_per_creative": text(form, "min_spend").replace(",", ".") or 0,
+            "channel_caps": caps,
+            "autopilot": checked(form, "autopilot"),
+        },
+    }
+    if "slug" in form:
+        data["slug"] = optional(form, "slug")
+    return data
+
+
+def campaign_form_values(campaign: Campaign | None) -> dict[str, Any]:
+    """What the campaign form shows for an existing campaign (or a new one)."""
+    guardrails = campaign.guardrails if campaign else Guardrails()
+    values: dict[str, Any] = {
+        "exploration_pct": _pct(guardrails.exploration_share),
+        "max_change_pct": _pct(guardrails.max_weekly_change),
+        "min_spend": f"{guardrails.min_spend_per_creative:.2f}",
+        "autopilot": guardrails.autopilot,
+        "salary_period": "month",
+        "goal": "lead",
+    }
+    for channel, cap in guardrails.channel_caps.items():
+        values[f"cap_{channel}"] = _pct(cap)
+    if campaign is None:
+        return values
+    for name in (
+        "name",
+        "vacancy_title",
+        "location",
+        "hours_min",
+        "hours_max",
+        "salary_min",
+        "salary_max",
+        "salary_period",
+        "persona_drivers",
+        "persona_channels",
+        "persona_regions",
+        "goal",
+        "starts_on",
+        "ends_on",
+        "weekly_budget",
+    ):
+        value = getattr(campaign, name)
+        values[name] = "" if value is None else str(value)
+    return values
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:g}"
+
+
+def campaign_form_errors(errors: dict[str, str]) -> dict[str, str]:
+    """Error keys of the input model -> the form fields that show them."""
+    mapped: dict[str, str] = {}
+    for key, message in errors.items():
+        if key.startswith("guardrails.channel_caps"):
+            channel = key.split(".")[2] if key.count(".") >= 2 else ""
+            mapped.setdefault(f"cap_{channel}" if channel else "caps", message)
+        else:
+            mapped.setdefault(GUARDRAIL_FIELDS.get(key, key), message)
+    return mapped
+
+
+def creative_data(form: FormData, *, new: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": text(form, "name"),
+        "channel": text(form, "channel"),
+        "creative_format": text(form, "creative_format") or "image",
+        "hook": text(form, "hook"),
+        "body": text(form, "body"),
+        "call_to_action": text(form, "call_to_action"),
+        "media_url": optional(form, "media_url"),
+        "employee_generated": checked(form, "employee_generated"),
+        "tags": [t for t in (p.strip() for p in text(form, "tags").split(",")) if t],
+        "ad_key": optional(form, "ad_key"),
+    }
+    if new:
+        data["variant_id"] = optional(form, "variant_id")
+    return data
+
+
+def creative_form_values(variant: Variant | None) -> dict[str, Any]:
+    if variant is None:
+        return {"creative_format": "image", "channel": "instagram"}
+    return {
+        "variant_id": variant.variant_id,
+        "name": variant.name,
+        "channel": variant.channel,
+        "creative_format": variant.creative_format,
+        "hook": variant.hook,
+        "body": variant.body,
+        "call_to_action": variant.call_to_action,
+        "media_url": variant.media_url or "",
+        "employee_generated": variant.employee_generated,
+        "tags": ", ".join(variant.tags),
+        "ad_key": variant.ad_key or "",
+    }
+
+
+def page_data(form: FormData) -> dict[str, Any]:
+    """PageInput fields from the page builder."""
+    quiz: list[dict[str, Any]] = []
+    for q in range(MAX_QUESTIONS):
+        question = text(form, f"q{q}_question")
+        options = []
+        for o in range(MAX_OPTIONS):
+            label = text(form, f"q{q}_o{o}_label")
+            if label:
+                options.append({"label": label, "score": text(form, f"q{q}_o{o}_score") or 0})
+        if question or options:
+            quiz.append({"question": question, "options": options})
+    language = text(form, "language") or "nl"
+    languages = many(form, "languages") or [language]
+    translations: dict[str, Any] = {}
+    other = next((lang for lang in languages if lang != language), None)
+    if other and (text(form, "tr_headline") or text(form, "tr_intro")):
+        translations[other] = {
+            "headline": text(form, "tr_headline"),
+            "intro": text(form, "tr_intro"),
+        }
+    return {
+        "language": language,
+        "languages": languages,
+        "employer_name": text(form, "employer_name"),
+        "headline": text(form, "headline"),
+        "intro": text(form, "intro"),
+        "primary_colour": text(form, "primary_colour") or "#0b5fff",
+        "logo_url": optional(form, "logo_url"),
+        "hero_image_url": optional(form, "hero_image_url"),
+        "hero_video_url": optional(form, "hero_video_url"),
+        "hero_alt": text(form, "hero_alt"),
+        "entry_points": many(form, "entry_points"),
+        "quiz": quiz,
+        "quiz_pass_score": text(form, "quiz_pass_score") or 0,
+        "lead_form": {
+            "contact_channels": many(form, "contact_channels") or ["whatsapp", "phone"],
+            "ask_best_moment": checked(form, "ask_best_moment"),
+        },
+        "apply": {
+            "cv_required": checked(form, "cv_required"),
+            "ask_motivation": checked(form, "ask_motivation"),
+            "offer_talent_pool": checked(form, "offer_talent_pool"),
+        },
+        "response_days": text(form, "response_days") or 2,
+        "consent_months": text(form, "consent_months") or 12,
+        "translations": translations,
+    }
+
+
+def page_form_errors(errors: dict[str, str]) -> dict[str, str]:
+    mapped: dict[str, str] = {}
+    for key, message in errors.items():
+        parts = key.split(".")
+        if parts[0] == "quiz" and len(parts) >= 2 and parts[1].isdigit():
+            q = parts[1]
+            if len(parts) >= 4 and parts[2] == "options" and parts[3].isdigit():
+                name = f"q{q}_o{parts[3]}_{parts[4] if len(parts) > 4 else 'label'}"
+            elif len(parts) >= 3 and parts[2] == "options":
+                name = f"q{q}_options"
+            else:
+                name = f"q{q}_question"
+        elif parts[0] == "translations":
+            name = "tr_" + (parts[-1] if parts[-1] in {"headline", "intro"} else "headline")
+        elif parts[0] == "lead_form":
+            name = "contact_channels"
+        else:
+            name = parts[0]
+        mapped.setdefault(name, message)
+    return mapped
+
+
+def page_form_values(page: Mapping[str, Any]) -> dict[str, Any]:
+    """The builder's view of a stored draft: questions padded with empty slots."""
+    quiz = [dict(q) for q in page.get("quiz") or []]
+    slots = min(MAX_QUESTIONS, len(quiz) + 1)
+    questions = []
+    for i in range(slots):
+        q = quiz[i] if i < len(quiz) else {"question": "", "options": []}
+        options = list(q.get("options") or [])
+        option_slots = min(MAX_OPTIONS, max(3, len(options) + 1))
+        padded = [
+            options[j] if j < len(options) else {"label": "", "score": ""}
+            for j in range(option_slots)
+        ]
+        questions.append({"question": q.get("question", ""), "options": padded})
+    language = page.get("language", "nl")
+    languages = list(page.get("languages") or [language])
+    other = next((lang for lang in languages if lang != language), None)
+    translation = (page.get("translations") or {}).get(other or "", {}) if other else {}
+    return {**page, "questions": questions, "other_language": other, "translation": translation}

@@ -1,0 +1,594 @@
+"""Console pages for campaigns, their creatives and the landing page builder."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from fastapi.routing import iter_route_contexts
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from campaigns.audit import repository as audit
+from campaigns.catalog import forms, service
+from campaigns.catalog import repository as repo
+from campaigns.catalog.deps import TenantCampaign
+from campaigns.catalog.domain import CAMPAIGN_STATUSES, TRANSITIONS, Campaign, page_problems
+from campaigns.catalog.inputs import (
+    CampaignInput,
+    CreativeInput,
+    NewCampaignInput,
+    NewCreativeInput,
+    PageInput,
+    field_errors,
+)
+from campaigns.errors import CampaignNotPublishable, InvalidInput, TransitionRefused
+from campaigns.insights.analytics_client import AnalyticsUnavailable
+from campaigns.insights.deps import AnalyticsDep
+from campaigns.insights.domain import FunnelRow, funnel_rows
+from campaigns.spend import repository as spend_repo
+from campaigns.spend.domain import spend_per_week
+from campaigns.tenancy.deps import ConsoleEditor, ConsoleUser, User
+from campaigns.web.deps import EngineDep, SettingsDep
+from campaigns.web.flash import flash
+from campaigns.web.forms import FormDep, checked, text
+from campaigns.web.pager import PageNumber, Pager
+from campaigns.web.rendering import redirect, render
+from koers.db import transaction
+from koers.events import utcnow
+
+router = APIRouter(include_in_schema=False)
+
+StatusFilter = Annotated[Literal["draft", "live", "paused", "ended"] | None, Query()]
+SearchText = Annotated[str, Query(max_length=100)]
+
+
+TRANSITION_LABELS = {
+    "live": "Go live",
+    "paused": "Pause",
+    "ended": "End campaign",
+}
+
+
+def choices() -> dict[str, Any]:
+    return {
+        "channels": forms.CHANNELS,
+        "formats": forms.FORMATS,
+        "goals": forms.GOALS,
+        "entry_point_choices": forms.ENTRY_POINTS,
+        "contact_channel_choices": forms.CONTACT_CHANNELS,
+    }
+
+
+# --- campaign list and detail --------------------------------------------------------
+
+
+@router.get("/", name="campaign_list")
+def campaign_list(
+    request: Request,
+    user: ConsoleUser,
+    engine: EngineDep,
+    page: PageNumber = 1,
+    status: StatusFilter = None,
+    q: SearchText = "",
+) -> Response:
+    """The campaigns of the active employer, newest first, filtered and paginated."""
+    with engine.connect() as conn:
+        total = repo.count_campaigns(conn, user.tenant_id, status=status, search=q.strip())
+        pager = Pager.clamped(page, total)
+        campaigns = repo.campaigns_of_tenant(
+            conn,
+            user.tenant_id,
+            status=status,
+            search=q.strip(),
+            limit=pager.per_page,
+            offset=pager.offset,
+        )
+    query = {k: v for k, v in {"status": status or "", "q": q}.items() if v}
+    context = {
+        "campaigns": campaigns,
+        "pager": pager,
+        "status": status or "",
+        "q": q,
+        "statuses": CAMPAIGN_STATUSES,
+        "query_prefix": urlencode(query) + "&" if query else "",
+        "filtered": bool(query),
+    }
+    return render(request, "campaigns.html", context, user=user)
+
+
+@router.get("/campaigns/new", name="campaign_new")
+def campaign_new(request: Request, user: ConsoleEditor) -> Response:
+    """The form for a new campaign."""
+    context = {"campaign": None, "values": forms.campaign_form_values(None), **choices()}
+    return render(request, "campaign_form.html", context, user=user)
+
+
+FunnelState = Literal["ready", "no_data", "unavailable"]
+
+
+@router.get("/campaigns/{slug}", name="campaign_detail")
+def campaign_detail(
+    request: Request,
+    slug: str,
+    user: ConsoleUser,
+    campaign: TenantCampaign,
+    engine: EngineDep,
+    settings: SettingsDep,
+    analytics: AnalyticsDep,
+) -> Response:
+    """One campaign: its status, creatives, landing links, weekly spend and funnel."""
+    with engine.connect() as conn:
+        variants = repo.variants_of(conn, campaign.id)
+        spend_days = spend_repo.spend_days_of(conn, campaign.id)
+    landing_base = settings.landing_url.rstrip("/")
+    links = {
+        v.variant_id: f"{landing_base}/j/{campaign.slug}?{urlencode({'v': v.variant_id})}"
+        for v in variants
+    }
+    rows: list[FunnelRow] = []
+    state: FunnelState
+    try:
+        funnel = analytics.campaign_funnel(campaign.id)
+    except AnalyticsUnavailable:
+        state = "unavailable"
+    else:
+        state = "no_data" if funnel is None else "ready"
+        if funnel is not None:
+            rows = funnel_rows(funnel, variants)
+    context = {
+        "campaign": campaign,
+        "variants": variants,
+        "links": links,
+        "spend_weeks": spend_per_week(spend_days, [v.variant_id for v in variants]),
+        "funnel_state": state,
+        "funnel_rows": rows,
+        "transitions": [
+            (
+                target,
+                TRANSITION_LABELS[target]
+                if campaign.status != "paused" or target != "live"
+                else "Resume",
+            )
+            for target in ("live", "paused", "ended")
+            if target in TRANSITIONS[campaign.status]
+        ],
+        "page_problems": page_problems(campaign.page),
+        "related": related_pages(request, campaign.slug),
+    }
+    return render(request, "campaign.html", context, user=user)
+
+
+def related_pages(request: Request, slug: str) -> list[tuple[str, str]]:
+    """Links to the other campaign pages (dashboard, leads, spend import...) that exist.
+
+    Other modules add such pages; this finds every plain GET page under the campaign
+    that takes no other parameter, so a new one shows up here without touching this.
+    """
+    mine = {
+        "campaign_detail",
+        "campaign_edit",
+        "creative_new",
+        "page_builder",
+        "page_preview",
+        "campaign_history",
+    }
+    found: list[tuple[str, str]] = []
+    for route in iter_route_contexts(request.app.routes):
+        path = route.path or ""
+        name = route.name or ""
+        if (
+            "GET" in (route.methods or set())
+            and path.startswith("/campaigns/{slug}/")
+            and path.count("{") == 1
+            and name not in mine
+        ):
+            words = [w for w in name.split("_") if w not in {"campaign", "form", "console"}]
+            label = " ".join(words).capitalize() or name
+            found.append((label, str(request.url_for(name, slug=slug))))
+    return found
+
+
+# --- create and edit -----------------------------------------------------------------
+
+
+@router.post("/campaigns", name="campaign_create")
+def campaign_create(
+    request: Request, user: ConsoleEditor, engine: EngineDep, form: FormDep
+) -> Response:
+    """Create a draft campaign; on errors the form comes back with messages per field."""
+    data = forms.campaign_data(form)
+    data.setdefault("slug", None)
+    try:
+        new = NewCampaignInput.model_validate(data)
+        with transaction(engine) as conn:
+            campaign = service.open_campaign(
+                conn,
+                tenant_id=user.tenant_id,
+                data=new,
+                employer_name=user.tenant_name,
+                actor=user.actor,
+                now=utcnow(),
+            )
+    except ValidationError as exc:
+        return _campaign_form_again(request, user, None, form, field_errors(exc))
+    except InvalidInput as exc:
+        return _campaign_form_again(request, user, None, form, exc.field_errors)
+    flash(request, f"Campaign “{campaign.name}” created. Add creatives and build its page.")
+    return redirect(request, "campaign_detail", slug=campaign.slug)
+
+
+def _campaign_form_again(
+    request: Request,
+    user: User,
+    campaign: Campaign | None,
+    form: FormData,
+    errors: dict[str, str],
+) -> Response:
+    values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    values["autopilot"] = checked(form, "autopilot")
+    context = {
+        "campaign": campaign,
+        "values": values,
+        "errors": forms.campaign_form_errors(errors),
+        **choices(),
+    }
+    return render(request, "campaign_form.html", context, user=user, status_code=422)
+
+
+@router.get("/campaigns/{slug}/edit", name="campaign_edit")
+def campaign_edit(
+    request: Request, slug: str, user: ConsoleEditor, campaign: TenantCampaign, engine: EngineDep
+) -> Response:
+    """The form to change a campaign's vacancy, audience, goal, dates, budget, guardrails."""
+    context = {"campaign": campaign, "values": forms.campaign_form_values(campaign), **choices()}
+    return render(request, "campaign_form.html", context, user=user)
+
+
+@router.post("/campaigns/{slug}", name="campaign_update")
+def campaign_update(
+    request: Request,
+    slug: str,
+    user: ConsoleEditor,
+    campaign: TenantCampaign,
+    engine: EngineDep,
+    form: FormDep,
+) -> Response:
+    """Save a campaign's fields (a live campaign re-announces its budget and guardrails)."""
+    data = forms.campaign_data(form)
+    data.pop("slug", None)
+    try:
+        validated = CampaignInput.model_validate(data)
+        with transaction(engine) as conn:
+            service.update_campaign(
+                conn, campaign=campaign, data=validated, actor=user.actor, now=utcnow()
+            )
+    except ValidationError as exc:
+        return _campaign_form_again(request, user, campaign, form, field_errors(exc))
+    except InvalidInput as exc:
+        return _campaign_form_again(request, user, campaign, form, exc.field_errors)
+    flash(request, "Campaign saved.")
+    return redirect(request, "campaign_detail", slug=slug)
+
+
+@router.post("/campaigns/{slug}/status", name="campaign_transition")
+def campaign_transition(
+    request: Request,
+    slug: str,
+    user: ConsoleEditor,
+    campaign: TenantCampaign,
+    engine: EngineDep,
+    form: FormDep,
+) -> Response:
+    """Go live, pause, resume or end a campaign."""
+    target = text(form, "to")
+    try:
+        with transaction(engine) as conn:
+            changed = service.transition(
+                conn,
+                campaign=campaign,
+                to=target,
+                reason=text(form, "reason")[:500],
+                actor=user.actor,
+                now=utcnow(),
+            )
+    except (TransitionRefused, CampaignNotPublishable) as exc:
+        flash(request, exc.detail, "error")
+        return redirect(request, "campaign_detail", slug=slug)
+    flash(request, f"The campaign is now {changed.status}.")
+    return redirect(request, "campaign_detail", slug=slug)
+
+
+@router.get("/campaigns/{slug}/history", name="campaign_history")
+def campaign_history(
+    request: Request,
+    slug: str,
+    user: ConsoleUser,
+    campaign: TenantCampaign,
+    engine: EngineDep,
+    page: PageNumber = 1,
+) -> Response:
+    """Who changed what in this campaign and its creatives, newest first."""
+    with engine.connect() as conn:
+        ids = (
+            campaign.id,
+            *(f"{campaign.id}:{v.variant_id}" for v in repo.variants_of(conn, campaign.id)),
+        )
+        total = audit.count_for(conn, user.tenant_id, ids)
+        pager = Pager.clamped(page, total)
+        entries = audit.entries(
+            conn, user.tenant_id, object_ids=ids, limit=pager.per_page, offset=pager.offset
+        )
+    context = {"campaign": campaign, "entries": entries, "pager": pager}
+    return render(request, "history.html", context, user=user)
+
+
+# --- creatives -----------------------------------------------------------------------
+
+
+@router.get("/campaigns/{slug}/creatives/new", name="creative_new")
+def creative_new(
+    request: Request, slug: str, user: ConsoleEditor, campaign: TenantCampaign, engine: EngineDep
+) -> Response:
+    """The form for a new creative."""
+    context = {
+        "campaign": campaign,
+        "variant": None,
+        "values": forms.creative_form_values(None),
+        **choices(),
+    }
+    return render(request, "creative_form.html", context, user=user)
+
+
+@router.post("/campaigns/{slug}/creatives", name="creative_create")
+def creative_create(
+    request: Request,
+    slug: str,
+    user: ConsoleEditor,
+    campaign: TenantCampaign,
+    engine: EngineDep,
+    form: FormDep,
+) -> Response:
+    """Add a creative (also while the campaign runs)."""
+    try:
+        data = NewCreativeInput.model_validate(forms.creative_data(form, new=True))
+        with transaction(engine) as conn:
+            variant = service.add_creative(
+                conn, campaign=campaign, data=data, actor=user.actor, now=utcnow()
+            )
+    except ValidationError as exc:
+        return _creative_form_again(request, user, campaign, None, form, field_errors(exc))
+    except InvalidInput as exc:
+        return _creative_form_again(request, user, campaign, None, form, exc.field_errors)
+    except TransitionRefused as exc:
+        flash(request, exc.detail, "error")
+        return redirect(request, "campaign_detail", slug=slug)
+    flash(request, f"Creative “{variant.name}” added.")
+    return redirect(request, "campaign_detail", slug=slug)
+
+
+def _creative_form_again(
+    request: Request,
+    user: User,
+    campaign: Campaign,
+    variant: Any,
+    form: FormData,
+    errors: dict[str, str],
+) -> Response:
+    values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    values["employee_generated"] = checked(form, "employee_generated")
+    mapped = {k.split(".")[0]: v for k, v in errors.items()}
+    context = {
+        "campaign": campaign,
+        "variant": variant,
+        "values": values,
+        "errors": mapped,
+        **choices(),
+    }
+    return render(request, "creative_form.html", context, user=user, status_code=422)
+
+
+@router.get("/campaigns/{slug}/creatives/{variant_id}/edit", name="creative_edit")
+def creative_edit(
+    request: Request,
+    slug: str,
+    variant_id: str,
+    user: ConsoleEditor,
+    campaign: TenantCampaign,
+    engine: EngineDep,
+) -> Response:
+    """The form to change a creative."""
+    with engine.connect() as conn:
+        variant = service.get_creative(conn, campaign, variant_id)
+    context = {
+        "campaign": campaign,
+        "variant": variant,
+        "values": forms.creative_form_values(variant),
+        **choices(),
+    }
+    return render(request, "creative_form.html", context, user=user)
+
+
+@router.post("/campaigns/{slug}/creatives/{variant_id}", name="creative_update")
+def creative_update(
+    request: Request,
+    slug: str,
+    variant_id: str,
+    user: ConsoleEditor,
+    campaign: TenantCampaign,
+    engine: EngineDep,
+    form: FormDep,
+) -> Response:
+    """Save a creative."""
+    with engine.connect() as conn:
+        variant = service.get_creative(conn, campaign, variant_id)
+    try:
+        data = CreativeInput.model_validate(forms.creative_data(form, new=False))
+        with transaction(engine) as conn:
+            service.update_creative(
+                conn,
+                campaign=campaign,
+                variant_id=variant_id,
+                data=data,
+                actor=user.actor,
+                now=utcnow(),
+            )
+    except ValidationError as exc:
+        return _creative_form_again(request, user, campaign, variant, form, field_errors(exc))
+    except InvalidInput as exc:
+        return _creative_form_again(request, user, campaign, variant, form, exc.field_errors)
+    except TransitionRefused as exc:
+        flash(request, exc.detail, "error")
+        return redirect(request, "campaign_detail", slug=slug)
+    flash(request, "Creative saved.")
+    return redirect(request, "campaign_detail", slug=slug)
+
+
+@router.post("/campaigns/{slug}/creatives/{variant_id}/status", name="creative_status")
+def creative_status(
+    request: Request,
+    slug: str,
+    variant_id: str,
+    user: ConsoleEditor,
+    campaign: TenantCampaign,
+    engine: EngineDep,
+    form: FormDep,
+) -> Response:
+    """Pause, resume or archive a creative."""
+    action = text(form, "action")
+    try:
+        with transaction(engine) as conn:
+            changed = service.creative_action(
+                conn,
+                campaign=campaign,
+                variant_id=variant_id,
+                action=action,
+                actor=user.actor,
+                now=utcnow(),
+            )
+    except TransitionRefused as exc:
+        flash(request, exc.detail, "error")
+        return redirect(request, "campaign_detail", slug=slug)
+    flash(request, f"Creative “{changed.name}” is now {changed.status}.")
+    return redirect(request, "campaign_detail", slug=slug)
+
+
+# --- the landing page builder --------------------------------------------------------
+
+
+@router.get("/campaigns/{slug}/page", name="page_builder")
+def page_builder(
+    request: Request, slug: str, user: ConsoleEditor, campaign: TenantCampaign, engine: EngineDep
+) -> Response:
+    """The landing page builder: texts, branding, entry points, quiz, form options."""
+    with engine.connect() as conn:
+        versions = repo.page_versions_of(conn, campaign.id)
+    context = {
+        "campaign": campaign,
+        "page": forms.page_form_values(campaign.page),
+        "problems": page_problems(campaign.page),
+        "versions": versions[:10],
+        **choices(),
+    }
+    return render(request, "page_builder.html", context, user=user)
+
+
+@router.post("/campaigns/{slug}/page", name="page_save")
+def page_save(
+    request: Request,
+    slug: str,
+    user: ConsoleEditor,
+    campaign: TenantCampaign,
+    engine: EngineDep,
+    form: FormDep,
+) -> Response:
+    """Save the page draft (candidates see nothing until it is published)."""
+    raw = forms.page_data(form)
+    try:
+        data = PageInput.model_validate(raw)
+        with transaction(engine) as conn:
+            service.save_page(conn, campaign=campaign, data=data, actor=user.actor, now=utcnow())
+    except ValidationError as exc:
+        context = {
+            "campaign": campaign,
+            "page": forms.page_form_values(raw),
+            "problems": [],
+            "versions": [],
+            "errors": forms.page_form_errors(field_errors(exc)),
+            **choices(),
+        }
+        return render(request, "page_builder.html", context, user=user, status_code=422)
+    except TransitionRefused as exc:
+        flash(request, exc.detail, "error")
+        return redirect(request, "campaign_detail", slug=slug)
+    flash(request, "Page draft saved. Preview it, then publish when it is ready.")
+    if text(form, "then") == "preview":
+        return redirect(request, "page_preview", slug=slug)
+    return redirect(request, "page_builder", slug=slug)
+
+
+@router.get("/campaigns/{slug}/page/preview", name="page_preview")
+def page_preview(
+    request: Request,
+    slug: str,
+    user: ConsoleUser,
+    campaign: TenantCampaign,
+    engine: EngineDep,
+    lang: Annotated[Literal["nl", "en"] | None, Query()] = None,
+) -> Response:
+    """How the page draft will look to a candidate on a phone."""
+    page = campaign.page
+    language = lang or page.get("language", "nl")
+    texts = {"headline": page.get("headline", ""), "intro": page.get("intro", "")}
+    translated = (page.get("translations") or {}).get(language)
+    if language != page.get("language") and translated:
+        texts = {**texts, **translated}
+    context = {
+        "campaign": campaign,
+        "page": page,
+        "texts": texts,
+        "language": language,
+        "problems": page_problems(page),
+    }
+    return render(request, "page_preview.html", context, user=user)
+
+
+@router.post("/campaigns/{slug}/page/publish", name="page_publish")
+def page_publish(
+    request: Request, slug: str, user: ConsoleEditor, campaign: TenantCampaign, engine: EngineDep
+) -> Response:
+    """Publish the draft as the next page version (a draft campaign goes live with it)."""
+    try:
+        with transaction(engine) as conn:
+            published = service.publish_page(
+                conn, campaign=campaign, actor=user.actor, now=utcnow()
+            )
+    except (CampaignNotPublishable, TransitionRefused) as exc:
+        flash(request, exc.detail, "error")
+        return redirect(request, "page_builder", slug=slug)
+    if published.status == "live":
+        flash(request, f"Page version {published.page_version} is published and live.")
+    else:
+        flash(
+            request,
+            f"Page version {published.page_version} is saved; candidates see it once you "
+            "resume the campaign.",
+        )
+    return redirect(request, "campaign_detail", slug=slug)
+
+
+@router.post("/campaigns/{slug}/page/unpublish", name="page_unpublish")
+def page_unpublish(
+    request: Request, slug: str, user: ConsoleEditor, campaign: TenantCampaign, engine: EngineDep
+) -> Response:
+    """Take the page offline (a live campaign is paused with it)."""
+    try:
+        with transaction(engine) as conn:
+            service.unpublish_page(conn, campaign=campaign, actor=user.actor, now=utcnow())
+    except TransitionRefused as exc:
+        flash(request, exc.detail, "error")
+        return redirect(request, "campaign_detail", slug=slug)
+    flash(request, "The page is offline; the campaign is paused until you publish it again.")
+    return redirect(request, "campaign_detail", slug=slug)

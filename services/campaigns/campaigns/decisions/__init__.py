@@ -1,0 +1,1 @@
+"""Weekly allocation proposals from analytics and the marketer's decision on them."""

@@ -1,0 +1,162 @@
+"""The marketer's decision on a weekly allocation proposal: approve or reject it.
+
+A decision counts once analytics has accepted it (analytics applies approved splits and
+checks delivery against them); only then is it written to the audit log, so the log
+never claims a decision analytics does not know. Nothing reaches an ad platform without
+such an approval, or the campaign's autopilot. Asking analytics for a proposal for a week
+that has none yet is also here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from campaigns.audit import repository as audit
+from campaigns.catalog.deps import TenantCampaign
+from campaigns.errors import InvalidInput
+from campaigns.insights.analytics_client import (
+    AllocationProposal,
+    AnalyticsRefused,
+    AnalyticsUnavailable,
+    Decision,
+)
+from campaigns.insights.deps import InsightAnalyticsDep
+from campaigns.tenancy.deps import ConsoleEditor
+from campaigns.web.csrf import check_csrf
+from campaigns.web.deps import EngineDep
+from campaigns.web.flash import FlashKind, flash
+from campaigns.web.forms import FormField
+from campaigns.web.weeks import WeekPath
+from koers.db import transaction
+from koers.events import utcnow
+
+router = APIRouter(include_in_schema=False)
+
+DECISIONS: dict[str, Decision] = {"approve": "approved", "reject": "rejected"}
+NOTE_MAX_LENGTH = 2000
+
+
+def _back(request: Request, slug: str, week: str, kind: FlashKind, message: str) -> Response:
+    flash(request, message, kind)
+    url = request.url_for("campaign_dashboard", slug=slug).include_query_params(week=week)
+    return RedirectResponse(str(url) + "#allocation", status_code=303)
+
+
+def _audit_state(proposal: AllocationProposal) -> dict[str, Any]:
+    return {
+        "status": proposal.status,
+        "week": proposal.week,
+        "version": proposal.version,
+        "budget": proposal.budget,
+        "allocation": proposal.allocation,
+    }
+
+
+@router.post("/campaigns/{slug}/allocations/{week}/decision", name="decide_allocation")
+def decide_allocation(
+    request: Request,
+    slug: str,
+    week: WeekPath,
+    user: ConsoleEditor,
+    campaign: TenantCampaign,
+    engine: EngineDep,
+    analytics: InsightAnalyticsDep,
+    decision: FormField = "",
+    note: FormField = "",
+    csrf_token: FormField = "",
+) -> Response:
+    """Approve or reject the proposal for ``week``; recorded in analytics and the audit log."""
+    check_csrf(request.session, csrf_token)
+    if decision not in DECISIONS:
+        raise InvalidInput("Choose approve or reject.", {"decision": "approve or reject"})
+    if len(note) > NOTE_MAX_LENGTH:
+        raise InvalidInput(
+            f"The note is too long (at most {NOTE_MAX_LENGTH} characters).",
+            {"note": f"at most {NOTE_MAX_LENGTH} characters"},
+        )
+    verdict = DECISIONS[decision]
+    try:
+        before = analytics.allocation(campaign.id, week)
+        if before is None:
+            return _back(
+                request, slug, week, "warning", f"There is no proposal for {week} to decide on."
+            )
+        after = analytics.decide_allocation(
+            campaign.id, week, decision=verdict, decided_by=user.email, note=note.strip()
+        )
+    except AnalyticsRefused as exc:
+        return _back(request, slug, week, "warning", f"Analytics refused: {exc.detail}")
+    except AnalyticsUnavailable:
+        return _back(
+            request,
+            slug,
+            week,
+            "warning",
+            "The decision could not be recorded: analytics is not answering, or does not "
+            "take decisions yet. Nothing was changed; please try again later.",
+        )
+    if after is None:
+        return _back(
+            request,
+            slug,
+            week,
+            "warning",
+            "Analytics does not take decisions on proposals yet. Nothing was changed.",
+        )
+    with transaction(engine) as conn:
+        audit.record(
+            conn,
+            tenant_id=campaign.tenant_id,
+            actor=user.actor,
+            action=f"allocation_{verdict}",
+            object_type="allocation",
+            object_id=f"{campaign.id}:{week}",
+            before=_audit_state(before),
+            after={**_audit_state(after), "note": note.strip()},
+            at=utcnow(),
+        )
+    return _back(request, slug, week, "ok", f"The proposal for {week} is {verdict}.")
+
+
+@router.post("/campaigns/{slug}/allocations/{week}/proposal", name="request_allocation")
+def request_allocation(
+    request: Request,
+    slug: str,
+    week: WeekPath,
+    user: ConsoleEditor,
+    campaign: TenantCampaign,
+    engine: EngineDep,
+    analytics: InsightAnalyticsDep,
+    csrf_token: FormField = "",
+) -> Response:
+    """Ask analytics to compute the proposal for ``week`` from the facts it has."""
+    check_csrf(request.session, csrf_token)
+    try:
+        proposal = analytics.propose_allocation(campaign.id, week)
+    except AnalyticsRefused as exc:
+        return _back(request, slug, week, "warning", f"Analytics refused: {exc.detail}")
+    except AnalyticsUnavailable:
+        return _back(
+            request,
+            slug,
+            week,
+            "warning",
+            "Analytics could not propose an allocation right now (not answering, or not "
+            "offered yet). Please try again later.",
+        )
+    with transaction(engine) as conn:
+        audit.record(
+            conn,
+            tenant_id=campaign.tenant_id,
+            actor=user.actor,
+            action="allocation_requested",
+            object_type="allocation",
+            object_id=f"{campaign.id}:{week}",
+            before=None,
+            after=_audit_state(proposal),
+            at=utcnow(),
+        )
+    return _back(request, slug, week, "ok", f"Analytics proposed an allocation for {week}.")

@@ -1,0 +1,315 @@
+"""Talking to the analytics service, behind small interfaces.
+
+:class:`AnalyticsClient` is what the campaign page needs (the funnel);
+:class:`AnalyticsInsights` adds what the dashboard needs: data-health findings,
+attribute insights, the weekly allocation proposal and recording a decision on it.
+Every answer is typed; anything unusable (unreachable, 5xx, a body we do not understand)
+becomes :class:`AnalyticsUnavailable`, which the console shows as a notice, never a 500.
+A 404 means "nothing to show yet": no data for the campaign, no proposal for that week,
+or an analytics version that does not offer the feature yet.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from campaigns.insights.domain import CampaignFunnel, FunnelCounts, VariantFunnel
+
+log = logging.getLogger(__name__)
+
+
+class AnalyticsUnavailable(Exception):
+    """Analytics could not be asked or gave an answer we cannot use; show a notice."""
+
+
+class AnalyticsRefused(AnalyticsUnavailable):
+    """Analytics understood the request and refused it (a 4xx other than 404)."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+class AnalyticsClient(Protocol):
+    def campaign_funnel(self, campaign_id: str) -> CampaignFunnel | None:
+        """The funnel per variant, None when analytics has no data for the campaign yet.
+
+        Raises AnalyticsUnavailable when the service cannot be reached or misbehaves.
+        """
+        ...
+
+    def close(self) -> None: ...
+
+
+class _Counts(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    visits: int = 0
+    quiz_starts: int = 0
+    lead_starts: int = 0
+    apply_starts: int = 0
+    quiz_completions: int = 0
+    qualified_quiz: int = 0
+    leads: int = 0
+    applications: int = 0
+    interviews: int = 0
+    hires: int = 0
+    spend: Decimal = Decimal(0)
+    impressions: int = 0
+    clicks: int = 0
+
+    def to_domain(self) -> FunnelCounts:
+        # Attribute by attribute: a year of weeks is hundreds of these per funnel, and
+        # model_dump() costs several times more.
+        return FunnelCounts(**{name: getattr(self, name) for name in _COUNT_FIELDS})
+
+
+_COUNT_FIELDS = tuple(_Counts.model_fields)
+
+
+class _Week(_Counts):
+    week: str
+
+
+class _Variant(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    variant_id: str
+    weeks: list[_Week] = []
+    totals: _Counts = _Counts()
+
+
+class _Funnel(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    campaign_id: str
+    variants: list[_Variant] = []
+    totals: _Counts = _Counts()
+
+    def to_domain(self) -> CampaignFunnel:
+        return CampaignFunnel(
+            campaign_id=self.campaign_id,
+            variants=tuple(
+                VariantFunnel(
+                    variant_id=v.variant_id,
+                    totals=v.totals.to_domain(),
+                    weeks={w.week: w.to_domain() for w in v.weeks},
+                )
+                for v in self.variants
+            ),
+            totals=self.totals.to_domain(),
+        )
+
+
+# --- the dashboard's answers ------------------------------------------------------------
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class HealthIssue(_Answer):
+    """One data-health finding, with a sentence a marketer can act on."""
+
+    code: str
+    week: str = ""
+    variant_id: str | None = None
+    message: str
+
+
+class DataHealth(_Answer):
+    campaign_id: str
+    status: str = "ok"
+    issues: tuple[HealthIssue, ...] = ()
+
+
+class AttributeEffect(_Answer):
+    attribute: str
+    level: str
+    reference: str = ""
+    rate_ratio: float
+    low: float
+    high: float
+    p_value: float | None = None
+    reading: str = ""
+
+
+class Insights(_Answer):
+    campaign_id: str
+    status: str = "ok"
+    reason: str = ""
+    conversion: str = ""
+    effects: tuple[AttributeEffect, ...] = ()
+    not_estimable: tuple[str, ...] = ()
+    caveat: str = ""
+
+
+class CostInterval(_Answer):
+    mean: float | None = None
+    low: float | None = None
+    high: float | None = None
+
+
+class AllocationProposal(_Answer):
+    """Analytics' proposed budget split for one ISO week, and what became of it."""
+
+    campaign_id: str
+    week: str
+    status: str = "proposed"
+    budget: float = 0.0
+    allocation: dict[str, float]
+    previous_allocation: dict[str, float] = Field(default_factory=dict)
+    p_best: dict[str, float] = Field(default_factory=dict)
+    expected_cost_per_conversion: dict[str, CostInterval] = Field(default_factory=dict)
+    explanation: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    version: int | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_stored_record(cls, value: Any) -> Any:
+        # Analytics answers with the stored record: status, version and the decision at
+        # the top, the engine's response under "proposal". The console reads one flat view.
+        if isinstance(value, dict) and isinstance(value.get("proposal"), dict):
+            proposal = value["proposal"]
+            flat = {k: v for k, v in value.items() if k != "proposal"}
+            for key in (
+                "allocation",
+                "p_best",
+                "expected_cost_per_conversion",
+                "explanation",
+                "warnings",
+            ):
+                if key in proposal:
+                    flat[key] = proposal[key]
+            return flat
+        return value
+
+    @field_validator("warnings", mode="before")
+    @classmethod
+    def _warning_sentences(cls, value: Any) -> Any:
+        # Warnings may come as sentences or as objects with a message; keep the sentence.
+        if isinstance(value, list):
+            return [w.get("message", str(w)) if isinstance(w, dict) else str(w) for w in value]
+        return value
+
+
+Decision = Literal["approved", "rejected"]
+ANALYTICS_DECISIONS: dict[Decision, str] = {"approved": "approve", "rejected": "reject"}
+"""The console's verdicts, in the words of analytics' decision endpoint."""
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+@runtime_checkable
+class AnalyticsInsights(Protocol):
+    """What the dashboard asks analytics; each raises AnalyticsUnavailable when it can't."""
+
+    def campaign_funnel(self, campaign_id: str) -> CampaignFunnel | None: ...
+
+    def data_health(self, campaign_id: str) -> DataHealth | None: ...
+
+    def insights(self, campaign_id: str) -> Insights | None: ...
+
+    def allocation(self, campaign_id: str, week: str) -> AllocationProposal | None: ...
+
+    def propose_allocation(self, campaign_id: str, week: str) -> AllocationProposal: ...
+
+    def decide_allocation(
+        self, campaign_id: str, week: str, *, decision: Decision, decided_by: str, note: str
+    ) -> AllocationProposal | None: ...
+
+    def close(self) -> None: ...
+
+
+class HttpAnalyticsClient:
+    """Calls analytics' ``/v1`` API with the service token and a short timeout."""
+
+    def __init__(self, base_url: str, service_token: str, *, timeout_s: float = 2.0) -> None:
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers={"Authorization": f"Bearer {service_token}"},
+            timeout=timeout_s,
+        )
+
+    def campaign_funnel(self, campaign_id: str) -> CampaignFunnel | None:
+        found = self._get(f"/v1/campaigns/{campaign_id}/funnel", _Funnel)
+        return None if found is None else found.to_domain()
+
+    def data_health(self, campaign_id: str) -> DataHealth | None:
+        return self._get(f"/v1/campaigns/{campaign_id}/health", DataHealth)
+
+    def insights(self, campaign_id: str) -> Insights | None:
+        return self._get(f"/v1/campaigns/{campaign_id}/insights", Insights)
+
+    def allocation(self, campaign_id: str, week: str) -> AllocationProposal | None:
+        return self._get(f"/v1/campaigns/{campaign_id}/allocations/{week}", AllocationProposal)
+
+    def propose_allocation(self, campaign_id: str, week: str) -> AllocationProposal:
+        """Ask analytics to compute (idempotently) the proposal for ``week``."""
+        found = self._send("POST", f"/v1/campaigns/{campaign_id}/allocations/{week}", None)
+        if found is None:
+            raise AnalyticsUnavailable("analytics cannot propose an allocation for it (404)")
+        return self._parse(found, AllocationProposal)
+
+    def decide_allocation(
+        self, campaign_id: str, week: str, *, decision: Decision, decided_by: str, note: str
+    ) -> AllocationProposal | None:
+        """Record the marketer's decision; None when analytics has no such proposal."""
+        body = {
+            "decision": ANALYTICS_DECISIONS[decision],
+            "by": decided_by,
+            "note": note or None,
+        }
+        path = f"/v1/campaigns/{campaign_id}/allocations/{week}/decision"
+        found = self._send("POST", path, body)
+        return None if found is None else self._parse(found, AllocationProposal)
+
+    def _get(self, path: str, model: type[_Model]) -> _Model | None:
+        found = self._send("GET", path, None)
+        return None if found is None else self._parse(found, model)
+
+    def _send(self, method: str, path: str, body: dict[str, Any] | None) -> httpx.Response | None:
+        try:
+            response = self._http.request(method, path, json=body)
+        except httpx.HTTPError as exc:
+            log.warning("analytics unreachable: %s", exc)
+            raise AnalyticsUnavailable(type(exc).__name__) from exc
+        if response.status_code in (404, 405):
+            return None
+        if 400 <= response.status_code < 500:
+            raise AnalyticsRefused(response.status_code, _problem_detail(response))
+        if not response.is_success:
+            log.warning("analytics answered %s to %s %s", response.status_code, method, path)
+            raise AnalyticsUnavailable(f"HTTP {response.status_code}")
+        return response
+
+    @staticmethod
+    def _parse(response: httpx.Response, model: type[_Model]) -> _Model:
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            log.warning("analytics answer not understood: %s", exc.errors()[:3])
+            raise AnalyticsUnavailable("unexpected response") from exc
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def _problem_detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}"
+    if isinstance(body, dict) and isinstance(body.get("detail"), str):
+        return str(body["detail"])
+    return f"HTTP {response.status_code}"

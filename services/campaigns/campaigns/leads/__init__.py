@@ -1,0 +1,1 @@
+"""The leads inbox: candidates kept by the landing service, worked by recruiters."""

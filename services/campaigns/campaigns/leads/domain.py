@@ -1,0 +1,150 @@
+"""Rules of the leads inbox: how to reach a candidate, which outcome may follow which,
+and how leads become CSV rows. Pure: values in, values out.
+
+Candidates told us how they prefer to be reached; that channel comes first, as a link a
+phone or laptop opens directly (WhatsApp's ``wa.me`` link wants the E.164 number without
+the plus; ``tel:`` wants it with). Outcomes move one way (contacted, interviewed, hired;
+rejected at any point), because each one is counted by analytics: recording "hired"
+twice would count two hires.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from campaigns.errors import TransitionRefused
+from campaigns.leads.landing_client import Lead
+from koers.events import LeadOutcome
+
+OUTCOMES: tuple[LeadOutcome, ...] = get_args(LeadOutcome)
+OUTCOME_LABELS: dict[str, str] = {
+    "new": "New",
+    "contacted": "Contacted",
+    "interviewed": "Interview",
+    "hired": "Hired",
+    "rejected": "Rejected",
+}
+STATUSES: tuple[str, ...] = ("new", *OUTCOMES)
+ENTRY_POINTS: tuple[str, ...] = ("quiz", "lead", "apply")
+
+# The order of the pipeline; "rejected" can follow any open status.
+_STAGE = {"new": 0, "contacted": 1, "interviewed": 2, "hired": 3}
+FINAL_STATUSES = frozenset({"hired", "rejected"})
+
+ContactKind = Literal["whatsapp", "phone", "email", "linkedin"]
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+@dataclass(frozen=True)
+class ContactOption:
+    kind: ContactKind
+    label: str
+    href: str | None
+    preferred: bool
+
+
+def whatsapp_link(phone_e164: str) -> str | None:
+    """``https://wa.me/31612345678`` for ``+31612345678``; None for anything not E.164."""
+    if not _E164.match(phone_e164):
+        return None
+    return f"https://wa.me/{phone_e164[1:]}"
+
+
+def phone_link(phone_e164: str) -> str | None:
+    return f"tel:{phone_e164}" if _E164.match(phone_e164) else None
+
+
+def contact_options(lead: Lead) -> list[ContactOption]:
+    """The ways to reach the candidate, their preferred channel first."""
+    options: list[ContactOption] = []
+    phone = lead.phone_e164 or ""
+    if whatsapp := whatsapp_link(phone):
+        options.append(ContactOption("whatsapp", f"WhatsApp {phone}", whatsapp, False))
+    if tel := phone_link(phone):
+        options.append(ContactOption("phone", f"Call {phone}", tel, False))
+    if lead.email:
+        options.append(
+            ContactOption("email", f"E-mail {lead.email}", f"mailto:{lead.email}", False)
+        )
+    if lead.contact_channel == "linkedin":
+        options.append(ContactOption("linkedin", "LinkedIn (search by name)", None, False))
+    preferred = lead.contact_channel
+    ordered = sorted(options, key=lambda o: o.kind != preferred)
+    return [
+        ContactOption(o.kind, o.label, o.href, o.kind == preferred and i == 0)
+        for i, o in enumerate(ordered)
+    ]
+
+
+def allowed_outcomes(status: str) -> tuple[LeadOutcome, ...]:
+    """The outcomes that may be recorded for a lead with ``status`` now."""
+    if status in FINAL_STATUSES:
+        return ()
+    stage = _STAGE.get(status, 0)
+    return tuple(o for o in OUTCOMES if o == "rejected" or _STAGE[o] > stage)
+
+
+def check_outcome(status: str, outcome: str) -> LeadOutcome:
+    """The outcome to record, or TransitionRefused saying why it cannot be."""
+    if outcome not in OUTCOMES:
+        raise TransitionRefused(f"{outcome!r} is not an outcome; use one of {', '.join(OUTCOMES)}")
+    if outcome == status:
+        raise TransitionRefused(f"This candidate is already marked {OUTCOME_LABELS[outcome]}.")
+    if outcome not in allowed_outcomes(status):
+        raise TransitionRefused(
+            f"A candidate marked {OUTCOME_LABELS.get(status, status)} cannot become "
+            f"{OUTCOME_LABELS[outcome]}."
+        )
+    found: LeadOutcome = next(o for o in OUTCOMES if o == outcome)
+    return found
+
+
+# --- CSV export -------------------------------------------------------------------------
+
+CSV_COLUMNS: tuple[str, ...] = (
+    "lead_id",
+    "campaign",
+    "creative",
+    "entry_point",
+    "status",
+    "name",
+    "phone",
+    "email",
+    "preferred_channel",
+    "best_moment",
+    "visited_at",
+    "created_at",
+)
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: str) -> str:
+    """Neutralise spreadsheet formulas (CSV injection): a leading quote makes it text."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def csv_rows(
+    leads: Iterable[Lead], campaign_names: dict[str, str], creative_names: dict[str, str]
+) -> Iterable[Sequence[str]]:
+    for lead in leads:
+        yield tuple(
+            csv_safe(cell)
+            for cell in (
+                lead.lead_id,
+                campaign_names.get(lead.campaign_id, lead.campaign_id),
+                creative_names.get(lead.variant_id, lead.variant_id),
+                lead.entry_point,
+                lead.status,
+                lead.name,
+                lead.phone_e164 or "",
+                lead.email or "",
+                lead.contact_channel,
+                lead.best_moment or "",
+                lead.visited_at.isoformat(),
+                lead.created_at.isoformat(),
+            )
+        )

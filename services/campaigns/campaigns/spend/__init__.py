@@ -1,0 +1,1 @@
+"""Ad-platform spend: uploading an export, previewing every row, confirming the import."""

@@ -1,0 +1,1 @@
+"""Tenants, users, roles and memberships, logging in, API tokens: who is asking, for whom."""

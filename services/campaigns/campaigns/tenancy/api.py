@@ -1,0 +1,183 @@
+"""JSON API ``/api/v1`` for who is calling, members and roles, and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from campaigns.tenancy import repository as repo
+from campaigns.tenancy import service
+from campaigns.tenancy.deps import ApiOwner, ApiUser
+from campaigns.tenancy.domain import Role
+from campaigns.web.deps import EngineDep
+from campaigns.web.openapi import ERRORS
+from koers.db import transaction
+from koers.events import utcnow
+
+router = APIRouter(prefix="/api/v1", tags=["tenancy"])
+
+RoleName = Role
+
+
+class MembershipOut(BaseModel):
+    tenant_id: str
+    tenant_name: str
+    role: str
+
+
+class MeOut(BaseModel):
+    tenant_id: str
+    tenant_name: str
+    role: str
+    actor: str
+    via: str
+    memberships: list[MembershipOut]
+
+
+class MemberOut(BaseModel):
+    user_id: str
+    email: str
+    role: str
+    created_at: datetime
+
+
+class MemberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    role: RoleName
+    password: str = Field(default="", max_length=1000)
+    """Only for someone without an account yet (at least 12 characters)."""
+
+
+class RoleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: RoleName
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    role: RoleName = "viewer"
+
+
+class TokenOut(BaseModel):
+    id: str
+    name: str
+    token_prefix: str
+    role: str
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class NewTokenOut(TokenOut):
+    token: str
+    """The secret: shown this once, never again."""
+
+
+@router.get("/me", response_model=MeOut, responses=ERRORS)
+def me(user: ApiUser) -> MeOut:
+    """Who is calling, for which tenant, in which role."""
+    return MeOut(
+        tenant_id=user.tenant_id,
+        tenant_name=user.tenant_name,
+        role=user.role,
+        actor=user.actor,
+        via=user.via,
+        memberships=[MembershipOut(**m.__dict__) for m in user.memberships],
+    )
+
+
+@router.get("/members", response_model=list[MemberOut], responses=ERRORS)
+def list_members(user: ApiOwner, engine: EngineDep) -> list[MemberOut]:
+    """The tenant's members and roles (owners only)."""
+    with engine.connect() as conn:
+        members = repo.members_of(conn, user.tenant_id)
+    return [MemberOut(**m.__dict__) for m in members]
+
+
+@router.post("/members", response_model=MemberOut, status_code=201, responses=ERRORS)
+def add_member(body: MemberIn, user: ApiOwner, engine: EngineDep) -> MemberOut:
+    """Give someone a role in this tenant (a new e-mail address becomes a new user)."""
+    with transaction(engine) as conn:
+        user_id = service.add_member(
+            conn,
+            tenant_id=user.tenant_id,
+            email=body.email,
+            role=body.role,
+            password=body.password,
+            actor=user.actor,
+            now=utcnow(),
+        )
+        member = next(m for m in repo.members_of(conn, user.tenant_id) if m.user_id == user_id)
+    return MemberOut(**member.__dict__)
+
+
+@router.put("/members/{user_id}", response_model=MemberOut, responses=ERRORS)
+def change_member(user_id: str, body: RoleIn, user: ApiOwner, engine: EngineDep) -> MemberOut:
+    """Change a member's role (one owner always stays)."""
+    with transaction(engine) as conn:
+        service.change_member(
+            conn,
+            tenant_id=user.tenant_id,
+            user_id=user_id,
+            role=body.role,
+            actor=user.actor,
+            now=utcnow(),
+        )
+        member = next(m for m in repo.members_of(conn, user.tenant_id) if m.user_id == user_id)
+    return MemberOut(**member.__dict__)
+
+
+@router.delete("/members/{user_id}", status_code=204, responses=ERRORS)
+def remove_member(user_id: str, user: ApiOwner, engine: EngineDep) -> Response:
+    """Remove someone from this tenant (their account stays for other tenants)."""
+    with transaction(engine) as conn:
+        service.change_member(
+            conn,
+            tenant_id=user.tenant_id,
+            user_id=user_id,
+            role=None,
+            actor=user.actor,
+            now=utcnow(),
+        )
+    return Response(status_code=204)
+
+
+@router.get("/tokens", response_model=list[TokenOut], responses=ERRORS)
+def list_tokens(user: ApiOwner, engine: EngineDep) -> list[TokenOut]:
+    """The tenant's API tokens (their secrets are never shown again)."""
+    with engine.connect() as conn:
+        tokens = repo.api_tokens_of(conn, user.tenant_id)
+    return [TokenOut(**t.__dict__) for t in tokens]
+
+
+@router.post("/tokens", response_model=NewTokenOut, status_code=201, responses=ERRORS)
+def create_token(body: TokenIn, user: ApiOwner, engine: EngineDep) -> NewTokenOut:
+    """Make an API token with a role; the response holds its secret, once."""
+    with transaction(engine) as conn:
+        token, secret = service.create_api_token(
+            conn,
+            tenant_id=user.tenant_id,
+            name=body.name,
+            role=body.role,
+            actor=user.actor,
+            now=utcnow(),
+        )
+    fields = {k: v for k, v in token.__dict__.items() if k != "tenant_id"}
+    return NewTokenOut(**fields, token=secret)
+
+
+@router.delete("/tokens/{token_id}", status_code=204, responses=ERRORS)
+def revoke_token(token_id: str, user: ApiOwner, engine: EngineDep) -> Response:
+    """Revoke an API token at once."""
+    with transaction(engine) as conn:
+        service.revoke_api_token(
+            conn, tenant_id=user.tenant_id, token_id=token_id, actor=user.actor, now=utcnow()
+        )
+    return Response(status_code=204)

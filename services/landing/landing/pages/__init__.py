@@ -1,0 +1,1 @@
+"""Candidate pages: published page snapshots, the landing page, its cache and stencils."""

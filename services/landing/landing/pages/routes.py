@@ -1,0 +1,128 @@
+"""The landing page of a campaign, the one page every ad click opens, and its theme.
+
+The quiz, lead and apply forms and the thank-you page are in ``submissions/routes.py``;
+withdrawing consent is in ``privacy/routes.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.routing import Match, Route
+from starlette.types import Scope
+
+from landing.pages.deps import PageDep, published_page
+from landing.pages.repository import PublishedPage
+from landing.pages.stencils import Slot
+from landing.pages.views import (
+    FORM_ROUTES,
+    allowed_media,
+    base_context,
+    entry_points,
+    journey_query,
+    language_of,
+    language_switch,
+    page_path,
+)
+from landing.submissions.domain import clean_utm, resolve_variant
+from landing.web import i18n, messages
+from landing.web.deps import Site, visitor_of
+from landing.web.i18n import Language
+from landing.web.rendering import query_string
+
+router = APIRouter(tags=["candidate pages"], default_response_class=HTMLResponse)
+
+
+# --- the landing page ----------------------------------------------------------------------
+
+
+async def landing_page(request: Request) -> Response:
+    """The landing page of a campaign: what the job is and up to three ways in."""
+    # Async: the page itself comes from memory (page cache, stencil); only the
+    # PageViewed write touches the database (see submissions/group_commit.py).
+    page = await published_page(request, request.path_params["slug"])
+    site: Site = request.app.state.site
+    lang = language_of(request, page, site.languages)
+    visit = site.signer.read_visit(request.query_params.get("visit"), page.campaign_id)
+    if visit is None:  # a language switch keeps the visit: it is not a second view
+        variant_id = resolve_variant(page.campaign, request.query_params.get("v"))
+        utm = clean_utm(request.query_params)
+        visit = await site.journeys.view_page(page, variant_id, utm, visitor_of(request))
+    query = journey_query(visit, site.signer, lang)
+    stencil = site.stencils.get(
+        ("page.html", page.campaign_id, lang),
+        page.campaign,
+        lambda slot: _render_landing_page(request, page, site, lang, slot),
+    )
+    switch = language_switch(request, page, visit=query["visit"])
+    html = stencil.fill(
+        {
+            "journey": query_string(query),
+            **{f"switch_{language}": href for language, href in switch.items()},
+        }
+    )
+    return site.renderer.html_response(html, language=lang)
+
+
+class PageRoute(Route):
+    """A plain Starlette route for the page every ad click opens: FastAPI's per-request
+    work (solving parameters and dependencies, some 200 µs) cost more than anything the
+    page does but its database write. Unlike Starlette's own it answers GET only (a link
+    checker's HEAD is not a candidate's view) and names itself in the scope, as
+    FastAPI's routes do, for the metrics' route label. Not in the OpenAPI schema."""
+
+    def __init__(self, path: str, endpoint: Callable[[Request], Awaitable[Response]], name: str):
+        super().__init__(path, endpoint, methods=["GET"], name=name)
+        self.methods = {"GET"}
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child_scope = super().matches(scope)
+        if match is not Match.NONE:
+            child_scope["route"] = self
+        return match, child_scope
+
+
+LANDING_ROUTE = PageRoute("/j/{slug}", landing_page, name="landing_page")
+"""Added to the app itself (``main.py``): an included router would rebuild it as a
+Starlette route that also answers HEAD."""
+
+
+def _render_landing_page(
+    request: Request, page: PublishedPage, site: Site, lang: Language, slot: Slot
+) -> str:
+    """The landing page in ``lang`` with slots for what differs per visit: the query of
+    the entry-point links (``journey``) and the language switch links."""
+    renderer, media_origins = site.renderer, site.settings.media_origins
+    gettext = renderer.gettext(lang)
+    journey = slot("journey")  # never empty: it always holds the visit token
+    entries = [
+        {
+            "entry_point": entry,
+            "label": gettext(messages.ENTRY_LABELS[entry]),
+            "href": f"{page_path(request, FORM_ROUTES[entry], page)}?{journey}",
+        }
+        for entry in entry_points(page)
+    ]
+    snapshot = page.campaign.page
+    context = {
+        **base_context(page, lang, media_origins),
+        "entries": entries,
+        "hero_image_url": allowed_media(snapshot.hero_image_url, media_origins),
+        "hero_video_url": allowed_media(snapshot.hero_video_url, media_origins),
+    }
+    offered = i18n.offered_languages(snapshot)
+    switch = {language: slot(f"switch_{language}") for language in offered}
+    return renderer.render_html(
+        request, "page.html", context, language=lang, switch=switch if len(offered) > 1 else {}
+    )
+
+
+@router.get("/j/{slug}/theme.css", name="theme", response_class=Response)
+async def theme(page: PageDep) -> Response:
+    """The campaign's colours as CSS variables (the CSP forbids inline styles)."""
+    # Async: from the page cache, nothing to wait for (a plain def would cost a hop to
+    # the thread pool on every page a browser loads).
+    css = f":root {{ --primary: {page.campaign.page.primary_colour}; }}\n"
+    return Response(css, media_type="text/css", headers={"cache-control": "public, max-age=300"})
