@@ -80,7 +80,10 @@ def form_beliefs(
         evidence.exposure_sq[:listed],
         evidence.channel[:listed],
     )
-    pairs, families = priors.units_attributes(attributes, history.units)
+    described = any(attributes)
+    pairs, families = (
+        priors.units_attributes(attributes, history.units) if described else ([], [])
+    )
     has_family = any(family is not None for family in families)
     if learned is None and not has_family:
         return Beliefs(
@@ -91,7 +94,7 @@ def form_beliefs(
         )
     informed = None
     if learned is not None:
-        informed = priors.inform(learned, prior, evidence, pairs)
+        informed = priors.inform(learned, prior, evidence, pairs or [()] * history.units)
         mean, shape = informed.mean, informed.shape
     else:
         mean = prior.mean_for(evidence.channel)

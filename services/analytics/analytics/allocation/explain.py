@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,9 +27,12 @@ _CENT = 0.01
 _KEEP_LEARNING = " so the ad platform keeps its learning"
 
 
-@dataclass(frozen=True)
-class VariantFacts:
-    """What the engine found for one creative."""
+class VariantFacts(NamedTuple):
+    """What the engine found for one creative.
+
+    A named tuple, not a frozen dataclass: a proposal builds one per creative, and for
+    10,000 creatives a frozen dataclass's field-by-field ``__init__`` cost a tenth of the
+    whole call."""
 
     variant_id: str
     channel: str
