@@ -81,9 +81,7 @@ def form_beliefs(
         evidence.channel[:listed],
     )
     described = any(attributes)
-    pairs, families = (
-        priors.units_attributes(attributes, history.units) if described else ([], [])
-    )
+    pairs, families = priors.units_attributes(attributes, history.units) if described else ([], [])
     has_family = any(family is not None for family in families)
     if learned is None and not has_family:
         return Beliefs(
