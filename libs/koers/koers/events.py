@@ -353,6 +353,10 @@ def new_envelope(
 MAX_MESSAGE_BYTES = 1024 * 1024
 """The largest message a consumer decodes (Kafka's default ``message.max.bytes``)."""
 
+MAX_DEAD_LETTER_VALUE_BYTES = 512 * 1024
+"""The largest original value a dead letter carries (base64 grows it by a third, and the
+letter must stay under the broker's 1 MiB message limit)."""
+
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
@@ -437,6 +441,9 @@ class DeadLetter(BaseModel):
     original_key: str | None
     original_key_base64: str | None = None
     original_value_base64: str | None = None
+    """None for an empty value, and for one over ``MAX_DEAD_LETTER_VALUE_BYTES`` (see
+    ``original_value_bytes``): replay that one from its original topic and offset."""
+    original_value_bytes: int = 0
     dead_lettered_at: datetime
 
     def original_bytes(self) -> tuple[bytes | None, bytes | None]:

@@ -57,6 +57,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from koers.db import ping, transaction
 from koers.events import (
     DEAD_LETTER_TOPIC,
+    MAX_DEAD_LETTER_VALUE_BYTES,
     DeadLetter,
     Envelope,
     InvalidEvent,
@@ -363,7 +364,12 @@ class EventConsumer:
             original_offset=record.offset,
             original_key=record.key.decode(errors="replace") if record.key else None,
             original_key_base64=_b64(record.key),
-            original_value_base64=_b64(record.value),
+            original_value_base64=(
+                _b64(record.value)
+                if record.value is not None and len(record.value) <= MAX_DEAD_LETTER_VALUE_BYTES
+                else None
+            ),
+            original_value_bytes=len(record.value or b""),
             dead_lettered_at=utcnow(),
         )
         try:
