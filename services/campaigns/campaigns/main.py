@@ -86,6 +86,9 @@ def create_app(
         },
         degraded_ok=frozenset({"broker"}),
         html_renderer=render_error,
+        body_limits=dict.fromkeys(
+            ("/campaigns/*/spend-imports", "/api/v1/campaigns/*/spend-imports"), 11 * 1024 * 1024
+        ),
     )
     # The one cookie the console sets: strictly necessary, signed, HttpOnly,
     # SameSite=Lax, and in production Secure with the ``__Host-`` prefix.
