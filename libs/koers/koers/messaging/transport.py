@@ -112,6 +112,33 @@ class KafkaTopicSizes:
             consumer.close()
 
 
+def read_topic(bootstrap_servers: str, topic: str, client_id: str) -> list[Record]:
+    """Every record a topic holds now, partition by partition, with a group-less
+    consumer (it joins no group and commits nothing): for operators' tools."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap_servers.split(","),
+        client_id=client_id,
+        enable_auto_commit=False,
+        request_timeout_ms=10_000,
+    )
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        records: list[Record] = []
+        while any(consumer.position(tp) < end for tp, end in ends.items()):
+            for messages in consumer.poll(timeout_ms=1000).values():
+                records.extend(
+                    Record(m.topic, m.partition, m.offset, m.key, m.value)
+                    for m in messages
+                    if m.offset < ends[TopicPartition(m.topic, m.partition)]
+                )
+        return sorted(records, key=lambda r: (r.partition, r.offset))
+    finally:
+        consumer.close()
+
+
 class KafkaSubscriber:
     """A consumer-group member that never auto-commits."""
 
