@@ -139,7 +139,9 @@ class EventConsumer:
                         "transient failure; retrying %s in %.1fs",
                         retry,
                         backoff,
-                        extra={"error": _error_name(retry.__cause__)},
+                        # An outage's traceback: connection errors, and SQL without its
+                        # parameters (koers.db hides them, koers.logs scrubs them).
+                        exc_info=retry.__cause__,
                     )
                     stop.wait(backoff)
                     backoff = min(backoff * 2, self._max_backoff_s)
