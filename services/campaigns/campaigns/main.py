@@ -114,6 +114,9 @@ def create_app(
         },
         degraded_ok=frozenset({"broker"}),
         html_renderer=render_error,
+        body_limits=dict.fromkeys(  # the import itself explains files over 10 MB
+            ("/campaigns/*/spend-imports", "/api/v1/campaigns/*/spend-imports"), 32 * 1024 * 1024
+        ),
     )
     # The one cookie the console sets: strictly necessary, signed, HttpOnly,
     # SameSite=Lax, and in production Secure with the ``__Host-`` prefix.
