@@ -187,7 +187,7 @@ def build_card(
         guardrail_notes=tuple(b.message for b in proposal_breaches),
         fatigue=fatigue,
         data_health=health,
-        pushes=tuple(pushes),
+        pushes=tuple(sorted(pushes, key=lambda p: (p.kind != "push", p.adapter))),
         files=tuple(
             FileLink(f.platform, PLATFORM_LABELS.get(f.platform, f.platform), f.filename)  # type: ignore[call-overload]
             for f in files
