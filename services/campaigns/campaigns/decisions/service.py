@@ -496,12 +496,13 @@ def push_campaign(
     actor: str,
     now: datetime,
     dry: bool = False,
+    only: frozenset[str] | None = None,
 ) -> list[StoredPush]:
     """Push (or dry-run) the decided split of ``week`` through every adapter of the tenant.
 
     Stored per adapter under ``tenant:campaign:week``. A retry skips an adapter whose push
     was sent in full, and pushes the rest again (the Meta adapter reads before it writes,
-    so a budget already set is not set twice).
+    so a budget already set is not set twice). ``only`` limits the push to those adapters.
     """
     decision = repo.decision_for(conn, campaign.id, week)
     if decision is None or decision.status not in PUSHABLE:
@@ -514,6 +515,8 @@ def push_campaign(
     done = {p.adapter for p in repo.pushes_of(conn, key) if p.kind == "push" and p.status == "sent"}
     stored = []
     for adapter in delivery.adapters(conn, campaign.tenant_id):
+        if only is not None and adapter.name not in only:
+            continue
         if dry:
             result = dry_run(adapter, plan, idempotency_key=key)
         elif adapter.name in done:
@@ -624,5 +627,6 @@ def push_due(
             delivery=delivery,
             actor=SCHEDULER,
             now=now,
+            only=frozenset(pending),
         )
     return pushed
