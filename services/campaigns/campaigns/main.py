@@ -18,6 +18,10 @@ from campaigns.catalog import api as catalog_api
 from campaigns.catalog import routes as catalog_routes
 from campaigns.config import Settings
 from campaigns.decisions import routes as decision_routes
+from campaigns.decisions import workspace as decision_workspace
+from campaigns.decisions.platforms import PlatformDelivery
+from campaigns.decisions.service import Delivery
+from campaigns.delivery import make_meta_client
 from campaigns.errors import LoginRequired
 from campaigns.insights import routes as insight_routes
 from campaigns.insights.analytics_client import (
@@ -51,8 +55,10 @@ def create_app(
     *,
     analytics: AnalyticsClient | None = None,
     landing: LandingClient | None = None,
+    delivery: Delivery | None = None,
 ) -> FastAPI:
-    """Build the campaigns app; pass fake ``analytics`` or ``landing`` clients in tests."""
+    """Build the campaigns app; pass fake ``analytics``, ``landing`` or ``delivery``
+    (ad-platform adapters) in tests."""
     settings = settings or Settings()
     settings.check_production_secrets()
     engine = make_engine(settings.database_url)
@@ -72,6 +78,8 @@ def create_app(
         settings.landing_url, settings.service_token, timeout_s=LANDING_TIMEOUT_S
     )
     fetch_pool = ThreadPoolExecutor(FETCH_WORKERS, thread_name_prefix="insight-fetch")
+    meta_http = make_meta_client(settings)
+    platform_delivery = PlatformDelivery(settings, meta_http)
     templates = build_templates()
 
     @asynccontextmanager
@@ -82,6 +90,7 @@ def create_app(
             insight_analytics.close()
         analytics_client.close()
         landing_client.close()
+        meta_http.close()
         engine.dispose()
 
     app = FastAPI(
@@ -100,6 +109,8 @@ def create_app(
     app.state.insight_answers = AnswerCache(SLOW_ANSWER_TTL_S)
     app.state.insight_pool = fetch_pool
     app.state.templates = templates
+    app.state.platform_delivery = platform_delivery
+    app.state.delivery = delivery or platform_delivery
 
     def render_error(request: Request, status: int, title: str, detail: str) -> Response:
         context = {"title": title, "detail": detail, "status": status}
@@ -145,6 +156,7 @@ def create_app(
         spend_routes.router,
         insight_routes.router,
         decision_routes.router,
+        decision_workspace.router,
         lead_routes.router,
     ):
         app.include_router(router)
