@@ -44,6 +44,19 @@ class TransitionRefused(CampaignsError, Conflict):
     title = "That change is not possible now"
 
 
+CAMPAIGN_CHANGED = (
+    "Someone changed this campaign after you opened it (for example published, paused "
+    "or edited it). Nothing was saved. Reload the page to see the campaign as it is now, "
+    "then make your change again."
+)
+
+
+class CampaignChanged(CampaignsError, Conflict):
+    """A write based on a version of the campaign that is no longer the newest."""
+
+    title = "The campaign was changed meanwhile"
+
+
 class InvalidInput(CampaignsError):
     """Input that parses but breaks a rule; ``field_errors`` maps form fields to messages."""
 
@@ -58,5 +71,13 @@ class InvalidInput(CampaignsError):
         self.field_errors = dict(field_errors or {})
 
 
+class InvitationInvalid(CampaignsError, NotFound):
+    title = "This invitation cannot be used"
+
+
 class LoginRequired(Exception):
     """A console page was asked for without a session: send the browser to /login."""
+
+
+class TenantChoiceRequired(LoginRequired):
+    """Someone with several employers has not chosen one yet: send them to the chooser."""

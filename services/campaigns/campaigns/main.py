@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -141,8 +141,8 @@ def create_app(
         path="/",
     )
 
-    async def redirect_to_login(request: Request, _exc: Exception) -> Response:
-        return RedirectResponse(request.url_for("login"), status_code=303)
+    async def redirect_to_login(request: Request, exc: Exception) -> Response:
+        return tenancy_routes.login_redirect(request, exc)
 
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

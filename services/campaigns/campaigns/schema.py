@@ -22,5 +22,6 @@ def full_metadata() -> sa.MetaData:
     from campaigns.decisions import repository as _decisions  # noqa: F401
     from campaigns.spend import repository as _spend  # noqa: F401
     from campaigns.tenancy import repository as _tenancy  # noqa: F401
+    from campaigns.web import flash as _flash  # noqa: F401
 
     return metadata

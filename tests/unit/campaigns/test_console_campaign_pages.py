@@ -227,6 +227,11 @@ def test_an_agency_user_switches_between_employers(
         )
         repo.add_membership(conn, user_id=agency, tenant_id="other", role="viewer", created_at=NOW)
     log_in(client, "bureau@example.nl", DEMO_PASSWORD)
+    # With two employers nobody is chosen for them: they choose first.
+    chooser = client.get("/", headers=HTML)
+    assert chooser.url.path == "/employer"
+    assert "Transport Noord" in chooser.text and DEMO_TENANT in chooser.text
+    assert post(client, "/tenant", {"tenant_id": demo}).status_code == 303  # type: ignore[attr-defined]
     first = client.get("/", headers=HTML).text
     assert "Transport Noord (viewer)" in first and DEMO_SLUG in first
     switched = post(client, "/tenant", {"tenant_id": "other"})

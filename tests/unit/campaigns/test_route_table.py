@@ -55,9 +55,20 @@ HTML = {"Accept": "text/html"}
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "spend"
 
 # Path parameters that name an object of a tenant: tenant A must never reach B's.
-TENANT_OBJECT_PARAMS = {"slug", "variant_id", "user_id", "token_id", "import_id", "lead_id"}
+TENANT_OBJECT_PARAMS = {
+    "slug",
+    "variant_id",
+    "user_id",
+    "token_id",
+    "import_id",
+    "lead_id",
+    "invitation_id",
+}
 # Path parameters that only qualify an object named by another parameter.
 QUALIFIER_PARAMS = {"week": "2026-W47", "name": "funnel", "platform": "meta"}
+# Path parameters that are themselves the credential (a one-time invitation link): the
+# routes are public, and a wrong value finds nothing.
+CAPABILITY_PARAMS = {"token"}
 
 # Routes anyone may call, and session-only actions that change no tenant data.
 PUBLIC = {
@@ -70,8 +81,10 @@ PUBLIC = {
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
     ("GET", "/redoc"),
+    ("GET", "/invite/{token}"),
+    ("POST", "/invite/{token}"),
 }
-SESSION_ONLY = {("POST", "/logout"), ("POST", "/tenant")}
+SESSION_ONLY = {("POST", "/logout"), ("POST", "/tenant"), ("POST", "/account/password")}
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 # A valid body per API operation that has one, so a 404/403 cannot hide behind a 422.
@@ -88,7 +101,7 @@ JSON_BODIES: dict[str, dict[str, Any]] = {
     "update_creative": {"name": "Anders", "channel": "instagram", "hook": "Nieuw"},
     "creative_action": {"action": "pause"},
     "save_page": PAGE_BODY,
-    "add_member": {"email": "new-person@example.nl", "role": "viewer", "password": "x" * 16},
+    "invite_member": {"email": "new-person@example.nl", "role": "viewer"},
     "change_member": {"role": "viewer"},
     "create_token": {"name": "script"},
 }
@@ -117,6 +130,7 @@ class TenantObjects:
     token: str
     import_id: str = ""
     lead_id: str = ""
+    invitation_id: str = ""
 
     def value(self, param: str) -> str:
         if param in QUALIFIER_PARAMS:
@@ -227,6 +241,12 @@ def world(make_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[W
         b_token, b_secret = service_layer.create_api_token(
             conn, tenant_id=b_id, name="b", role="owner", actor="t", now=NOW
         )
+        invitations = {
+            tid: service_layer.invite_member(
+                conn, tenant_id=tid, email="invited@example.nl", role="viewer", actor="t", now=NOW
+            )[0].id
+            for tid in (a_id, b_id)
+        }
         campaigns = {
             slug: repo.campaign_by_slug(conn, tid, slug)
             for tid, slug in ((a_id, a_slug), (b_id, b_slug))
@@ -234,6 +254,7 @@ def world(make_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[W
     a = TenantObjects(a_id, a_slug, "instagram", a_colleague, a_token.id, a_secret)
     b = TenantObjects(b_id, b_slug, "instagram", b_colleague, b_token.id, b_secret)
     for objects in (a, b):
+        objects.invitation_id = invitations[objects.tenant_id]
         campaign = campaigns[objects.slug]
         assert campaign is not None
         with transaction(engine) as conn:  # a pushed week's bulk file, to download
@@ -349,7 +370,9 @@ def test_every_route_is_classified(world: World) -> None:
     openapi = world.app.openapi()["paths"]
     problems = []
     for route in routes_of(world.app):
-        unknown = set(route.params) - TENANT_OBJECT_PARAMS - set(QUALIFIER_PARAMS)
+        unknown = (
+            set(route.params) - TENANT_OBJECT_PARAMS - set(QUALIFIER_PARAMS) - CAPABILITY_PARAMS
+        )
         if unknown:
             problems.append(f"{route.method} {route.path}: classify parameter(s) {unknown}")
         if route.method not in {"GET", *STATE_CHANGING}:
@@ -362,7 +385,11 @@ def test_every_route_is_classified(world: World) -> None:
             and "application/json" in operation["requestBody"].get("content", {})
         ):
             problems.append(f"{route.method} {route.path}: add an example body to JSON_BODIES")
-        if route.params and not set(route.params) & TENANT_OBJECT_PARAMS:
+        if (
+            route.params
+            and not set(route.params) & TENANT_OBJECT_PARAMS
+            and not set(route.params) <= CAPABILITY_PARAMS
+        ):
             problems.append(f"{route.method} {route.path}: names no tenant object; classify it")
     assert not problems, "\n".join(problems)
 

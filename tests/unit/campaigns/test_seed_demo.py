@@ -117,8 +117,7 @@ def test_generated_password_is_kept_private_and_shown_again(engine: Engine, tmp_
     assert first.password and len(first.password) >= 16
     assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
     assert first.password in password_file.read_text()
-    with engine.connect() as conn:
-        assert authenticate(conn, DEMO_EMAIL, first.password) is not None
+    assert authenticate(engine, DEMO_EMAIL, first.password).user_id is not None
 
     second = seed_demo(engine, var_dir=var_dir, console_url="http://c", today=TODAY, now=NOW)
     assert second.password == first.password
@@ -135,6 +134,5 @@ def test_demo_password_from_the_environment_is_used_and_not_written(
 ) -> None:
     assert seeded.password == DEMO_PASSWORD
     assert not (tmp_path / "var" / "demo-login.txt").exists()
-    with engine.connect() as conn:
-        assert authenticate(conn, DEMO_EMAIL, DEMO_PASSWORD).user_id is not None
-        assert authenticate(conn, DEMO_EMAIL, "not the password").user_id is None
+    assert authenticate(engine, DEMO_EMAIL, DEMO_PASSWORD).user_id is not None
+    assert authenticate(engine, DEMO_EMAIL, "not the password").user_id is None

@@ -134,6 +134,8 @@ class Campaign:
     ends_on: date | None = None
     guardrails: Guardrails = field(default_factory=Guardrails)
     page_published: bool = False
+    version: int = 1
+    """Counts the campaign's writes: a write based on an older version is refused."""
 
 
 TRANSITIONS: dict[CampaignStatus, frozenset[CampaignStatus]] = {

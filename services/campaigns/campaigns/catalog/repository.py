@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from campaigns.catalog.domain import Campaign, Variant
+from campaigns.errors import CAMPAIGN_CHANGED, CampaignChanged
 from campaigns.schema import metadata
 from koers.db import UtcDateTime
 from koers.events import Guardrails
@@ -49,6 +50,7 @@ campaigns = sa.Table(
     sa.Column("ends_on", sa.Date, nullable=True),
     sa.Column("guardrails", sa.JSON, nullable=True),
     sa.Column("page_published", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
     sa.CheckConstraint(
         "status IN ('draft', 'live', 'paused', 'ended')", name="ck_campaigns_status"
     ),
@@ -125,6 +127,7 @@ def _campaign(row: sa.Row[Any]) -> Campaign:
         ends_on=_date(row.ends_on),
         guardrails=Guardrails.model_validate(guardrails),
         page_published=bool(row.page_published),
+        version=row.version,
     )
 
 
@@ -244,18 +247,34 @@ def add_campaign(conn: Connection, campaign: Campaign) -> None:
             tenant_id=campaign.tenant_id,
             slug=campaign.slug,
             created_at=campaign.created_at,
+            version=campaign.version,
             **_campaign_values(campaign),
         )
     )
 
 
-def save_campaign(conn: Connection, campaign: Campaign) -> None:
-    """Write every changeable field of the campaign (never its id, tenant or slug)."""
-    conn.execute(
+def save_campaign(conn: Connection, campaign: Campaign) -> Campaign:
+    """Write every changeable field of the campaign (never its id, tenant or slug), if
+    nobody wrote it since ``campaign`` was read; returns it at its new version.
+
+    The version check sits in the UPDATE itself, so it holds under concurrency: on
+    PostgreSQL a second writer waits for the first's row lock, then finds the version
+    moved on; on SQLite writers queue on the database lock. The loser gets
+    CampaignChanged and its whole transaction rolls back, instead of silently undoing
+    the winner's publish, pause or edit.
+    """
+    result = conn.execute(
         sa.update(campaigns)
-        .where(campaigns.c.id == campaign.id, campaigns.c.tenant_id == campaign.tenant_id)
-        .values(**_campaign_values(campaign))
+        .where(
+            campaigns.c.id == campaign.id,
+            campaigns.c.tenant_id == campaign.tenant_id,
+            campaigns.c.version == campaign.version,
+        )
+        .values(**_campaign_values(campaign), version=campaign.version + 1)
     )
+    if result.rowcount != 1:
+        raise CampaignChanged(CAMPAIGN_CHANGED)
+    return replace(campaign, version=campaign.version + 1)
 
 
 def variants_of(conn: Connection, campaign_id: str) -> list[Variant]:

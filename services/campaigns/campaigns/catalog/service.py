@@ -132,9 +132,7 @@ def open_campaign(
         actor=actor,
         now=now,
     )
-    campaign = _apply_fields(base, data, now)
-    repo.save_campaign(conn, campaign)
-    return campaign
+    return repo.save_campaign(conn, _apply_fields(base, data, now))
 
 
 def _free_slug(conn: Connection, base: str) -> str:
@@ -174,8 +172,7 @@ def update_campaign(
     """Change a campaign's fields; a live one re-announces its budget and guardrails."""
     if campaign.status == "ended":
         raise TransitionRefused("the campaign has ended; it can no longer change")
-    changed = _apply_fields(campaign, data, now)
-    repo.save_campaign(conn, changed)
+    changed = repo.save_campaign(conn, _apply_fields(campaign, data, now))
     _audit(
         conn,
         campaign,
@@ -217,7 +214,7 @@ def transition(
     changed = replace(campaign, status=target, updated_at=now)
     if target == "ended":
         changed = replace(changed, page_published=False)
-    repo.save_campaign(conn, changed)
+    changed = repo.save_campaign(conn, changed)
     _audit(
         conn,
         campaign,
@@ -258,8 +255,9 @@ def unpublish_page(conn: Connection, *, campaign: Campaign, actor: str, now: dat
     if not campaign.page_published:
         raise TransitionRefused("the page is not published")
     status = "paused" if campaign.status == "live" else campaign.status
-    changed = replace(campaign, page_published=False, status=status, updated_at=now)
-    repo.save_campaign(conn, changed)
+    changed = repo.save_campaign(
+        conn, replace(campaign, page_published=False, status=status, updated_at=now)
+    )
     _audit(
         conn,
         campaign,
@@ -280,8 +278,7 @@ def save_page(
     """Save the page builder's draft; nothing changes for candidates until it is published."""
     if campaign.status == "ended":
         raise TransitionRefused("the campaign has ended; its page can no longer change")
-    changed = replace(campaign, page=data.to_page(), updated_at=now)
-    repo.save_campaign(conn, changed)
+    changed = repo.save_campaign(conn, replace(campaign, page=data.to_page(), updated_at=now))
     _audit(conn, campaign, actor, "save_page", {"page": campaign.page}, {"page": changed.page}, now)
     return changed
 
@@ -309,7 +306,7 @@ def _announce(
         published = replace(publication.campaign, status="paused")
     else:
         published = publication.campaign
-    repo.save_campaign(conn, published)
+    published = repo.save_campaign(conn, published)
     repo.add_page_version(
         conn,
         campaign.id,

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection, Engine
+from starlette.datastructures import URL
 
 from campaigns.audit import repository as audit
 from campaigns.catalog import repository as repo
@@ -52,7 +53,7 @@ from campaigns.web.deps import EngineDep
 from campaigns.web.flash import FlashKind, flash
 from campaigns.web.forms import FormField
 from campaigns.web.pager import Pager
-from campaigns.web.rendering import render
+from campaigns.web.rendering import local_path, render
 from koers.db import transaction
 from koers.events import LeadOutcomeRecorded, new_envelope, utcnow
 from koers.messaging.outbox import add_to_outbox
@@ -113,14 +114,14 @@ def _inbox_url(request: Request, where: InboxFilter, page: int = 1) -> str:
     params: dict[str, Any] = where.params()
     if page > 1:
         params["page"] = page
-    return str(request.url_for("leads_inbox").include_query_params(**params))
+    return str(URL(local_path(request, "leads_inbox")).include_query_params(**params))
 
 
 def _back(request: Request, back: str, kind: FlashKind, message: str) -> Response:
     flash(request, message, kind)
     # Only ever back into the inbox: never an open redirect.
     safe = back if back.startswith("/leads") and "//" not in back and "\\" not in back else ""
-    return RedirectResponse(safe or str(request.url_for("leads_inbox")), status_code=303)
+    return RedirectResponse(safe or local_path(request, "leads_inbox"), status_code=303)
 
 
 @router.get("/leads", name="leads_inbox")

@@ -1,17 +1,20 @@
-"""JSON API ``/api/v1`` for who is calling, members and roles, and API tokens."""
+"""JSON API ``/api/v1`` for who is calling, members, invitations and roles, and API tokens."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Request, Response
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from campaigns.errors import ObjectNotFound
 from campaigns.tenancy import repository as repo
 from campaigns.tenancy import service
 from campaigns.tenancy.deps import ApiOwner, ApiUser
-from campaigns.tenancy.domain import Role
-from campaigns.web.deps import EngineDep
+from campaigns.tenancy.domain import Invitation, Role, normalise_email
+from campaigns.tenancy.routes import invite_url
+from campaigns.web.deps import EngineDep, SettingsDep
 from campaigns.web.openapi import ERRORS
 from koers.db import transaction
 from koers.events import utcnow
@@ -43,13 +46,29 @@ class MemberOut(BaseModel):
     created_at: datetime
 
 
-class MemberIn(BaseModel):
+def _email(value: str) -> str:
+    return normalise_email(value)  # a ValueError becomes a 422 naming the field
+
+
+class InvitationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    email: Annotated[str, Field(max_length=320), AfterValidator(_email)]
     role: RoleName
-    password: str = Field(default="", max_length=1000)
-    """Only for someone without an account yet (at least 12 characters)."""
+
+
+class InvitationOut(BaseModel):
+    id: str
+    email: str
+    role: str
+    invited_by: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class NewInvitationOut(InvitationOut):
+    accept_url: str
+    """The one-time link for the invitee: shown this once, never again."""
 
 
 class RoleIn(BaseModel):
@@ -101,21 +120,49 @@ def list_members(user: ApiOwner, engine: EngineDep) -> list[MemberOut]:
     return [MemberOut(**m.__dict__) for m in members]
 
 
-@router.post("/members", response_model=MemberOut, status_code=201, responses=ERRORS)
-def add_member(body: MemberIn, user: ApiOwner, engine: EngineDep) -> MemberOut:
-    """Give someone a role in this tenant (a new e-mail address becomes a new user)."""
+@router.post("/members", response_model=NewInvitationOut, status_code=201, responses=ERRORS)
+def invite_member(
+    body: InvitationIn, request: Request, user: ApiOwner, engine: EngineDep, settings: SettingsDep
+) -> NewInvitationOut:
+    """Invite someone to a role here; they join by opening ``accept_url`` (shown once).
+
+    The answer is the same whether or not the address already has an account.
+    """
     with transaction(engine) as conn:
-        user_id = service.add_member(
+        invitation, token = service.invite_member(
             conn,
             tenant_id=user.tenant_id,
             email=body.email,
             role=body.role,
-            password=body.password,
             actor=user.actor,
             now=utcnow(),
         )
-        member = next(m for m in repo.members_of(conn, user.tenant_id) if m.user_id == user_id)
-    return MemberOut(**member.__dict__)
+    return NewInvitationOut(
+        **_invitation_fields(invitation),
+        accept_url=invite_url(request, settings, token),
+    )
+
+
+@router.get("/invitations", response_model=list[InvitationOut], responses=ERRORS)
+def list_invitations(user: ApiOwner, engine: EngineDep) -> list[InvitationOut]:
+    """Invitations not yet accepted and not expired (owners only)."""
+    with engine.connect() as conn:
+        pending = repo.pending_invitations_of(conn, user.tenant_id, utcnow())
+    return [InvitationOut(**_invitation_fields(i)) for i in pending]
+
+
+@router.delete("/invitations/{invitation_id}", status_code=204, responses=ERRORS)
+def withdraw_invitation(invitation_id: str, user: ApiOwner, engine: EngineDep) -> Response:
+    """Withdraw an open invitation: its link stops working."""
+    with transaction(engine) as conn:
+        if not repo.withdraw_invitation(conn, user.tenant_id, invitation_id):
+            raise ObjectNotFound("no such open invitation")
+    return Response(status_code=204)
+
+
+def _invitation_fields(invitation: Invitation) -> dict[str, Any]:
+    keep = ("id", "email", "role", "invited_by", "created_at", "expires_at")
+    return {k: getattr(invitation, k) for k in keep}
 
 
 @router.put("/members/{user_id}", response_model=MemberOut, responses=ERRORS)

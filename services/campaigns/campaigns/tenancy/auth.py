@@ -1,11 +1,11 @@
-"""Authentication: argon2 password hashes, sessions, API tokens, and the throttling of
-failed logins (pure rules; the repository stores the counts)."""
+"""Authentication: argon2 password hashes, sessions, API tokens, invitation tokens, and
+the rules that throttle login attempts (pure rules; the repository keeps the counts)."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable, MutableMapping
+from collections.abc import MutableMapping
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -13,11 +13,13 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from campaigns.tenancy.domain import LoginFailures
 from campaigns.web.csrf import csrf_token
 
 SESSION_USER = "user_id"
 SESSION_TENANT = "tenant_id"
+SESSION_VERSION = "session_version"
+"""The user's session version when the session began: logging out, changing the
+password or losing a membership bumps the stored one, which ends every copy."""
 
 
 @cache
@@ -47,11 +49,18 @@ def _dummy_hash() -> str:
 
 
 def start_session(
-    session: MutableMapping[str, Any], user_id: str, tenant_id: str | None = None
+    session: MutableMapping[str, Any],
+    user_id: str,
+    session_version: int,
+    tenant_id: str | None = None,
 ) -> None:
-    """A fresh session (new CSRF token) for a user who just proved who they are."""
+    """A fresh session (new CSRF token) for a user who just proved who they are.
+
+    It holds ids and numbers only: no e-mail address, no name.
+    """
     session.clear()
     session[SESSION_USER] = user_id
+    session[SESSION_VERSION] = session_version
     if tenant_id is not None:
         session[SESSION_TENANT] = tenant_id
     csrf_token(session)
@@ -73,39 +82,55 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-# --- failed-login throttling ---------------------------------------------------------
+# --- invitation tokens --------------------------------------------------------------
+
+
+def new_invitation_token() -> tuple[str, str]:
+    """``(token, its sha256)``: the token goes into the invite link, only the hash is kept."""
+    token = secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+# --- login throttling -----------------------------------------------------------------
+#
+# Every attempt is counted before the password is checked, each count by one atomic
+# statement, so parallel attempts cannot all read "not locked yet" and all guess.
+#
+# - Per client address: more than CLIENT_LIMIT attempts within FAILURE_WINDOW block that
+#   client (a success gives its attempt back).
+# - Per account: after MAX_FAILURES attempts without a success, the account only takes
+#   one attempt per backoff period, doubling from BACKOFF_START up to BACKOFF_CAP. The
+#   account lock only delays: a client with no attempts in the window still gets its
+#   one try, so guessing at a known address cannot lock its owner out.
 
 MAX_FAILURES = 5
+CLIENT_LIMIT = 20
 FAILURE_WINDOW = timedelta(minutes=15)
-LOCKOUT = timedelta(minutes=15)
+BACKOFF_START = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(minutes=15)
 
 
-def throttle_keys(email: str, client_ip: str | None) -> tuple[str, ...]:
-    """Failures count per account (guessing one password) and per address (spraying)."""
-    keys = [f"email:{email.strip().lower()[:320]}"]
-    if client_ip:
-        keys.append(f"ip:{client_ip[:64]}")
-    return tuple(keys)
+def account_key(email: str) -> str:
+    return f"email:{email.strip().lower()[:320]}"
 
 
-def locked_until(failures: Iterable[LoginFailures], now: datetime) -> datetime | None:
-    """The latest lock still in force among these keys, or None."""
-    locks = [f.locked_until for f in failures if f.locked_until and f.locked_until > now]
-    return max(locks) if locks else None
+def client_key(client_ip: str) -> str:
+    return f"ip:{client_ip[:64]}"
 
 
-def after_failure(
-    key: str, previous: LoginFailures | None, now: datetime, *, ip_key: bool = False
-) -> LoginFailures:
-    """Count one more failure; the fifth within the window locks the key for a while.
+def backoff(attempts: int) -> timedelta | None:
+    """How long an account waits after its ``attempts``-th attempt without success."""
+    if attempts < MAX_FAILURES:
+        return None
+    return min(BACKOFF_START * (1 << min(attempts - MAX_FAILURES, 20)), BACKOFF_CAP)
 
-    An address gets four times the allowance of an account, so colleagues behind one
-    office router do not lock each other out.
-    """
-    limit = MAX_FAILURES * (4 if ip_key else 1)
-    if previous is None or now - previous.first_failed_at > FAILURE_WINDOW:
-        failures, first = 1, now
-    else:
-        failures, first = previous.failures + 1, previous.first_failed_at
-    locked = now + LOCKOUT if failures >= limit else None
-    return LoginFailures(key=key, failures=failures, first_failed_at=first, locked_until=locked)
+
+def backoff_steps(now: datetime) -> tuple[list[tuple[int, datetime]], datetime]:
+    """``([(attempts, locked until)...] below the cap, locked until at the cap)`` from ``now``:
+    the backoff as a table the database applies in its one statement."""
+    steps: list[tuple[int, datetime]] = []
+    attempts = MAX_FAILURES
+    while (wait := backoff(attempts)) is not None and wait < BACKOFF_CAP:
+        steps.append((attempts, now + wait))
+        attempts += 1
+    return steps, now + BACKOFF_CAP

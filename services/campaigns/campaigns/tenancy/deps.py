@@ -2,9 +2,9 @@
 
 Who is asking, for which tenant, in which role:
 
-- the console knows a person by their session; an agency user with memberships in
-  several employers picks the active one with the tenant switcher (stored in the
-  session);
+- the console knows a person by their session (ids and a session version, checked on
+  every request); an agency user with memberships in several employers chooses the
+  active one after logging in and may switch later (stored in the session);
 - ``/api/v1`` accepts ``Authorization: Bearer <per-tenant API token>`` (the token fixes
   tenant and role) or, for the console's own scripts, the session;
 - ``require_role(...)`` turns a role list into a dependency; the aliases below
@@ -23,10 +23,15 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
-from campaigns.errors import LoginRequired, NotAuthenticated, RoleForbidden
+from campaigns.errors import (
+    LoginRequired,
+    NotAuthenticated,
+    RoleForbidden,
+    TenantChoiceRequired,
+)
 from campaigns.tenancy import auth
 from campaigns.tenancy import repository as repo
-from campaigns.tenancy.auth import SESSION_TENANT, SESSION_USER
+from campaigns.tenancy.auth import SESSION_TENANT, SESSION_USER, SESSION_VERSION
 from campaigns.tenancy.domain import Permission, Role, can, roles_with
 from campaigns.web.deps import EngineDep
 
@@ -56,26 +61,62 @@ class User:
         return tuple(m for m in self.memberships if m.tenant_id != self.tenant_id)
 
 
-def session_user(request: Request, engine: Engine) -> User | None:
-    """The logged-in user in their active tenant, or None (no session, no membership)."""
+@dataclass(frozen=True)
+class Person:
+    """Who the session belongs to, before an employer is chosen."""
+
+    id: str
+    email: str
+    memberships: tuple[repo.Membership, ...]
+
+
+def session_person(request: Request, engine: Engine) -> Person | None:
+    """The session's person, or None (no session, an ended one, or no memberships left).
+
+    A session ends everywhere when the user's session version moves on (log out,
+    password change, removal from an employer): the cookie's copy no longer matches.
+    """
     user_id = request.session.get(SESSION_USER)
-    if not isinstance(user_id, str):
+    version = request.session.get(SESSION_VERSION)
+    if not isinstance(user_id, str) or not isinstance(version, int):
+        if user_id is not None:
+            request.session.clear()
         return None
     with engine.connect() as conn:
         row = repo.user_by_id(conn, user_id)
-        memberships = tuple(repo.memberships_of(conn, user_id)) if row is not None else ()
-    if row is None or not memberships:
+        current = row is not None and row.session_version == version
+        memberships = tuple(repo.memberships_of(conn, user_id)) if current else ()
+    if row is None or not current or not memberships:
         request.session.clear()
         return None
+    return Person(id=row.id, email=row.email, memberships=memberships)
+
+
+def session_user(request: Request, engine: Engine) -> User | None:
+    """The logged-in user in their active tenant, or None (no session, no membership).
+
+    The active tenant is the one chosen in this session, if still a membership; with a
+    single membership that one; with several and none chosen, TenantChoiceRequired:
+    nobody is put to work for an employer by the order of a list.
+    """
+    person = session_person(request, engine)
+    if person is None:
+        return None
     wanted = request.session.get(SESSION_TENANT)
-    active = next((m for m in memberships if m.tenant_id == wanted), memberships[0])
+    active = next((m for m in person.memberships if m.tenant_id == wanted), None)
+    if active is None and len(person.memberships) == 1:
+        active = person.memberships[0]
+        request.session[SESSION_TENANT] = active.tenant_id
+    if active is None:
+        request.session.pop(SESSION_TENANT, None)
+        raise TenantChoiceRequired
     return User(
-        id=row.id,
+        id=person.id,
         tenant_id=active.tenant_id,
         tenant_name=active.tenant_name,
-        email=row.email,
+        email=person.email,
         role=active.role,  # type: ignore[arg-type]  # the database checks the role
-        memberships=memberships,
+        memberships=person.memberships,
     )
 
 
@@ -111,7 +152,10 @@ def console_user(request: Request, engine: EngineDep) -> User:
 
 
 def api_user(request: Request, engine: EngineDep) -> User:
-    user = token_user(request, engine) or session_user(request, engine)
+    try:
+        user = token_user(request, engine) or session_user(request, engine)
+    except TenantChoiceRequired:
+        raise NotAuthenticated("choose the employer you work for in the console first") from None
     if user is None:
         raise NotAuthenticated(
             "send 'Authorization: Bearer <API token>' (made by an owner under Settings), "
@@ -135,7 +179,15 @@ def current_user(request: Request, engine: EngineDep) -> User:
     return console_user(request, engine)
 
 
+def console_person(request: Request, engine: EngineDep) -> Person:
+    person = session_person(request, engine)
+    if person is None:
+        raise LoginRequired
+    return person
+
+
 ConsoleUser = Annotated[User, Depends(console_user)]
+ConsolePerson = Annotated[Person, Depends(console_person)]
 ApiUser = Annotated[User, Depends(api_user)]
 
 

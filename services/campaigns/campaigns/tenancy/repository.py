@@ -1,18 +1,19 @@
-"""Persistence of tenants, users, memberships, API tokens and failed logins."""
+"""Persistence of tenants, users, memberships, invitations, API tokens and login counts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql, sqlite
 
 from campaigns.schema import metadata
-from campaigns.tenancy.domain import LoginFailures
-from koers.db import UtcDateTime, upsert
+from campaigns.tenancy.domain import Invitation
+from koers.db import UtcDateTime
 
 tenants = sa.Table(
     "tenants",
@@ -29,6 +30,7 @@ users = sa.Table(
     sa.Column("password_hash", sa.String(200), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("last_login_at", UtcDateTime(), nullable=True),
+    sa.Column("session_version", sa.Integer, nullable=False, server_default="0"),
 )
 
 ROLE_CHECK = "role IN ('owner', 'marketer', 'recruiter', 'viewer')"
@@ -58,6 +60,23 @@ api_tokens = sa.Table(
     sa.Column("revoked_at", UtcDateTime(), nullable=True),
     sa.CheckConstraint(ROLE_CHECK, name="ck_api_tokens_role"),
     sa.Index("ix_api_tokens_tenant", "tenant_id"),
+)
+
+invitations = sa.Table(
+    "invitations",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("tenant_id", sa.String(36), sa.ForeignKey("tenants.id"), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("invited_by", sa.String(320), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Column("accepted_at", UtcDateTime(), nullable=True),
+    sa.Column("accepted_by", sa.String(36), sa.ForeignKey("users.id"), nullable=True),
+    sa.CheckConstraint(ROLE_CHECK, name="ck_invitations_role"),
+    sa.Index("ix_invitations_tenant", "tenant_id"),
 )
 
 login_failures = sa.Table(
@@ -126,6 +145,15 @@ def add_user(
 
 def set_password_hash(conn: Connection, user_id: str, password_hash: str) -> None:
     conn.execute(sa.update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+
+
+def bump_session_version(conn: Connection, user_id: str) -> None:
+    """End every session of the user, wherever its cookie is kept."""
+    conn.execute(
+        sa.update(users)
+        .where(users.c.id == user_id)
+        .values(session_version=users.c.session_version + 1)
+    )
 
 
 def set_last_login(conn: Connection, user_id: str, at: datetime) -> None:
@@ -264,33 +292,198 @@ def revoke_api_token(conn: Connection, token_id: str, at: datetime) -> None:
     conn.execute(sa.update(api_tokens).where(api_tokens.c.id == token_id).values(revoked_at=at))
 
 
-# --- failed logins -------------------------------------------------------------------
+# --- invitations ---------------------------------------------------------------------
 
 
-def login_failures_of(conn: Connection, keys: Iterable[str]) -> list[LoginFailures]:
-    rows = conn.execute(sa.select(login_failures).where(login_failures.c.key.in_(list(keys))))
-    return [
-        LoginFailures(
-            key=r.key,
-            failures=r.failures,
-            first_failed_at=r.first_failed_at,
-            locked_until=r.locked_until,
+def add_invitation(conn: Connection, invitation: Invitation, token_hash: str) -> None:
+    conn.execute(
+        sa.insert(invitations).values(
+            id=invitation.id,
+            tenant_id=invitation.tenant_id,
+            email=invitation.email,
+            role=invitation.role,
+            token_hash=token_hash,
+            invited_by=invitation.invited_by,
+            created_at=invitation.created_at,
+            expires_at=invitation.expires_at,
+            accepted_at=None,
         )
-        for r in rows
-    ]
+    )
 
 
-def save_login_failures(conn: Connection, state: LoginFailures) -> None:
-    upsert(
-        conn,
-        login_failures,
-        {
-            "key": state.key,
-            "failures": state.failures,
-            "first_failed_at": state.first_failed_at,
-            "locked_until": state.locked_until,
-        },
-        ("failures", "first_failed_at", "locked_until"),
+def _invitation_query() -> sa.Select[Any]:
+    return sa.select(invitations, tenants.c.name.label("tenant_name")).join(
+        tenants, tenants.c.id == invitations.c.tenant_id
+    )
+
+
+def _invitation(row: sa.Row[Any]) -> Invitation:
+    return Invitation(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        tenant_name=row.tenant_name,
+        email=row.email,
+        role=row.role,
+        invited_by=row.invited_by,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        accepted_at=row.accepted_at,
+    )
+
+
+def invitation_by_token_hash(conn: Connection, token_hash: str) -> Invitation | None:
+    row = conn.execute(_invitation_query().where(invitations.c.token_hash == token_hash)).first()
+    return _invitation(row) if row else None
+
+
+def pending_invitations_of(conn: Connection, tenant_id: str, now: datetime) -> list[Invitation]:
+    rows = conn.execute(
+        _invitation_query()
+        .where(
+            invitations.c.tenant_id == tenant_id,
+            invitations.c.accepted_at.is_(None),
+            invitations.c.expires_at > now,
+        )
+        .order_by(invitations.c.created_at.desc(), invitations.c.id)
+    )
+    return [_invitation(r) for r in rows]
+
+
+def withdraw_pending_invitations(conn: Connection, tenant_id: str, email: str) -> None:
+    """Drop the tenant's open invitations of ``email`` (a new one replaces them)."""
+    conn.execute(
+        sa.delete(invitations).where(
+            invitations.c.tenant_id == tenant_id,
+            invitations.c.email == email,
+            invitations.c.accepted_at.is_(None),
+        )
+    )
+
+
+def withdraw_invitation(conn: Connection, tenant_id: str, invitation_id: str) -> bool:
+    result = conn.execute(
+        sa.delete(invitations).where(
+            invitations.c.tenant_id == tenant_id,
+            invitations.c.id == invitation_id,
+            invitations.c.accepted_at.is_(None),
+        )
+    )
+    return result.rowcount > 0
+
+
+def mark_invitation_accepted(
+    conn: Connection, invitation_id: str, user_id: str, at: datetime
+) -> bool:
+    """True for the one caller that accepts it; a second acceptance finds it used."""
+    result = conn.execute(
+        sa.update(invitations)
+        .where(
+            invitations.c.id == invitation_id,
+            invitations.c.accepted_at.is_(None),
+            invitations.c.expires_at > at,
+        )
+        .values(accepted_at=at, accepted_by=user_id)
+    )
+    return result.rowcount == 1
+
+
+# --- login attempts -------------------------------------------------------------------
+#
+# Each count changes in one statement (INSERT ... ON CONFLICT ... RETURNING, or a
+# conditional UPDATE ... RETURNING): the database serialises attempts on the key's row,
+# on PostgreSQL as on SQLite, so parallel attempts never read the same old count.
+
+
+def _at(moment: datetime) -> sa.BindParameter[datetime]:
+    return sa.literal(moment, UtcDateTime())
+
+
+def _insert(conn: Connection) -> sqlite.Insert | postgresql.Insert:
+    if conn.dialect.name == "sqlite":
+        return sqlite.insert(login_failures)
+    return postgresql.insert(login_failures)
+
+
+def count_client_attempt(
+    conn: Connection, key: str, now: datetime, window: timedelta
+) -> tuple[int, datetime]:
+    """One more attempt from a client; ``(attempts in its window, when the window began)``.
+
+    A window older than ``window`` starts again at this attempt.
+    """
+    t = login_failures
+    lapsed = t.c.first_failed_at <= _at(now - window)
+    statement = (
+        _insert(conn)
+        .values(key=key, failures=1, first_failed_at=now, locked_until=None)
+        .on_conflict_do_update(
+            index_elements=[t.c.key],
+            set_={
+                "failures": sa.case((lapsed, 1), else_=t.c.failures + 1),
+                "first_failed_at": sa.case((lapsed, _at(now)), else_=t.c.first_failed_at),
+            },
+        )
+        .returning(t.c.failures, t.c.first_failed_at)
+    )
+    row = conn.execute(statement).one()
+    return int(row.failures), row.first_failed_at
+
+
+def admit_account_attempt(
+    conn: Connection,
+    key: str,
+    now: datetime,
+    *,
+    window: timedelta,
+    free_attempts: int,
+    steps: Sequence[tuple[int, datetime]],
+    locked_at_cap: datetime,
+) -> bool:
+    """Count an attempt at an account unless it is locked; False when it is locked.
+
+    The count and the check are one conditional UPDATE: of parallel attempts only those
+    that find the account unlocked count, and the one that reaches ``free_attempts``
+    locks it (until ``steps[n]`` for the n-th attempt, at most ``locked_at_cap``). A
+    count whose last lock (or first attempt) lies more than ``window`` back starts over.
+    """
+    t = login_failures
+    conn.execute(
+        _insert(conn)
+        .values(key=key, failures=0, first_failed_at=now, locked_until=None)
+        .on_conflict_do_nothing(index_elements=[t.c.key])
+    )
+    lapsed = sa.func.coalesce(t.c.locked_until, t.c.first_failed_at) <= _at(now - window)
+    attempts = sa.case((lapsed, 1), else_=t.c.failures + 1)
+    locked_until = sa.case(
+        (attempts < free_attempts, sa.null()),
+        *[(attempts == n, _at(until)) for n, until in steps],
+        else_=_at(locked_at_cap),
+    )
+    result = conn.execute(
+        sa.update(t)
+        .where(t.c.key == key, sa.or_(t.c.locked_until.is_(None), t.c.locked_until <= _at(now)))
+        .values(
+            failures=attempts,
+            first_failed_at=sa.case((lapsed, _at(now)), else_=t.c.first_failed_at),
+            locked_until=locked_until,
+        )
+        .returning(t.c.failures)
+    )
+    return result.first() is not None
+
+
+def locked_until_of(conn: Connection, key: str) -> datetime | None:
+    found: datetime | None = conn.execute(
+        sa.select(login_failures.c.locked_until).where(login_failures.c.key == key)
+    ).scalar_one_or_none()
+    return found
+
+
+def give_back_client_attempt(conn: Connection, key: str) -> None:
+    """A successful login does not count against its client."""
+    t = login_failures
+    conn.execute(
+        sa.update(t).where(t.c.key == key, t.c.failures > 0).values(failures=t.c.failures - 1)
     )
 
 

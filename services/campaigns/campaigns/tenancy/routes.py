@@ -1,37 +1,98 @@
-"""Console pages of tenancy: logging in and out, the tenant switcher, and an employer's
-settings (members and roles, API tokens)."""
+"""Console pages of tenancy: logging in and out, choosing the employer, your password,
+accepting an invitation, and an employer's settings (members, invitations, API tokens)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from campaigns.errors import InvalidInput, ObjectNotFound, TransitionRefused
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from campaigns.config import Settings
+from campaigns.errors import InvalidInput, ObjectNotFound, TenantChoiceRequired, TransitionRefused
 from campaigns.tenancy import auth, service
 from campaigns.tenancy import repository as repo
-from campaigns.tenancy.deps import ConsoleOwner, ConsoleUser, session_user
-from campaigns.tenancy.domain import ROLES
+from campaigns.tenancy.deps import (
+    ConsoleOwner,
+    ConsolePerson,
+    ConsoleUser,
+    session_person,
+    session_user,
+)
+from campaigns.tenancy.domain import ROLES, Invitation
 from campaigns.web import forms
-from campaigns.web.deps import EngineDep
+from campaigns.web.deps import EngineDep, SettingsDep
 from campaigns.web.flash import flash
 from campaigns.web.forms import FormDep, FormField
-from campaigns.web.rendering import redirect, render
+from campaigns.web.rendering import local_path, redirect, render, safe_next
 from koers.db import transaction
 from koers.events import utcnow
 
 router = APIRouter(include_in_schema=False)
+
+NextField = Annotated[str, Form(alias="next")]
+"""Where to go after logging in or choosing: checked by ``safe_next`` before use."""
 
 
 def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+LOCKED_MESSAGE = (
+    "Too many failed attempts. For your safety logging in is paused for a while; "
+    "please try again after {until:%H:%M:%S} UTC."
+)
+MISMATCH_MESSAGE = "That e-mail address and password do not match. Please try again."
+
+
+def login_page(
+    request: Request, *, email: str = "", message: str | None = None, status_code: int = 200
+) -> Response:
+    next_path = safe_next(request.query_params.get("next")) or ""
+    context = {"email": email, "message": message, "next": next_path}
+    return render(request, "login.html", context, status_code=status_code)
+
+
+def after_login(request: Request, next_path: str | None) -> Response:
+    """Where a person goes once their session is known: the page they asked for, or
+    first the chooser when they work for several employers and chose none."""
+    target = safe_next(next_path)
+    if request.session.get(auth.SESSION_TENANT) is None:
+        choose = local_path(request, "tenant_choose")
+        return RedirectResponse(
+            choose + (f"?{urlencode({'next': target})}" if target else ""), status_code=303
+        )
+    return RedirectResponse(target or local_path(request, "campaign_list"), status_code=303)
+
+
+def start_console_session(
+    request: Request, user_id: str, session_version: int, memberships: list[repo.Membership]
+) -> None:
+    """A new session; with one employer it is the active one, with several none yet."""
+    only = memberships[0].tenant_id if len(memberships) == 1 else None
+    auth.start_session(request.session, user_id, session_version, only)
+
+
+def login_redirect(request: Request, exc: Exception) -> Response:
+    """A page needs a session (to /login) or a chosen employer (to the chooser); the page
+    asked for comes along as ``next``, a path on this site."""
+    wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    route = "tenant_choose" if isinstance(exc, TenantChoiceRequired) else "login"
+    query = f"?{urlencode({'next': wanted})}" if request.method == "GET" and wanted != "/" else ""
+    return RedirectResponse(local_path(request, route) + query, status_code=303)
+
+
 @router.get("/login", name="login")
 def login_form(request: Request, engine: EngineDep) -> Response:
     """The login form."""
-    if session_user(request, engine) is not None:
-        return redirect(request, "campaign_list")
-    return render(request, "login.html", {"email": "", "message": None})
+    try:
+        known = session_user(request, engine) is not None
+    except TenantChoiceRequired:
+        return after_login(request, request.query_params.get("next"))
+    if known:
+        return after_login(request, request.query_params.get("next"))
+    return login_page(request)
 
 
 @router.post("/login", name="login_submit")
@@ -40,97 +101,274 @@ def login_submit(
     engine: EngineDep,
     email: FormField = "",
     password: FormField = "",
+    next_path: NextField = "",
 ) -> Response:
     """Check the e-mail and password and start a session (throttled after failures)."""
     if not email.strip() or not password:
         message = "Please fill in your e-mail address and password."
-        return render(request, "login.html", {"email": email, "message": message}, status_code=400)
-    with transaction(engine) as conn:
-        outcome = service.authenticate(
-            conn, email[:320], password[:1000], client_ip=client_ip(request)
-        )
+        return login_page(request, email=email, message=message, status_code=400)
+    outcome = service.authenticate(
+        engine, email[:320], password[:1000], client_ip=client_ip(request)
+    )
     if outcome.locked_until is not None:
-        message = (
-            "Too many failed attempts. For your safety logging in is paused for a while; "
-            f"please try again after {outcome.locked_until:%H:%M} UTC."
-        )
-        return render(request, "login.html", {"email": email, "message": message}, status_code=429)
+        message = LOCKED_MESSAGE.format(until=outcome.locked_until)
+        return login_page(request, email=email, message=message, status_code=429)
     if outcome.user_id is None:
-        message = "That e-mail address and password do not match. Please try again."
-        return render(request, "login.html", {"email": email, "message": message}, status_code=401)
-    auth.start_session(request.session, outcome.user_id)
-    return redirect(request, "campaign_list")
+        return login_page(request, email=email, message=MISMATCH_MESSAGE, status_code=401)
+    with engine.connect() as conn:
+        memberships = repo.memberships_of(conn, outcome.user_id)
+    if not memberships:
+        message = (
+            "Your account is not a member of any employer (any more). "
+            "Ask an owner to invite you, then open the link they give you."
+        )
+        return login_page(request, email=email, message=message, status_code=403)
+    start_console_session(request, outcome.user_id, outcome.session_version, memberships)
+    return after_login(request, next_path)
 
 
 @router.post("/logout", name="logout")
-def logout(request: Request) -> Response:
-    """End the session."""
+def logout(request: Request, engine: EngineDep) -> Response:
+    """End the session, and every other copy of it."""
+    person = session_person(request, engine)
+    if person is not None:
+        with transaction(engine) as conn:
+            service.log_out(conn, person.id)
     request.session.clear()
     return redirect(request, "login")
 
 
+@router.get("/employer", name="tenant_choose")
+def tenant_choose(request: Request, person: ConsolePerson) -> Response:
+    """Choose the employer to work for (someone who works for several)."""
+    context = {
+        "memberships": person.memberships,
+        "next": safe_next(request.query_params.get("next")) or "",
+        "active": request.session.get(auth.SESSION_TENANT),
+    }
+    return render(request, "tenant_choose.html", context)
+
+
 @router.post("/tenant", name="switch_tenant")
-def switch_tenant(request: Request, user: ConsoleUser, tenant_id: FormField = "") -> Response:
-    """Switch the employer an agency user works for (only to one they are a member of)."""
-    membership = next((m for m in user.memberships if m.tenant_id == tenant_id), None)
+def switch_tenant(
+    request: Request,
+    person: ConsolePerson,
+    tenant_id: FormField = "",
+    next_path: NextField = "",
+) -> Response:
+    """Choose or switch the employer to work for (only one whose member you are)."""
+    membership = next((m for m in person.memberships if m.tenant_id == tenant_id), None)
     if membership is None:
         raise ObjectNotFound("You are not a member of that employer.")
     request.session[auth.SESSION_TENANT] = membership.tenant_id
     flash(request, f"You are now working for {membership.tenant_name}.")
+    return after_login(request, next_path)
+
+
+# --- your account ---------------------------------------------------------------------
+
+
+@router.get("/account/password", name="password_form")
+def password_form(request: Request, user: ConsoleUser) -> Response:
+    """The form to change your password."""
+    return render(request, "password.html", {}, user=user)
+
+
+@router.post("/account/password", name="password_change")
+def password_change(
+    request: Request, user: ConsoleUser, engine: EngineDep, form: FormDep
+) -> Response:
+    """Change your password: every other session of yours ends."""
+    current = forms.text(form, "current_password")
+    new = forms.text(form, "new_password")
+    outcome = service.authenticate(engine, user.email, current[:1000], client_ip=client_ip(request))
+    errors: dict[str, str] = {}
+    if outcome.locked_until is not None:
+        errors["current_password"] = LOCKED_MESSAGE.format(until=outcome.locked_until)
+    elif outcome.user_id != user.id:
+        errors["current_password"] = "That is not your current password."
+    elif new != forms.text(form, "repeat_password"):
+        errors["repeat_password"] = "The two new passwords differ."
+    if not errors:
+        try:
+            with transaction(engine) as conn:
+                version = service.change_password(
+                    conn, user_id=user.id, new_password=new[:1000], now=utcnow()
+                )
+        except InvalidInput as exc:
+            errors = exc.field_errors
+    if errors:
+        return render(request, "password.html", {"errors": errors}, user=user, status_code=422)
+    auth.start_session(request.session, user.id, version, user.tenant_id)
+    flash(request, "Your password is changed; your other sessions have ended.")
+    return redirect(request, "campaign_list")
+
+
+# --- accepting an invitation ----------------------------------------------------------
+
+
+def _invite_page(
+    request: Request,
+    invitation: Invitation,
+    token: str,
+    has_account: bool,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "invitation": invitation,
+        "token": token,
+        "has_account": has_account,
+        "errors": errors or {},
+    }
+    return render(request, "invite.html", context, status_code=status_code)
+
+
+@router.get("/invite/{token}", name="invite_accept")
+def invite_form(request: Request, token: str, engine: EngineDep) -> Response:
+    """The invitation: choose a password (new to Koers) or log in (has an account)."""
+    with engine.connect() as conn:
+        invitation = service.usable_invitation(conn, token, utcnow())
+        has_account = service.account_exists(conn, invitation.email)
+    return _invite_page(request, invitation, token, has_account)
+
+
+@router.post("/invite/{token}", name="invite_accept_submit")
+def invite_submit(request: Request, token: str, engine: EngineDep, form: FormDep) -> Response:
+    """Accept the invitation as a new user or, after logging in, as an existing one."""
+    now = utcnow()
+    password = forms.text(form, "password")[:1000]
+    with engine.connect() as conn:
+        invitation = service.usable_invitation(conn, token, now)
+        has_account = service.account_exists(conn, invitation.email)
+    if has_account:
+        outcome = service.authenticate(
+            engine, invitation.email, password, client_ip=client_ip(request), now=now
+        )
+        if outcome.locked_until is not None or outcome.user_id is None:
+            message = (
+                LOCKED_MESSAGE.format(until=outcome.locked_until)
+                if outcome.locked_until is not None
+                else "That is not the password of this account."
+            )
+            status = 429 if outcome.locked_until is not None else 401
+            return _invite_page(
+                request, invitation, token, True, errors={"password": message}, status_code=status
+            )
+        user_id, version = outcome.user_id, outcome.session_version
+        with transaction(engine) as conn:
+            service.accept_invitation(conn, invitation=invitation, user_id=user_id, now=now)
+    else:
+        try:
+            with transaction(engine) as conn:
+                user_id = service.accept_as_new_user(
+                    conn,
+                    invitation=invitation,
+                    password=password,
+                    repeat=forms.text(form, "repeat")[:1000],
+                    now=now,
+                )
+        except InvalidInput as exc:
+            return _invite_page(
+                request, invitation, token, False, errors=exc.field_errors, status_code=422
+            )
+        version = 0
+    auth.start_session(request.session, user_id, version, invitation.tenant_id)
+    flash(request, f"Welcome: you now work for {invitation.tenant_name} as {invitation.role}.")
     return redirect(request, "campaign_list")
 
 
 # --- settings: members and API tokens ------------------------------------------------
 
 
-@router.get("/settings", name="settings")
-def settings_page(request: Request, user: ConsoleOwner, engine: EngineDep) -> Response:
-    """Members with their roles, and the employer's API tokens."""
+def _settings_context(engine: EngineDep, user: ConsoleOwner, **extra: Any) -> dict[str, Any]:
     with engine.connect() as conn:
         members = repo.members_of(conn, user.tenant_id)
         tokens = repo.api_tokens_of(conn, user.tenant_id)
-    context = {"members": members, "tokens": tokens, "roles": ROLES, "new_token": None}
-    return render(request, "settings.html", context, user=user)
+        invitations = repo.pending_invitations_of(conn, user.tenant_id, utcnow())
+    return {
+        "members": members,
+        "tokens": tokens,
+        "invitations": invitations,
+        "roles": ROLES,
+        "new_token": None,
+        "new_invite": None,
+        **extra,
+    }
+
+
+def invite_url(request: Request, settings: Settings, token: str) -> str:
+    """The link an invitee opens: on the console's configured address, never the Host
+    header of whoever made the invitation."""
+    return settings.console_url.rstrip("/") + local_path(request, "invite_accept", token=token)
+
+
+@router.get("/settings", name="settings")
+def settings_page(request: Request, user: ConsoleOwner, engine: EngineDep) -> Response:
+    """Members with their roles, open invitations, and the employer's API tokens."""
+    return render(request, "settings.html", _settings_context(engine, user), user=user)
 
 
 @router.post("/settings/members", name="member_add")
-def member_add(request: Request, user: ConsoleOwner, engine: EngineDep, form: FormDep) -> Response:
-    """Give someone a role here (a new e-mail address becomes a new user)."""
-    email = forms.text(form, "email").lower()
+def member_add(
+    request: Request,
+    user: ConsoleOwner,
+    engine: EngineDep,
+    settings: SettingsDep,
+    form: FormDep,
+) -> Response:
+    """Invite someone to a role here; they accept with the link shown once.
+
+    The answer is the same whether or not the address already has an account.
+    """
+    email = forms.text(form, "email")
     role = forms.text(form, "role")
     errors: dict[str, str] = {}
-    if "@" not in email or len(email) > 320:
-        errors["email"] = "Please enter an e-mail address."
     if role not in ROLES:
         errors["role"] = "Choose a role."
+    try:
+        email = service.email_field(email)
+    except InvalidInput as exc:
+        errors.update(exc.field_errors)
     if not errors:
         try:
             with transaction(engine) as conn:
-                service.add_member(
+                invitation, token = service.invite_member(
                     conn,
                     tenant_id=user.tenant_id,
                     email=email,
                     role=role,
-                    password=forms.text(form, "password"),
                     actor=user.actor,
                     now=utcnow(),
                 )
         except InvalidInput as exc:
             errors = exc.field_errors
     if errors:
-        with engine.connect() as conn:
-            members = repo.members_of(conn, user.tenant_id)
-            tokens = repo.api_tokens_of(conn, user.tenant_id)
-        context = {
-            "members": members,
-            "tokens": tokens,
-            "roles": ROLES,
-            "new_token": None,
-            "errors": errors,
-            "values": {"email": email, "role": role},
-        }
+        context = _settings_context(
+            engine, user, errors=errors, values={"email": email, "role": role}
+        )
         return render(request, "settings.html", context, user=user, status_code=422)
-    flash(request, f"{email} is now a {role} of {user.tenant_name}.")
+    new_invite = {
+        "email": invitation.email,
+        "role": invitation.role,
+        "url": invite_url(request, settings, token),
+        "expires_at": invitation.expires_at,
+    }
+    context = _settings_context(engine, user, new_invite=new_invite)
+    return render(request, "settings.html", context, user=user, status_code=201)
+
+
+@router.post("/settings/invitations/{invitation_id}/withdraw", name="invitation_withdraw")
+def invitation_withdraw(
+    request: Request, invitation_id: str, user: ConsoleOwner, engine: EngineDep
+) -> Response:
+    """Withdraw an open invitation: its link stops working."""
+    with transaction(engine) as conn:
+        withdrawn = repo.withdraw_invitation(conn, user.tenant_id, invitation_id)
+    if not withdrawn:
+        raise ObjectNotFound("There is no such open invitation.")
+    flash(request, "The invitation is withdrawn; its link no longer works.")
     return redirect(request, "settings")
 
 
@@ -178,17 +416,13 @@ def token_create(
             _, secret = service.create_api_token(
                 conn, tenant_id=user.tenant_id, name=name, role=role, actor=user.actor, now=utcnow()
             )
-    with engine.connect() as conn:
-        members = repo.members_of(conn, user.tenant_id)
-        tokens = repo.api_tokens_of(conn, user.tenant_id)
-    context = {
-        "members": members,
-        "tokens": tokens,
-        "roles": ROLES,
-        "new_token": secret,
-        "errors": errors,
-        "values": {"token_name": name, "token_role": role},
-    }
+    context = _settings_context(
+        engine,
+        user,
+        new_token=secret,
+        errors=errors,
+        values={"token_name": name, "token_role": role},
+    )
     return render(request, "settings.html", context, user=user, status_code=422 if errors else 201)
 
 

@@ -1,6 +1,7 @@
-"""Tenancy use cases: logging in, members and their roles, API tokens.
+"""Tenancy use cases: logging in and out, invitations, members and their roles, API tokens.
 
-Each takes the caller's transaction and writes its change with its audit row.
+Each takes the caller's transaction and writes its change with its audit row; logging
+in takes the engine, because it counts the attempt in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -9,13 +10,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from campaigns.audit import repository as audit
-from campaigns.errors import InvalidInput, ObjectNotFound, TransitionRefused
+from campaigns.errors import InvalidInput, InvitationInvalid, ObjectNotFound, TransitionRefused
 from campaigns.tenancy import auth
 from campaigns.tenancy import repository as repo
 from campaigns.tenancy.auth import hash_password, needs_rehash, verify_password
+from campaigns.tenancy.domain import INVITATION_VALID_FOR, Invitation, normalise_email
+from koers.db import transaction
 from koers.events import utcnow
 
 # --- logging in ----------------------------------------------------------------------
@@ -25,48 +28,92 @@ from koers.events import utcnow
 class LoginOutcome:
     user_id: str | None
     locked_until: datetime | None = None
+    session_version: int = 0
 
 
 def authenticate(
-    conn: Connection,
+    engine: Engine,
     email: str,
     password: str,
     *,
     client_ip: str | None = None,
     now: datetime | None = None,
 ) -> LoginOutcome:
-    """Check a password unless the account or address is locked after repeated failures.
+    """Check a password, unless the client or the account has run out of attempts.
 
-    A failure is counted per account and per address; a success clears the account's
-    count. While locked, the password is not even checked, so guessing gains nothing.
+    The attempt is counted first, in its own short transaction (see ``auth`` for the
+    rules), and only an admitted attempt checks the password: however many attempts
+    arrive in parallel, no more guesses get through than the counts allow. A success
+    clears the account's count and gives the client its attempt back.
     """
     now = now or utcnow()
     normalised = email.strip().lower()
-    keys = auth.throttle_keys(normalised, client_ip)
-    known = {f.key: f for f in repo.login_failures_of(conn, keys)}
-    locked = auth.locked_until(known.values(), now)
-    if locked is not None:
-        return LoginOutcome(user_id=None, locked_until=locked)
-    user = repo.user_by_email(conn, normalised)
+    account = auth.account_key(normalised)
+    client = auth.client_key(client_ip) if client_ip else None
+    with transaction(engine) as conn:
+        fresh_client = False
+        if client is not None:
+            attempts, window_began = repo.count_client_attempt(
+                conn, client, now, auth.FAILURE_WINDOW
+            )
+            if attempts > auth.CLIENT_LIMIT:
+                return LoginOutcome(user_id=None, locked_until=window_began + auth.FAILURE_WINDOW)
+            fresh_client = attempts == 1
+        steps, locked_at_cap = auth.backoff_steps(now)
+        admitted = repo.admit_account_attempt(
+            conn,
+            account,
+            now,
+            window=auth.FAILURE_WINDOW,
+            free_attempts=auth.MAX_FAILURES,
+            steps=steps,
+            locked_at_cap=locked_at_cap,
+        )
+        if not admitted and not fresh_client:
+            locked = repo.locked_until_of(conn, account) or now + auth.BACKOFF_START
+            return LoginOutcome(user_id=None, locked_until=locked)
+    with engine.connect() as conn:
+        user = repo.user_by_email(conn, normalised)
     if not verify_password(user.password_hash if user else None, password) or user is None:
-        for key in keys:
-            state = auth.after_failure(key, known.get(key), now, ip_key=key.startswith("ip:"))
-            repo.save_login_failures(conn, state)
         return LoginOutcome(user_id=None)
-    repo.clear_login_failures(conn, keys[:1])
-    if needs_rehash(user.password_hash):
-        repo.set_password_hash(conn, user.id, hash_password(password))
-    repo.set_last_login(conn, user.id, now)
-    return LoginOutcome(user_id=str(user.id))
+    with transaction(engine) as conn:
+        repo.clear_login_failures(conn, [account])
+        if client is not None:
+            repo.give_back_client_attempt(conn, client)
+        if needs_rehash(user.password_hash):
+            repo.set_password_hash(conn, user.id, hash_password(password))
+        repo.set_last_login(conn, user.id, now)
+    return LoginOutcome(user_id=str(user.id), session_version=int(user.session_version))
 
 
-# --- users, memberships, API tokens --------------------------------------------------
+def log_out(conn: Connection, user_id: str) -> None:
+    """End every copy of the user's session (this browser's and any other)."""
+    repo.bump_session_version(conn, user_id)
+
+
+def change_password(conn: Connection, *, user_id: str, new_password: str, now: datetime) -> int:
+    """Set a new password and end every session; returns the new session version."""
+    if len(new_password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            "the password is too short",
+            {"new_password": f"Use at least {MIN_PASSWORD_LENGTH} characters."},
+        )
+    repo.set_password_hash(conn, user_id, hash_password(new_password))
+    repo.bump_session_version(conn, user_id)
+    row = repo.user_by_id(conn, user_id)
+    assert row is not None
+    return int(row.session_version)
+
+
+# --- users, memberships, invitations, API tokens -------------------------------------
+
+MIN_PASSWORD_LENGTH = 12
 
 
 def create_user(
     conn: Connection, *, tenant_id: str, email: str, password: str, role: str, now: datetime
 ) -> str:
-    """A new user with a membership (and role) in one tenant."""
+    """A new user with a membership (and role) in one tenant (seeding, tests, accepting)."""
     user_id = str(uuid.uuid4())
     repo.add_user(
         conn,
@@ -79,47 +126,124 @@ def create_user(
     return user_id
 
 
-def add_member(
+def email_field(raw: str) -> str:
+    """A member's address, normalised; InvalidInput naming the ``email`` field otherwise."""
+    try:
+        return normalise_email(raw)
+    except ValueError as exc:
+        raise InvalidInput("invalid e-mail address", {"email": str(exc)}) from None
+
+
+def invite_member(
     conn: Connection,
     *,
     tenant_id: str,
     email: str,
     role: str,
-    password: str,
     actor: str,
     now: datetime,
-) -> str:
-    """Give a person a role in this tenant; a new e-mail address becomes a new user.
+) -> tuple[Invitation, str]:
+    """Offer someone a role here; returns the invitation and its one-time token.
 
-    An existing user (say, an agency marketer serving several employers) keeps their
-    password; ``password`` is only used for someone new.
+    Nothing about the address's account is looked at or changed: whether it has one or
+    not, the answer is the same invitation. Only the invitee, by accepting, joins.
     """
-    normalised = email.strip().lower()
-    user = repo.user_by_email(conn, normalised)
-    if user is None:
-        if len(password) < 12:
-            raise InvalidInput(
-                "a new user needs a password", {"password": "Use at least 12 characters."}
-            )
-        user_id = create_user(
-            conn, tenant_id=tenant_id, email=normalised, password=password, role=role, now=now
-        )
-    else:
-        user_id = str(user.id)
-        if any(m.tenant_id == tenant_id for m in repo.memberships_of(conn, user_id)):
-            raise InvalidInput("already a member", {"email": "This person is already a member."})
-        repo.add_membership(conn, user_id=user_id, tenant_id=tenant_id, role=role, created_at=now)
+    normalised = email_field(email)
+    if any(m.email == normalised for m in repo.members_of(conn, tenant_id)):
+        raise InvalidInput("already a member", {"email": "This person is already a member."})
+    repo.withdraw_pending_invitations(conn, tenant_id, normalised)
+    token, digest = auth.new_invitation_token()
+    invitation = Invitation(
+        id=str(uuid.uuid4()),
+        tenant_id=tenant_id,
+        tenant_name=repo.tenant_name(conn, tenant_id) or "",
+        email=normalised,
+        role=role,
+        invited_by=actor,
+        created_at=now,
+        expires_at=now + INVITATION_VALID_FOR,
+        accepted_at=None,
+    )
+    repo.add_invitation(conn, invitation, digest)
     audit.record(
         conn,
         tenant_id=tenant_id,
         actor=actor,
-        action="add_member",
+        action="invite_member",
+        object_type="invitation",
+        object_id=invitation.id,
+        before=None,
+        after={"role": role, "expires_at": invitation.expires_at.isoformat()},
+        at=now,
+    )
+    return invitation, token
+
+
+def usable_invitation(conn: Connection, token: str, now: datetime) -> Invitation:
+    """The invitation of this link; one that is unknown, used or expired looks the same."""
+    invitation = repo.invitation_by_token_hash(conn, auth.token_hash(token)) if token else None
+    if invitation is None or not invitation.usable(now):
+        raise InvitationInvalid(
+            "This invitation link cannot be used: it was used already, it expired, or it "
+            "was replaced by a newer one. Ask whoever invited you for a new link."
+        )
+    return invitation
+
+
+def account_exists(conn: Connection, email: str) -> bool:
+    return repo.user_by_email(conn, email) is not None
+
+
+def accept_invitation(
+    conn: Connection, *, invitation: Invitation, user_id: str, now: datetime
+) -> None:
+    """Join the invitation's tenant as ``user_id`` (who proved they own the address)."""
+    if not repo.mark_invitation_accepted(conn, invitation.id, user_id, now):
+        raise InvitationInvalid("This invitation link was used already.")
+    current = repo.memberships_of(conn, user_id)
+    if not any(m.tenant_id == invitation.tenant_id for m in current):
+        repo.add_membership(
+            conn,
+            user_id=user_id,
+            tenant_id=invitation.tenant_id,
+            role=invitation.role,
+            created_at=now,
+        )
+    audit.record(
+        conn,
+        tenant_id=invitation.tenant_id,
+        actor=invitation.email,
+        action="accept_invitation",
         object_type="membership",
         object_id=user_id,
         before=None,
-        after={"role": role},
+        after={"role": invitation.role},
         at=now,
     )
+
+
+def accept_as_new_user(
+    conn: Connection, *, invitation: Invitation, password: str, repeat: str, now: datetime
+) -> str:
+    """Make the invitee's account with the password they chose, and join; the user id."""
+    errors: dict[str, str] = {}
+    if len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    elif password != repeat:
+        errors["repeat"] = "The two passwords differ."
+    if errors:
+        raise InvalidInput("choose a password", errors)
+    if repo.user_by_email(conn, invitation.email) is not None:
+        raise InvitationInvalid("This address has an account now: log in to accept.")
+    user_id = str(uuid.uuid4())
+    repo.add_user(
+        conn,
+        user_id=user_id,
+        email=invitation.email,
+        password_hash=hash_password(password),
+        created_at=now,
+    )
+    accept_invitation(conn, invitation=invitation, user_id=user_id, now=now)
     return user_id
 
 
@@ -140,6 +264,8 @@ def change_member(
         raise TransitionRefused("every employer keeps at least one owner")
     if role is None:
         repo.remove_membership(conn, user_id=user_id, tenant_id=tenant_id)
+        # Their open sessions may be working in this tenant right now: end them all.
+        repo.bump_session_version(conn, user_id)
     else:
         repo.set_membership_role(conn, user_id=user_id, tenant_id=tenant_id, role=role)
     audit.record(

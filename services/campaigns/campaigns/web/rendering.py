@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -54,6 +55,34 @@ def render(
     return templates.TemplateResponse(request, name, full, status_code=status_code)
 
 
+def local_path(request: Request, route: str, **params: Any) -> str:
+    """The path of a named route on this site; never built from the Host header."""
+    root = str(request.scope.get("root_path", "")).rstrip("/")
+    return root + str(request.app.url_path_for(route, **params))
+
+
 def redirect(request: Request, route: str, **params: Any) -> RedirectResponse:
-    """303 to a named route (after a form post: the browser asks with GET)."""
-    return RedirectResponse(request.url_for(route, **params), status_code=303)
+    """303 to a named route (after a form post: the browser asks with GET).
+
+    The Location is a path on this site, so a forged Host header cannot send the
+    browser elsewhere.
+    """
+    return RedirectResponse(local_path(request, route, **params), status_code=303)
+
+
+def safe_next(value: str | None) -> str | None:
+    """``value`` when it is a path on this site to return to after logging in, else None.
+
+    Only a relative path qualifies: no scheme, no host, no ``//`` or backslash that a
+    browser would read as another host, no control characters.
+    """
+    if not value or len(value) > 2000 or not value.startswith("/"):
+        return None
+    if value.startswith(("//", "/\\")) or "\\" in value:
+        return None
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return None
+    return value
