@@ -11,6 +11,7 @@ for a proposal for a week that has none yet is also here.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -31,6 +32,7 @@ from campaigns.web.csrf import check_csrf
 from campaigns.web.deps import EngineDep
 from campaigns.web.flash import FlashKind, flash
 from campaigns.web.forms import FormField
+from campaigns.web.rendering import local_path
 from campaigns.web.weeks import WeekPath
 from koers.db import transaction
 from koers.events import utcnow
@@ -43,8 +45,8 @@ NOTE_MAX_LENGTH = 2000
 
 def _back(request: Request, slug: str, week: str, kind: FlashKind, message: str) -> Response:
     flash(request, message, kind)
-    url = request.url_for("campaign_dashboard", slug=slug).include_query_params(week=week)
-    return RedirectResponse(str(url) + "#allocation", status_code=303)
+    url = local_path(request, "campaign_dashboard", slug=slug) + "?" + urlencode({"week": week})
+    return RedirectResponse(url + "#allocation", status_code=303)
 
 
 def _audit_state(proposal: AllocationProposal) -> dict[str, Any]:

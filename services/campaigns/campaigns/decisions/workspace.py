@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import datetime, time
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -52,7 +53,7 @@ from campaigns.tenancy.deps import ConsoleEditor, ConsoleOwner, ConsoleUser, Use
 from campaigns.web.deps import EngineDep, SettingsDep
 from campaigns.web.flash import FlashKind, flash
 from campaigns.web.forms import FormDep, FormField, text
-from campaigns.web.rendering import render
+from campaigns.web.rendering import local_path, render
 from campaigns.web.weeks import WeekPath, WeekQuery
 from koers.db import transaction
 from koers.events import utcnow
@@ -75,8 +76,8 @@ def _platform_delivery(request: Request) -> PlatformDelivery:
 
 def _back(request: Request, week: str, kind: FlashKind, message: str, slug: str = "") -> Response:
     flash(request, message, kind)
-    url = request.url_for("decisions_week").include_query_params(week=week)
-    return RedirectResponse(str(url) + (f"#c-{slug}" if slug else ""), status_code=303)
+    url = local_path(request, "decisions_week") + "?" + urlencode({"week": week})
+    return RedirectResponse(url + (f"#c-{slug}" if slug else ""), status_code=303)
 
 
 # --- reading the proposals -----------------------------------------------------------------
@@ -573,7 +574,9 @@ def save_campaign_delivery(
         push_time = PushTime(int(text(form, "push_weekday") or 0), at, DEFAULT_TIMEZONE)
     except ValueError:
         flash(request, "Enter the push time as a weekday and a time like 09:00.", "error")
-        return RedirectResponse(request.url_for("campaign_delivery", slug=slug), status_code=303)
+        return RedirectResponse(
+            local_path(request, "campaign_delivery", slug=slug), status_code=303
+        )
     now = utcnow()
     with transaction(engine) as conn:
         before = repo.push_time_of(conn, campaign.id)
@@ -622,7 +625,7 @@ def save_campaign_delivery(
             at=now,
         )
     flash(request, f"Delivery settings of “{campaign.name}” saved.")
-    return RedirectResponse(request.url_for("campaign_delivery", slug=slug), status_code=303)
+    return RedirectResponse(local_path(request, "campaign_delivery", slug=slug), status_code=303)
 
 
 # --- the employer's ad-platform tokens -----------------------------------------------------
@@ -644,7 +647,7 @@ def save_ad_platform_settings(
 ) -> Response:
     """Store (encrypted) or remove the employer's Meta access token."""
     platforms = _platform_delivery(request)
-    back = RedirectResponse(request.url_for("ad_platform_settings"), status_code=303)
+    back = RedirectResponse(local_path(request, "ad_platform_settings"), status_code=303)
     token = text(form, "meta_token")
     remove = text(form, "action") == "remove"
     if not platforms.can_store_tokens:
