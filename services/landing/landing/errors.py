@@ -42,6 +42,14 @@ class FormTokenExpired(CandidatePageError):
     code = "form_expired"
 
 
+class SubmissionRefused(CandidatePageError):
+    """The database refused a value of this submission (the form checks let it by)."""
+
+    status = 422
+    title = "Submission refused"
+    code = "submission_refused"
+
+
 class TooManyRequests(CandidatePageError):
     status = 429
     title = "Too many requests"

@@ -392,7 +392,7 @@ def submit_quiz(
     if answered < len(snapshot.quiz):
         asked = form_text(form, "step", 10)
         errors = {}
-        if asked.isdigit() and int(asked) == answered:
+        if domain.option_index(asked, answered + 1) == answered:
             errors = {f"q{answered}": "answer_required"}  # they sent this step empty
         elif not asked:  # a form with every question at once, one missing
             errors = {f"q{answered}": "answer_required"}

@@ -6,14 +6,16 @@ Events carry ids, categories and scores, never the candidate's name, phone or e-
 
 from __future__ import annotations
 
+import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import BinaryIO
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from koers.db import transaction
 from koers.events import (
@@ -28,6 +30,7 @@ from koers.events import (
     new_envelope,
 )
 from koers.messaging.outbox import add_to_outbox
+from landing.errors import SubmissionRefused
 from landing.pages.repository import PublishedPage
 from landing.privacy.repository import daily_salt
 from landing.submissions import domain, repository
@@ -38,6 +41,8 @@ from landing.submissions.repository import Application, Lead, QuizResult
 from landing.submissions.tokens import FormGrant, Visit, new_nonce
 from landing.web.dbcalls import DatabaseCalls
 
+log = logging.getLogger(__name__)
+
 SOURCE = "landing"
 
 Clock = Callable[[], datetime]
@@ -45,6 +50,30 @@ Clock = Callable[[], datetime]
 COMMITS_IN_FLIGHT = 4
 """On a database server: group commits (of views, of leads) that may overlap (worker
 threads)."""
+
+
+def refused_data(exc: Exception) -> bool:
+    """A value the database would not store (PostgreSQL: NUL, too long; any driver: a
+    lone surrogate): the fault of one submission, not of the database."""
+    return isinstance(exc, DataError | UnicodeError)
+
+
+@contextmanager
+def _refused_as_candidate_error(page: PublishedPage, entry_point: str) -> Iterator[None]:
+    """A submission the database refused is the candidate's form error (422), never a
+    500; the log names the campaign and the kind of error, never the values."""
+    try:
+        yield
+    except (DataError, UnicodeError) as exc:
+        log.warning(
+            "the database refused a submission",
+            extra={
+                "campaign_id": page.campaign_id,
+                "entry_point": entry_point,
+                "error": type(getattr(exc, "orig", None) or exc).__name__,
+            },
+        )
+        raise SubmissionRefused() from None
 
 
 @dataclass(frozen=True)
@@ -101,7 +130,10 @@ class Journeys:
             self._store_events, self._database.run, commits_in_flight=in_flight
         )
         self._leads: GroupCommit[_Submission, Lead] = GroupCommit(
-            self._store_submissions, self._database.run, commits_in_flight=in_flight
+            self._store_submissions,
+            self._database.run,
+            commits_in_flight=in_flight,
+            isolate=refused_data,
         )
 
     def now(self) -> datetime:
@@ -169,7 +201,8 @@ class Journeys:
         share a commit (``group_commit.py``). A second submit of the same form changes
         nothing and returns the lead stored the first time."""
         submission = self._submission(page, grant, lead, consent_text, language, None)
-        return await self._leads.submit(submission)
+        with _refused_as_candidate_error(page, "lead"):
+            return await self._leads.submit(submission)
 
     def submit_application(
         self,
@@ -184,7 +217,8 @@ class Journeys:
         """Store the application, its CV and its events in one transaction of its own
         (a CV is seconds of upload; nothing would share its commit); once per form."""
         submission = self._submission(page, grant, lead, consent_text, language, upload)
-        return self._store_submissions([submission])[0]
+        with _refused_as_candidate_error(page, "apply"):
+            return self._store_submissions([submission])[0]
 
     def _submission(
         self,
