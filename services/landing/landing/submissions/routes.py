@@ -194,9 +194,9 @@ def _decoy_receipt(page: PublishedPage, entry: EntryPoint, channel: str) -> Rece
 
 
 def _too_fast(site: Site, grant: FormGrant) -> bool:
-    """Faster than a person: measured from the start of the visit (the landing page, or
-    the form when the candidate came to it directly)."""
-    elapsed = (site.journeys.now() - grant.visit.visited_at).total_seconds()
+    """Faster than a person: measured from when this form was served, never from the
+    visit (one visit token opens any number of forms; each must still be filled in)."""
+    elapsed = (site.journeys.now() - grant.served_at).total_seconds()
     return elapsed < site.settings.min_fill_seconds
 
 
@@ -397,6 +397,8 @@ def submit_quiz(
         elif not asked:  # a form with every question at once, one missing
             errors = {f"q{answered}": "answer_required"}
         return _render_quiz(request, site, page, lang, token, answers, errors)
+    if _too_fast(site, grant):
+        return _render_quiz(request, site, page, lang, token, answers, {"form": "too_fast"})
     validation = domain.score_quiz(snapshot.quiz, answers, snapshot.quiz_pass_score)
     assert validation.result is not None  # every question answered, checked above
     result_id = site.journeys.complete_quiz(page, grant, validation.result)

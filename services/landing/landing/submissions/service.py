@@ -186,7 +186,7 @@ class Journeys:
                 entry_point=entry_point,
             )
             add_to_outbox(conn, _event(page, started, now))
-        return FormGrant(visit=visit, entry_point=entry_point, nonce=new_nonce())
+        return FormGrant(visit=visit, entry_point=entry_point, nonce=new_nonce(), served_at=now)
 
     async def submit_lead(
         self,
