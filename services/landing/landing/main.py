@@ -123,7 +123,7 @@ def create_app(
         slug = request.path_params.get("slug")
         restart_url = (
             str(request.app.url_path_for("landing_page", slug=slug))
-            if slug and status not in (404, 413)
+            if slug and status not in (404, 410, 413)
             else None
         )
         return renderer.render(

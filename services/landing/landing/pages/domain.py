@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from koers.events import PageSnapshot, VariantState
@@ -14,6 +15,12 @@ from koers.events import PageSnapshot, VariantState
 def is_newer_version(stored_version: int | None, incoming_version: int) -> bool:
     """Publishes may arrive again (redelivery) or late; only a newer page replaces."""
     return stored_version is None or incoming_version > stored_version
+
+
+def takes_submissions(status: str, ends_on: date | None, today: date) -> bool:
+    """Whether a campaign's forms may still be sent: published, and not past its last
+    day (a form opened before a pause or the end cannot post after it)."""
+    return status == "published" and (ends_on is None or today <= ends_on)
 
 
 def with_variant(snapshot: Mapping[str, Any], variant: VariantState) -> dict[str, Any]:

@@ -17,9 +17,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from koers.events import EntryPoint, PageSnapshot
-from landing.errors import FormTokenInvalid, PageNotFound
+from landing.errors import CampaignClosed, FormTokenInvalid, PageNotFound
 from landing.pages.deps import PageDep, SubmittablePageDep
-from landing.pages.domain import page_content
+from landing.pages.domain import page_content, takes_submissions
 from landing.pages.repository import PublishedPage
 from landing.pages.views import (
     FORM_ROUTES,
@@ -159,8 +159,15 @@ def apply_form(
 
 
 def _read_grant(
-    form: FormDep, signer: TokenSigner, page: PublishedPage, entry: EntryPoint
+    form: FormDep, site: Site, page: PublishedPage, entry: EntryPoint
 ) -> tuple[FormGrant, str]:
+    """The grant of a form being sent, once the campaign still takes forms: a form
+    opened before a pause or the campaign's end cannot post after it (the transaction
+    that stores it checks the pause again, see ``service.py``)."""
+    campaign = page.campaign
+    if not takes_submissions(page.status, campaign.ends_on, site.journeys.now().date()):
+        raise CampaignClosed()
+    signer = site.signer
     token = form_text(form, "form_token", 4000)
     return signer.read_form(token, campaign_id=page.campaign_id, entry_point=entry), token
 
@@ -211,7 +218,7 @@ async def submit_lead(
     # Async like the landing page: checking and validating are quick, in memory, and
     # leads arriving together share one commit (group_commit.py).
     lang = language_of(request, page, site.languages)
-    grant, token = _read_grant(form, site.signer, page, "lead")
+    grant, token = _read_grant(form, site, page, "lead")
     values = _contact_values(form)
     if form_text(form, HONEYPOT_FIELD):
         decoy = _decoy_receipt(page, "lead", values.contact_channel)
@@ -250,7 +257,7 @@ def submit_application(
 ) -> Response:
     """Store an application with its CV (once per form) and go on to the thank-you page."""
     lang = language_of(request, page, site.languages)
-    grant, token = _read_grant(form, site.signer, page, "apply")
+    grant, token = _read_grant(form, site, page, "apply")
     values = _contact_values(form)
     if form_text(form, HONEYPOT_FIELD):
         decoy = _decoy_receipt(page, "apply", "email")
@@ -385,7 +392,7 @@ def submit_quiz(
     """Take one answer (or all of them); after the last, store the score and show the
     result."""
     lang = language_of(request, page, site.languages)
-    grant, token = _read_grant(form, site.signer, page, "quiz")
+    grant, token = _read_grant(form, site, page, "quiz")
     snapshot = page.campaign.page
     answers = [form_text(form, f"q{i}", 10) for i in range(len(snapshot.quiz))]
     answered = domain.answered_prefix(snapshot.quiz, answers)

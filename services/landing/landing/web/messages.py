@@ -132,6 +132,13 @@ ERRORS = {
         N_("This form has expired"),
         N_("You left this form open for too long. Please open it again and fill it in once more."),
     ),
+    "campaign_closed": (
+        N_("This vacancy is closed"),
+        N_(
+            "This job no longer takes applications or contact details, so what you sent "
+            "was not kept. Thank you for your interest."
+        ),
+    ),
     "submission_refused": (
         N_("We could not store what you sent"),
         N_(
