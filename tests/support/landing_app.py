@@ -27,7 +27,7 @@ from koers.events import (
 )
 from landing.cli import MIGRATIONS_DIR
 from landing.config import Settings
-from landing.handlers import HANDLERS
+from landing.handlers import handlers
 from landing.main import create_app
 
 SERVICE_TOKEN = "security-test-service-token"
@@ -97,12 +97,14 @@ class LandingApp:
     def publish(
         self, payload: Payload, campaign_id: str = CAMPAIGN_ID, tenant_id: str = TENANT_ID
     ) -> None:
-        """Apply a campaign-state event exactly as the consumer does."""
+        """Apply a campaign-state event exactly as the consumer does (its handlers, with
+        this app's public host, in one transaction)."""
         envelope = new_envelope(
             payload, source="campaigns", tenant_id=tenant_id, campaign_id=campaign_id
         )
+        own_hosts = self.settings.media_policy().own_hosts
         with transaction(self.engine) as conn:
-            for handler in HANDLERS[envelope.type]:
+            for handler in handlers(own_hosts)[envelope.type]:
                 handler(conn, envelope)
 
     def count(self, table: sa.Table) -> int:

@@ -99,7 +99,7 @@ def _render_contact_form(
     apply = entry_point == "apply"
     action_name = "submit_application" if apply else "submit_lead"
     context: dict[str, Any] = {
-        **base_context(page, lang, site.settings.media_origins),
+        **base_context(page, lang, site.media),
         "entry_point": entry_point,
         "title": gettext(messages.FORM_TITLES[entry_point]),
         "action": url_with(page_path(request, action_name, page), {"lang": lang}),
@@ -313,7 +313,7 @@ def thanks(
     gettext = site.renderer.gettext(lang)
     channel = receipt.contact_channel if receipt else None
     context = {
-        **base_context(page, lang, site.settings.media_origins),
+        **base_context(page, lang, site.media),
         "applied": receipt is not None and receipt.entry_point == "apply",
         "channel": channel,
         "next_step": messages.next_step_text(
@@ -349,7 +349,7 @@ def _render_quiz(
     step = domain.answered_prefix(page.campaign.page.quiz, answers)
     step = min(step, len(content.quiz) - 1)
     context = {
-        **base_context(page, lang, site.settings.media_origins),
+        **base_context(page, lang, site.media),
         "form_token": form_token,
         "action": url_with(page_path(request, "submit_quiz", page), {"lang": lang}),
         "step": step,
@@ -441,7 +441,7 @@ def quiz_result(
         if entry in ("lead", "apply")
     ]
     context = {
-        **base_context(page, lang, site.settings.media_origins),
+        **base_context(page, lang, site.media),
         "qualified": result.qualified,
         "links": links,
     }
