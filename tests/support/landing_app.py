@@ -119,9 +119,12 @@ class LandingApp:
 
 
 @contextmanager
-def landing_app(database_url: str, tmp_path: Path, **overrides: Any) -> Iterator[LandingApp]:
+def landing_app(
+    database_url: str, tmp_path: Path, *, raise_server_exceptions: bool = True, **overrides: Any
+) -> Iterator[LandingApp]:
     """The app on ``database_url`` (migrated here); no fill time, rate limit or page
-    cache unless ``overrides`` set them."""
+    cache unless ``overrides`` set them. ``raise_server_exceptions=False``: a 500 is
+    answered (and logged) as in production instead of raised in the test."""
     migrate(database_url, MIGRATIONS_DIR)
     values: dict[str, Any] = {
         "database_url": database_url,
@@ -139,7 +142,11 @@ def landing_app(database_url: str, tmp_path: Path, **overrides: Any) -> Iterator
     engine = make_engine(database_url)
     try:
         app = create_app(settings, clock=clock)
-        with TestClient(app, headers={"user-agent": USER_AGENT}) as client:
+        with TestClient(
+            app,
+            headers={"user-agent": USER_AGENT},
+            raise_server_exceptions=raise_server_exceptions,
+        ) as client:
             yield LandingApp(engine=engine, client=client, clock=clock, settings=settings)
     finally:
         engine.dispose()
