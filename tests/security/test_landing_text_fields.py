@@ -235,3 +235,13 @@ def test_unknown_lead_ids_in_a_privacy_request_are_still_just_not_found(
 
     assert response.status_code == 200
     assert response.json()["candidates"] == []
+
+
+@pytest.mark.parametrize("slug", ["%00", "a%00b", "%ED%A0%80", "x" * 200])
+@pytest.mark.parametrize("route", ["", "/lead", "/theme.css", "/thanks"])
+def test_a_page_address_no_database_holds_is_not_found(
+    site: LandingApp, slug: str, route: str
+) -> None:
+    response = site.client.get(f"/j/{slug}{route}")
+
+    assert response.status_code == 404
