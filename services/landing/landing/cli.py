@@ -66,7 +66,7 @@ def relay() -> None:
     from koers.workers import run_relay
 
     settings = _settings()
-    run_relay(make_engine(settings.database_url), settings, "landing")
+    run_relay(make_engine(settings.database_url, hide_parameters=True), settings, "landing")
 
 
 @app.command()
@@ -75,15 +75,15 @@ def consume() -> None:
     from koers.db import make_engine
     from koers.events import CAMPAIGN_STATE_TOPIC
     from koers.workers import run_consumer
-    from landing.handlers import CONSUMER_GROUP, HANDLERS
+    from landing.handlers import CONSUMER_GROUP, handlers
 
     settings = _settings()
     run_consumer(
-        make_engine(settings.database_url),
+        make_engine(settings.database_url, hide_parameters=True),
         settings,
         group_id=CONSUMER_GROUP,
         topics=[CAMPAIGN_STATE_TOPIC],
-        handlers=HANDLERS,
+        handlers=handlers(settings.media_policy().own_hosts),
     )
 
 
@@ -102,7 +102,7 @@ def seed_demo(
     from landing import demo
 
     settings = _settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, hide_parameters=True)
     try:
         page = demo.wait_for_page(engine, slug, wait_seconds)
         if page is None:
@@ -129,7 +129,7 @@ def retention() -> None:
     from landing.submissions.cvstore import CvStore
 
     settings = _settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, hide_parameters=True)
     try:
         report = Privacy(engine, CvStore(settings.cv_dir), utcnow).run_retention()
         typer.echo(report.line())

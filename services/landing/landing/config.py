@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field
 
 from koers.settings import KoersSettings
+from landing.pages.domain import MediaPolicy
 
 
 class Settings(KoersSettings):
@@ -33,6 +35,14 @@ class Settings(KoersSettings):
     # Origins (https://cdn.example) an employer's images and videos may come from; the
     # CSP allows exactly these. Root-relative media URLs are always allowed.
     media_origins: tuple[str, ...] = Field((), validation_alias="KOERS_LANDING_MEDIA_ORIGINS")
+    # Where candidates reach the landing pages (the same variable the console builds ad
+    # links from). Nothing a page loads may point at this host: it would count as a visit,
+    # a start or a lead of some campaign.
+    public_url: str = Field("http://127.0.0.1:8001", validation_alias="KOERS_LANDING_URL")
+
+    def media_policy(self) -> MediaPolicy:
+        host = urlsplit(self.public_url).hostname
+        return MediaPolicy(origins=self.media_origins, own_hosts=(host,) if host else ())
 
     def secrets(self) -> dict[str, str]:
         return {**super().secrets(), "KOERS_LANDING_SECRET_KEY": self.secret_key}

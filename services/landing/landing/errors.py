@@ -42,6 +42,22 @@ class FormTokenExpired(CandidatePageError):
     code = "form_expired"
 
 
+class CampaignClosed(CandidatePageError):
+    """The campaign was paused or ended after the form was opened."""
+
+    status = 410
+    title = "Campaign closed"
+    code = "campaign_closed"
+
+
+class SubmissionRefused(CandidatePageError):
+    """The database refused a value of this submission (the form checks let it by)."""
+
+    status = 422
+    title = "Submission refused"
+    code = "submission_refused"
+
+
 class TooManyRequests(CandidatePageError):
     status = 429
     title = "Too many requests"

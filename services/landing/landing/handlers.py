@@ -1,10 +1,14 @@
 """Campaign-state events -> page snapshots. Each handler runs inside the consumer's
-transaction, next to the dedup record of the event it applies."""
+transaction, next to the dedup record of the event it applies.
+
+``handlers(own_hosts)`` is the map the consumer runs; ``HANDLERS`` is it without the
+landing service's public host (tests, tools), which still drops relative media URLs."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 
 from sqlalchemy import Connection
 
@@ -23,10 +27,20 @@ log = logging.getLogger(__name__)
 CONSUMER_GROUP = "landing"
 
 
-def publish_page(conn: Connection, envelope: Envelope) -> None:
-    """Keep the newest published snapshot of a campaign's page (by page version)."""
+def publish_page(conn: Connection, envelope: Envelope, own_hosts: Sequence[str] = ()) -> None:
+    """Keep the newest published snapshot of a campaign's page (by page version), without
+    the media URLs it may never show (relative, not https, or on the landing service
+    itself: each view would count as a visit, start or lead of some campaign)."""
     published = envelope.typed_payload()
     assert isinstance(published, CampaignPublished)
+    dropped = domain.without_foreign_media(published.page.model_dump(), own_hosts)
+    if dropped:
+        log.warning(
+            "dropped media URLs that point at the landing service or are not https",
+            extra={"campaign_id": envelope.campaign_id, "fields": dropped},
+        )
+        page = published.page.model_copy(update=dict.fromkeys(dropped))
+        published = published.model_copy(update={"page": page})
     current = repository.stored_version(conn, envelope.campaign_id)
     if not domain.is_newer_version(current, published.page.version):
         log.info(
@@ -61,8 +75,13 @@ def change_variant(conn: Connection, envelope: Envelope) -> None:
         log.info("variant change before publish", extra={"campaign_id": envelope.campaign_id})
 
 
-HANDLERS: Mapping[str, Iterable[Handler]] = {
-    "CampaignPublished": [publish_page],
-    "CampaignPaused": [pause_page],
-    "VariantChanged": [change_variant],
-}
+def handlers(own_hosts: Sequence[str] = ()) -> Mapping[str, Iterable[Handler]]:
+    """The consumer's handlers; ``own_hosts``: the landing service's public host(s)."""
+    return {
+        "CampaignPublished": [partial(publish_page, own_hosts=tuple(own_hosts))],
+        "CampaignPaused": [pause_page],
+        "VariantChanged": [change_variant],
+    }
+
+
+HANDLERS: Mapping[str, Iterable[Handler]] = handlers()

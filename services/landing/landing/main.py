@@ -68,7 +68,9 @@ def create_app(
     settings = settings or Settings()
     settings.check_production_secrets()
     secret_key = settings.secret_key or _development_secret_key()
-    engine = make_engine(settings.database_url)
+    # No statement parameters in error messages: they are candidates' names, phones and
+    # e-mail addresses, and error messages end up in logs.
+    engine = make_engine(settings.database_url, hide_parameters=True)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -107,6 +109,7 @@ def create_app(
         database=database,
         stencils=StencilCache(),
         languages=languages,
+        media=settings.media_policy(),
     )
     app.state.rate_limiter = RateLimiter(
         settings.rate_limit_per_minute, settings.rate_limit_burst, clock=time.monotonic
@@ -123,7 +126,7 @@ def create_app(
         slug = request.path_params.get("slug")
         restart_url = (
             str(request.app.url_path_for("landing_page", slug=slug))
-            if slug and status not in (404, 413)
+            if slug and status not in (404, 410, 413)
             else None
         )
         return renderer.render(

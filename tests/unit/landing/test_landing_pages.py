@@ -384,16 +384,17 @@ def test_expired_form_token_is_refused(
     assert lead_rows(engine) == []
 
 
-def test_lead_sent_after_the_campaign_paused_is_still_kept(
+def test_lead_sent_after_the_campaign_paused_is_refused_as_closed(
     client: TestClient, published: CampaignPublished, engine: sa.Engine
 ) -> None:
+    # Issue 12: a form opened before a pause cannot post after it.
     token = open_lead_form(client)
     apply_event(engine, CampaignPaused(slug="klantenservice-utrecht"))
 
     response = client.post("/j/klantenservice-utrecht/lead", data=lead_form_data(token))
 
-    assert response.status_code == 200
-    assert len(lead_rows(engine)) == 1
+    assert response.status_code == 410
+    assert lead_rows(engine) == []
 
 
 def test_lead_form_opened_directly_starts_a_visit_there(

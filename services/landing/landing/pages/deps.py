@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import partial
 from typing import Annotated
@@ -40,6 +41,9 @@ async def submittable_page(request: Request, slug: str) -> PublishedPage:
 
 PageQuery = Callable[[Connection, str], PublishedPage | None]
 
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}\Z")
+"""What a published slug looks like (``CampaignPublished.slug``)."""
+
 
 async def _cached_page(
     request: Request, cache: PageCache, slug: str, query: PageQuery
@@ -48,6 +52,8 @@ async def _cached_page(
     remembered = cache.lookup(slug)
     if remembered is not None:
         return remembered[0]
+    if not _SLUG.match(slug):  # no page has it; PostgreSQL would refuse a NUL in it
+        return None
     site: Site = request.app.state.site
     engine: Engine = request.app.state.engine
     return await site.database.run(cache.get, slug, partial(_read_page, engine, query))

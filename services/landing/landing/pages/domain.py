@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from koers.events import PageSnapshot, VariantState
 
@@ -14,6 +16,12 @@ from koers.events import PageSnapshot, VariantState
 def is_newer_version(stored_version: int | None, incoming_version: int) -> bool:
     """Publishes may arrive again (redelivery) or late; only a newer page replaces."""
     return stored_version is None or incoming_version > stored_version
+
+
+def takes_submissions(status: str, ends_on: date | None, today: date) -> bool:
+    """Whether a campaign's forms may still be sent: published, and not past its last
+    day (a form opened before a pause or the end cannot post after it)."""
+    return status == "published" and (ends_on is None or today <= ends_on)
 
 
 def with_variant(snapshot: Mapping[str, Any], variant: VariantState) -> dict[str, Any]:
@@ -80,11 +88,54 @@ def _paragraphs(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split("\n\n") if part.strip())
 
 
-def media_allowed(url: str, allowed_origins: Sequence[str]) -> bool:
-    """Root-relative media are ours; absolute ones only from an allowed origin (the CSP
-    allows exactly those, so nothing else would load anyway)."""
-    if url.startswith("/") and not url.startswith("//"):
-        return True
-    scheme, _, rest = url.partition("://")
-    origin = f"{scheme}://{rest.split('/', 1)[0]}"
-    return scheme == "https" and origin in allowed_origins
+MEDIA_FIELDS = ("logo_url", "hero_image_url", "hero_video_url")
+"""The fields of a page snapshot that the page loads as it is shown."""
+
+
+def _host(value: str) -> str:
+    return value.lower().rstrip(".")
+
+
+def external_https(url: str, own_hosts: Iterable[str]) -> bool:
+    """Whether ``url`` is https to another site than the landing service's own.
+
+    A page loads its media as it is shown, so a URL on the landing service (a relative
+    path, or its public host) would be a request to a candidate route: a view, a start
+    or a submission of some campaign, counted on every visit of this one. One employer
+    could move another's funnel; nothing the page loads may point there."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on a malformed port
+    except ValueError:
+        return False
+    host = _host(parts.hostname or "")
+    return (port is None or port > 0) and (
+        parts.scheme == "https"
+        and bool(host)
+        and "@" not in parts.netloc  # no user info: "https://cdn@landing/..." is landing
+        and host not in {_host(own) for own in own_hosts}
+    )
+
+
+@dataclass(frozen=True)
+class MediaPolicy:
+    """Which media URLs a page may show: https, from an allowed origin (the CSP allows
+    exactly those), never on the landing service's own hosts, never relative."""
+
+    origins: tuple[str, ...] = ()
+    own_hosts: tuple[str, ...] = ()
+
+    def allows(self, url: str) -> bool:
+        if not external_https(url, self.own_hosts):
+            return False
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}" in self.origins
+
+
+def without_foreign_media(snapshot: Mapping[str, Any], own_hosts: Sequence[str]) -> list[str]:
+    """The media fields of ``snapshot`` that may never be shown (see ``external_https``)."""
+    return [
+        name
+        for name in MEDIA_FIELDS
+        if snapshot.get(name) and not external_https(str(snapshot[name]), own_hosts)
+    ]

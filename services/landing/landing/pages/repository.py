@@ -3,6 +3,7 @@ queries on it. Every function takes the caller's connection (see ``koers.db``)."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,6 +36,8 @@ class PublishedPage:
     slug: str
     version: int
     campaign: CampaignPublished
+    status: str = "published"
+    """"published" or "paused" (a paused page is read only to finish what was sent)."""
 
 
 def _page_from(row: sa.Row[Any] | None) -> PublishedPage | None:
@@ -46,6 +49,7 @@ def _page_from(row: sa.Row[Any] | None) -> PublishedPage | None:
         slug=row.slug,
         version=row.version,
         campaign=CampaignPublished.model_validate(row.snapshot),
+        status=row.status,
     )
 
 
@@ -66,6 +70,17 @@ def find_page_by_campaign(conn: Connection, campaign_id: str) -> PublishedPage |
     return _page_from(
         conn.execute(sa.select(pages).where(pages.c.campaign_id == campaign_id)).first()
     )
+
+
+def published_campaigns(conn: Connection, campaign_ids: Iterable[str]) -> set[str]:
+    """Those of ``campaign_ids`` whose page is published now (not paused)."""
+    wanted = list(set(campaign_ids))
+    if not wanted:
+        return set()
+    query = sa.select(pages.c.campaign_id).where(
+        pages.c.campaign_id.in_(wanted), pages.c.status == "published"
+    )
+    return set(conn.execute(query).scalars())
 
 
 def slug_owner(conn: Connection, slug: str) -> str | None:

@@ -94,7 +94,7 @@ def _render_landing_page(
 ) -> str:
     """The landing page in ``lang`` with slots for what differs per visit: the query of
     the entry-point links (``journey``) and the language switch links."""
-    renderer, media_origins = site.renderer, site.settings.media_origins
+    renderer, media = site.renderer, site.media
     gettext = renderer.gettext(lang)
     journey = slot("journey")  # never empty: it always holds the visit token
     entries = [
@@ -107,10 +107,10 @@ def _render_landing_page(
     ]
     snapshot = page.campaign.page
     context = {
-        **base_context(page, lang, media_origins),
+        **base_context(page, lang, media),
         "entries": entries,
-        "hero_image_url": allowed_media(snapshot.hero_image_url, media_origins),
-        "hero_video_url": allowed_media(snapshot.hero_video_url, media_origins),
+        "hero_image_url": allowed_media(snapshot.hero_image_url, media),
+        "hero_video_url": allowed_media(snapshot.hero_video_url, media),
     }
     offered = i18n.offered_languages(snapshot)
     switch = {language: slot(f"switch_{language}") for language in offered}

@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 
 from koers.events import EntryPoint
 from landing.errors import PageNotFound
-from landing.pages.domain import media_allowed, page_content
+from landing.pages.domain import MediaPolicy, page_content
 from landing.pages.repository import PublishedPage
 from landing.submissions.domain import DIRECT_VARIANT, UTM_KEYS
 from landing.submissions.tokens import TokenSigner, Visit
@@ -80,20 +80,19 @@ def require_entry_point(page: PublishedPage, entry_point: EntryPoint) -> None:
         raise PageNotFound("entry_not_offered")
 
 
-def base_context(
-    page: PublishedPage, lang: Language, media_origins: tuple[str, ...]
-) -> dict[str, Any]:
+def base_context(page: PublishedPage, lang: Language, media: MediaPolicy) -> dict[str, Any]:
     snapshot = page.campaign.page
     return {
         "page": page,
         "snapshot": snapshot,
         "content": page_content(snapshot, lang),
-        "logo_url": allowed_media(snapshot.logo_url, media_origins),
+        "logo_url": allowed_media(snapshot.logo_url, media),
     }
 
 
-def allowed_media(url: str | None, media_origins: tuple[str, ...]) -> str | None:
-    return url if url and media_allowed(url, media_origins) else None
+def allowed_media(url: str | None, media: MediaPolicy) -> str | None:
+    """``url`` if the page may load it (see ``MediaPolicy``), else nothing is shown."""
+    return url if url and media.allows(url) else None
 
 
 def form_text(form: FormData, name: str, limit: int = 5000) -> str:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from landing.errors import ErasureRequestInvalid
-from landing.submissions.domain import normalise_email, normalise_phone
+from landing.submissions.domain import normalise_email, normalise_phone, storable
 
 LEAD_STATUSES = ("new", "contacted", "interviewed", "hired", "rejected")
 
@@ -35,6 +35,9 @@ class CandidateKey:
 
     @classmethod
     def parse(cls, lead_id: str | None, email: str | None, phone: str | None) -> CandidateKey:
+        for name, value in (("lead_id", lead_id), ("email", email), ("phone", phone)):
+            if value and not storable(value):
+                raise ErasureRequestInvalid(f"{name} holds characters no candidate data has")
         key_id: uuid.UUID | None = None
         if lead_id:
             try:

@@ -30,7 +30,7 @@ def withdraw_form(
     if site.signer.read_receipt(r, page.campaign_id) is None:
         raise ReceiptInvalid()
     context = {
-        **base_context(page, lang, site.settings.media_origins),
+        **base_context(page, lang, site.media),
         "action": url_with(page_path(request, "withdraw", page), {"lang": lang}),
         "receipt": r,
         "done": False,
@@ -58,7 +58,7 @@ def withdraw(
         raise ReceiptInvalid() from exc
     site.privacy.erase_lead_by_id(page.tenant_id, lead_id)
     context = {
-        **base_context(page, lang, site.settings.media_origins),
+        **base_context(page, lang, site.media),
         "action": "",
         "receipt": "",
         "done": True,

@@ -31,7 +31,18 @@ EMAIL_MAX_LENGTH = 254
 MOTIVATION_MAX_LENGTH = 4000
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
+# What neither database takes (PostgreSQL refuses NUL; no driver encodes a lone
+# surrogate) and what no person types (other control characters): a script's probe.
+_UNSTORABLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNSTORABLE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _VARIANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+
+
+def storable(text: str, *, multiline: bool = False) -> bool:
+    """Whether ``text`` is a field both databases store as it is: no NUL, no lone
+    surrogate, no control characters but line breaks and tabs where free text (a
+    motivation) allows them."""
+    return not (_UNSTORABLE_TEXT if multiline else _UNSTORABLE_LINE).search(text)
 
 
 # --- visits ------------------------------------------------------------------------
@@ -109,10 +120,14 @@ def normalise_phone(raw: str, region: str = DEFAULT_PHONE_REGION) -> str | None:
 def normalise_email(raw: str) -> str | None:
     """A sanity check, not a proof of delivery: one @, a dotted domain, no spaces."""
     candidate = raw.strip()
-    if len(candidate) > EMAIL_MAX_LENGTH or not _EMAIL.match(candidate):
+    if len(candidate) > EMAIL_MAX_LENGTH or not storable(candidate):
+        return None
+    if not _EMAIL.match(candidate):
         return None
     local, _, domain = candidate.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    normal = f"{local}@{domain.lower()}"
+    # Lower-casing may lengthen ("İ" becomes two characters): the column holds 254.
+    return normal if len(normal) <= EMAIL_MAX_LENGTH else None
 
 
 def _validate_name(raw: str, errors: dict[str, str]) -> str:
@@ -122,6 +137,15 @@ def _validate_name(raw: str, errors: dict[str, str]) -> str:
     elif len(name) > NAME_MAX_LENGTH:
         errors["name"] = "name_too_long"
     return name
+
+
+ONE_LINE_FIELDS = ("name", "phone", "email", "contact_channel", "best_moment")
+
+
+def _unstorable_fields(form: LeadForm, names: Sequence[str]) -> dict[str, str]:
+    """An error for each field holding what no database stores; it replaces any other
+    error of that field (its other checks may have passed on the characters around)."""
+    return {name: "characters_invalid" for name in names if not storable(getattr(form, name))}
 
 
 def validate_lead_form(
@@ -160,6 +184,7 @@ def validate_lead_form(
         errors["best_moment"] = "best_moment_invalid"
     if not form.consent:
         errors["consent"] = "consent_required"
+    errors.update(_unstorable_fields(form, ONE_LINE_FIELDS))
 
     if errors:
         return LeadValidation(lead=None, errors=errors)
@@ -196,6 +221,9 @@ def validate_application_form(
         errors["motivation"] = "motivation_too_long"
     if not form.consent:
         errors["consent"] = "consent_required"
+    errors.update(_unstorable_fields(form, ONE_LINE_FIELDS))
+    if not storable(motivation, multiline=True):
+        errors["motivation"] = "characters_invalid"
     if errors:
         return LeadValidation(lead=None, errors=errors)
     return LeadValidation(
@@ -236,10 +264,11 @@ def score_quiz(
     chosen: list[int] = []
     for index, question in enumerate(questions):
         raw = raw_answers[index] if index < len(raw_answers) else ""
-        if not raw.isdigit() or int(raw) >= len(question.options):
+        option = option_index(raw, len(question.options))
+        if option is None:
             errors[f"q{index}"] = "answer_required"
             continue
-        chosen.append(int(raw))
+        chosen.append(option)
     if errors:
         return QuizValidation(result=None, errors=errors)
     score = sum(q.options[i].score for q, i in zip(questions, chosen, strict=True))
@@ -253,9 +282,18 @@ def answered_prefix(questions: Sequence[QuizQuestion], raw_answers: Sequence[str
     question at a time, so this is the step the candidate is on."""
     for index, question in enumerate(questions):
         raw = raw_answers[index] if index < len(raw_answers) else ""
-        if not raw.isdigit() or int(raw) >= len(question.options):
+        if option_index(raw, len(question.options)) is None:
             return index
     return len(questions)
+
+
+def option_index(raw: str, options: int) -> int | None:
+    """The option a form field names ("0", "1"...), or None: only ASCII digits count
+    (``"²".isdigit()`` is true, yet ``int("²")`` fails)."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 3:
+        return None
+    index = int(raw)
+    return index if index < options else None
 
 
 def safe_filename(filename: str, kind: str) -> str:

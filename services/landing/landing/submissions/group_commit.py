@@ -10,8 +10,10 @@ the event loop (with 10 connections, about 10); a lone request waits for nothing
 its own commit.
 
 Nothing is acknowledged early: a request returns only after the commit that holds its
-write, and a failed commit fails every request it carried (each candidate gets an error
-page, and nothing of theirs is stored).
+write. A commit that fails because of one item's data (``isolate`` says which errors are
+such: a value the database refuses) is retried item by item, so only that item's request
+fails; any other failed commit fails every request it carried (each candidate gets an
+error page, and nothing of theirs is stored).
 """
 
 from __future__ import annotations
@@ -28,6 +30,13 @@ Commit = Callable[[Sequence[Item]], Sequence[Result]]
 
 RunBlocking = Callable[..., Awaitable[Any]]
 """Runs a blocking call where the app runs database calls (``DatabaseCalls.run``)."""
+
+Isolate = Callable[[Exception], bool]
+"""Whether a failed commit may be one item's fault, worth retrying item by item."""
+
+
+def _never(_exc: Exception) -> bool:
+    return False
 
 
 class GroupCommit(Generic[Item, Result]):
@@ -47,8 +56,10 @@ class GroupCommit(Generic[Item, Result]):
         *,
         max_batch: int = 500,
         commits_in_flight: int = 1,
+        isolate: Isolate = _never,
     ) -> None:
         self._commit = commit
+        self._isolate = isolate
         self._run = run
         self._max_batch = max_batch
         self._max_writers = commits_in_flight
@@ -79,18 +90,7 @@ class GroupCommit(Generic[Item, Result]):
             while self._queue:
                 batch = self._queue[: self._max_batch]
                 del self._queue[: self._max_batch]
-                try:
-                    results = await self._run(self._commit, [item for item, _ in batch])
-                    if len(results) != len(batch):
-                        raise RuntimeError("a group commit must return one result per item")
-                except Exception as exc:  # noqa: BLE001 - raised in each request it carried
-                    for _, committed in batch:
-                        if not committed.done():
-                            committed.set_exception(exc)
-                else:
-                    for (_, committed), result in zip(batch, results, strict=True):
-                        if not committed.done():  # else its request was cancelled
-                            committed.set_result(result)
+                await self._write(batch)
                 batch = []
         except BaseException:  # cancelled (the app stops): nobody waits forever
             waiting, self._queue = batch + self._queue, []
@@ -99,3 +99,21 @@ class GroupCommit(Generic[Item, Result]):
             raise
         finally:
             self._writers -= 1
+
+    async def _write(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
+        try:
+            results = await self._run(self._commit, [item for item, _ in batch])
+            if len(results) != len(batch):
+                raise RuntimeError("a group commit must return one result per item")
+        except Exception as exc:  # noqa: BLE001 - raised in each request it carried
+            if len(batch) > 1 and self._isolate(exc):
+                for one in batch:  # one commit each: only the item at fault fails
+                    await self._write([one])
+                return
+            for _, committed in batch:
+                if not committed.done():
+                    committed.set_exception(exc)
+        else:
+            for (_, committed), result in zip(batch, results, strict=True):
+                if not committed.done():  # else its request was cancelled
+                    committed.set_result(result)

@@ -17,9 +17,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from koers.events import EntryPoint, PageSnapshot
-from landing.errors import FormTokenInvalid, PageNotFound
+from landing.errors import CampaignClosed, FormTokenInvalid, PageNotFound
 from landing.pages.deps import PageDep, SubmittablePageDep
-from landing.pages.domain import page_content
+from landing.pages.domain import page_content, takes_submissions
 from landing.pages.repository import PublishedPage
 from landing.pages.views import (
     FORM_ROUTES,
@@ -99,7 +99,7 @@ def _render_contact_form(
     apply = entry_point == "apply"
     action_name = "submit_application" if apply else "submit_lead"
     context: dict[str, Any] = {
-        **base_context(page, lang, site.settings.media_origins),
+        **base_context(page, lang, site.media),
         "entry_point": entry_point,
         "title": gettext(messages.FORM_TITLES[entry_point]),
         "action": url_with(page_path(request, action_name, page), {"lang": lang}),
@@ -159,8 +159,15 @@ def apply_form(
 
 
 def _read_grant(
-    form: FormDep, signer: TokenSigner, page: PublishedPage, entry: EntryPoint
+    form: FormDep, site: Site, page: PublishedPage, entry: EntryPoint
 ) -> tuple[FormGrant, str]:
+    """The grant of a form being sent, once the campaign still takes forms: a form
+    opened before a pause or the campaign's end cannot post after it (the transaction
+    that stores it checks the pause again, see ``service.py``)."""
+    campaign = page.campaign
+    if not takes_submissions(page.status, campaign.ends_on, site.journeys.now().date()):
+        raise CampaignClosed()
+    signer = site.signer
     token = form_text(form, "form_token", 4000)
     return signer.read_form(token, campaign_id=page.campaign_id, entry_point=entry), token
 
@@ -194,9 +201,9 @@ def _decoy_receipt(page: PublishedPage, entry: EntryPoint, channel: str) -> Rece
 
 
 def _too_fast(site: Site, grant: FormGrant) -> bool:
-    """Faster than a person: measured from the start of the visit (the landing page, or
-    the form when the candidate came to it directly)."""
-    elapsed = (site.journeys.now() - grant.visit.visited_at).total_seconds()
+    """Faster than a person: measured from when this form was served, never from the
+    visit (one visit token opens any number of forms; each must still be filled in)."""
+    elapsed = (site.journeys.now() - grant.served_at).total_seconds()
     return elapsed < site.settings.min_fill_seconds
 
 
@@ -211,7 +218,7 @@ async def submit_lead(
     # Async like the landing page: checking and validating are quick, in memory, and
     # leads arriving together share one commit (group_commit.py).
     lang = language_of(request, page, site.languages)
-    grant, token = _read_grant(form, site.signer, page, "lead")
+    grant, token = _read_grant(form, site, page, "lead")
     values = _contact_values(form)
     if form_text(form, HONEYPOT_FIELD):
         decoy = _decoy_receipt(page, "lead", values.contact_channel)
@@ -250,7 +257,7 @@ def submit_application(
 ) -> Response:
     """Store an application with its CV (once per form) and go on to the thank-you page."""
     lang = language_of(request, page, site.languages)
-    grant, token = _read_grant(form, site.signer, page, "apply")
+    grant, token = _read_grant(form, site, page, "apply")
     values = _contact_values(form)
     if form_text(form, HONEYPOT_FIELD):
         decoy = _decoy_receipt(page, "apply", "email")
@@ -306,7 +313,7 @@ def thanks(
     gettext = site.renderer.gettext(lang)
     channel = receipt.contact_channel if receipt else None
     context = {
-        **base_context(page, lang, site.settings.media_origins),
+        **base_context(page, lang, site.media),
         "applied": receipt is not None and receipt.entry_point == "apply",
         "channel": channel,
         "next_step": messages.next_step_text(
@@ -342,7 +349,7 @@ def _render_quiz(
     step = domain.answered_prefix(page.campaign.page.quiz, answers)
     step = min(step, len(content.quiz) - 1)
     context = {
-        **base_context(page, lang, site.settings.media_origins),
+        **base_context(page, lang, site.media),
         "form_token": form_token,
         "action": url_with(page_path(request, "submit_quiz", page), {"lang": lang}),
         "step": step,
@@ -385,18 +392,20 @@ def submit_quiz(
     """Take one answer (or all of them); after the last, store the score and show the
     result."""
     lang = language_of(request, page, site.languages)
-    grant, token = _read_grant(form, site.signer, page, "quiz")
+    grant, token = _read_grant(form, site, page, "quiz")
     snapshot = page.campaign.page
     answers = [form_text(form, f"q{i}", 10) for i in range(len(snapshot.quiz))]
     answered = domain.answered_prefix(snapshot.quiz, answers)
     if answered < len(snapshot.quiz):
         asked = form_text(form, "step", 10)
         errors = {}
-        if asked.isdigit() and int(asked) == answered:
+        if domain.option_index(asked, answered + 1) == answered:
             errors = {f"q{answered}": "answer_required"}  # they sent this step empty
         elif not asked:  # a form with every question at once, one missing
             errors = {f"q{answered}": "answer_required"}
         return _render_quiz(request, site, page, lang, token, answers, errors)
+    if _too_fast(site, grant):
+        return _render_quiz(request, site, page, lang, token, answers, {"form": "too_fast"})
     validation = domain.score_quiz(snapshot.quiz, answers, snapshot.quiz_pass_score)
     assert validation.result is not None  # every question answered, checked above
     result_id = site.journeys.complete_quiz(page, grant, validation.result)
@@ -432,7 +441,7 @@ def quiz_result(
         if entry in ("lead", "apply")
     ]
     context = {
-        **base_context(page, lang, site.settings.media_origins),
+        **base_context(page, lang, site.media),
         "qualified": result.qualified,
         "links": links,
     }

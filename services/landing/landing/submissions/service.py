@@ -6,14 +6,16 @@ Events carry ids, categories and scores, never the candidate's name, phone or e-
 
 from __future__ import annotations
 
+import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import BinaryIO
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from koers.db import transaction
 from koers.events import (
@@ -28,6 +30,8 @@ from koers.events import (
     new_envelope,
 )
 from koers.messaging.outbox import add_to_outbox
+from landing.errors import CampaignClosed, SubmissionRefused
+from landing.pages import repository as pages
 from landing.pages.repository import PublishedPage
 from landing.privacy.repository import daily_salt
 from landing.submissions import domain, repository
@@ -38,6 +42,8 @@ from landing.submissions.repository import Application, Lead, QuizResult
 from landing.submissions.tokens import FormGrant, Visit, new_nonce
 from landing.web.dbcalls import DatabaseCalls
 
+log = logging.getLogger(__name__)
+
 SOURCE = "landing"
 
 Clock = Callable[[], datetime]
@@ -45,6 +51,30 @@ Clock = Callable[[], datetime]
 COMMITS_IN_FLIGHT = 4
 """On a database server: group commits (of views, of leads) that may overlap (worker
 threads)."""
+
+
+def refused_data(exc: Exception) -> bool:
+    """A value the database would not store (PostgreSQL: NUL, too long; any driver: a
+    lone surrogate): the fault of one submission, not of the database."""
+    return isinstance(exc, DataError | UnicodeError)
+
+
+@contextmanager
+def _refused_as_candidate_error(page: PublishedPage, entry_point: str) -> Iterator[None]:
+    """A submission the database refused is the candidate's form error (422), never a
+    500; the log names the campaign and the kind of error, never the values."""
+    try:
+        yield
+    except (DataError, UnicodeError) as exc:
+        log.warning(
+            "the database refused a submission",
+            extra={
+                "campaign_id": page.campaign_id,
+                "entry_point": entry_point,
+                "error": type(getattr(exc, "orig", None) or exc).__name__,
+            },
+        )
+        raise SubmissionRefused() from None
 
 
 @dataclass(frozen=True)
@@ -100,8 +130,11 @@ class Journeys:
         self._views: GroupCommit[Envelope, None] = GroupCommit(
             self._store_events, self._database.run, commits_in_flight=in_flight
         )
-        self._leads: GroupCommit[_Submission, Lead] = GroupCommit(
-            self._store_submissions, self._database.run, commits_in_flight=in_flight
+        self._leads: GroupCommit[_Submission, Lead | None] = GroupCommit(
+            self._store_submissions,
+            self._database.run,
+            commits_in_flight=in_flight,
+            isolate=refused_data,
         )
 
     def now(self) -> datetime:
@@ -154,7 +187,7 @@ class Journeys:
                 entry_point=entry_point,
             )
             add_to_outbox(conn, _event(page, started, now))
-        return FormGrant(visit=visit, entry_point=entry_point, nonce=new_nonce())
+        return FormGrant(visit=visit, entry_point=entry_point, nonce=new_nonce(), served_at=now)
 
     async def submit_lead(
         self,
@@ -169,7 +202,11 @@ class Journeys:
         share a commit (``group_commit.py``). A second submit of the same form changes
         nothing and returns the lead stored the first time."""
         submission = self._submission(page, grant, lead, consent_text, language, None)
-        return await self._leads.submit(submission)
+        with _refused_as_candidate_error(page, "lead"):
+            stored = await self._leads.submit(submission)
+        if stored is None:
+            raise CampaignClosed()
+        return stored
 
     def submit_application(
         self,
@@ -184,7 +221,11 @@ class Journeys:
         """Store the application, its CV and its events in one transaction of its own
         (a CV is seconds of upload; nothing would share its commit); once per form."""
         submission = self._submission(page, grant, lead, consent_text, language, upload)
-        return self._store_submissions([submission])[0]
+        with _refused_as_candidate_error(page, "apply"):
+            stored = self._store_submissions([submission])[0]
+        if stored is None:
+            raise CampaignClosed()
+        return stored
 
     def _submission(
         self,
@@ -259,19 +300,24 @@ class Journeys:
             )
         return _Submission(stored, application, [_event(page, e, now) for e in events])
 
-    def _store_submissions(self, batch: Sequence[_Submission]) -> list[Lead]:
+    def _store_submissions(self, batch: Sequence[_Submission]) -> list[Lead | None]:
         """Store new submissions with their events in one transaction; one lead per form
-        nonce, so a repeated nonce (a double submit, now or before) gets the first lead."""
+        nonce, so a repeated nonce (a double submit, now or before) gets the first lead.
+        A new submission to a campaign paused since its form was opened is not stored
+        (None): checked here, in the transaction, because pages are cached a while."""
         try:
             with transaction(self._engine) as conn:
                 stored = repository.find_leads_by_nonce(conn, (s.lead.form_nonce for s in batch))
                 quizzes = repository.existing_quiz_results(
                     conn, (s.lead.quiz_result_id for s in batch if s.lead.quiz_result_id)
                 )
+                open_campaigns = pages.published_campaigns(
+                    conn, (s.lead.campaign_id for s in batch if s.lead.form_nonce not in stored)
+                )
                 fresh: list[_Submission] = []
                 for submission in batch:
                     lead = submission.lead
-                    if lead.form_nonce in stored:
+                    if lead.form_nonce in stored or lead.campaign_id not in open_campaigns:
                         continue
                     if lead.quiz_result_id is not None and lead.quiz_result_id not in quizzes:
                         lead = replace(lead, quiz_result_id=None)  # erased meanwhile
@@ -297,10 +343,11 @@ class Journeys:
             for submission in batch:
                 self._forget_cv(submission.application)
             raise
-        for submission in batch:
-            if stored[submission.lead.form_nonce].lead_id != submission.lead.lead_id:
-                self._forget_cv(submission.application)  # a repeat: its CV is not kept
-        return [stored[submission.lead.form_nonce] for submission in batch]
+        results = [stored.get(submission.lead.form_nonce) for submission in batch]
+        for submission, kept in zip(batch, results, strict=True):
+            if kept is None or kept.lead_id != submission.lead.lead_id:
+                self._forget_cv(submission.application)  # a repeat or closed: not kept
+        return results
 
     def _forget_cv(self, application: Application | None) -> None:
         if self._cv_store is not None and application is not None and application.cv_file:
@@ -333,6 +380,8 @@ class Journeys:
         )
         try:
             with transaction(self._engine) as conn:
+                if not pages.published_campaigns(conn, [page.campaign_id]):
+                    raise CampaignClosed()  # paused since the quiz was opened
                 repository.insert_quiz_results(conn, record)
                 add_to_outbox(conn, _event(page, completed, now))
         except IntegrityError:

@@ -5,7 +5,9 @@
   creative brought it. A missing or broken one simply starts a new visit.
 - A *form token* is the hidden field of every form: it binds the submission to one
   campaign, entry point, visit and random nonce (the nonce makes a double submit
-  idempotent). A broken, foreign or expired one is refused.
+  idempotent), and says when the form was served (the bot timing check counts from
+  then, not from the visit, whose token may open any number of forms). A broken,
+  foreign or expired one is refused.
 - A *receipt token* is the candidate's proof of a submission: the thank-you page reads
   the channel from it, and its withdrawal link lets them withdraw consent (which erases
   their data) without an account.
@@ -55,6 +57,8 @@ class FormGrant:
     visit: Visit
     entry_point: EntryPoint
     nonce: str
+    served_at: datetime
+    """When the form was served to the candidate."""
 
 
 @dataclass(frozen=True)
@@ -96,20 +100,32 @@ class TokenSigner:
         return visit if visit.campaign_id == campaign_id else None
 
     def sign_form(self, grant: FormGrant) -> str:
-        document = {**_visit_document(grant.visit), "e": grant.entry_point, "n": grant.nonce}
+        document = {
+            **_visit_document(grant.visit),
+            "e": grant.entry_point,
+            "n": grant.nonce,
+            "s": grant.served_at.isoformat(),
+        }
         return self._forms.dumps(document)
 
     def read_form(self, token: str, *, campaign_id: str, entry_point: EntryPoint) -> FormGrant:
         """The grant of a submitted form; raises when it cannot be trusted."""
         try:
-            document = self._forms.loads(token, max_age=FORM_TOKEN_MAX_AGE_S)
+            document, signed_at = self._forms.loads(
+                token, max_age=FORM_TOKEN_MAX_AGE_S, return_timestamp=True
+            )
         except SignatureExpired as exc:
             raise FormTokenExpired() from exc
         except BadSignature as exc:
             raise FormTokenInvalid() from exc
         try:
             grant = FormGrant(
-                visit=_visit_from(document), entry_point=document["e"], nonce=str(document["n"])
+                visit=_visit_from(document),
+                entry_point=document["e"],
+                nonce=str(document["n"]),
+                # Tokens signed before "s" existed: the signature's time is when it was
+                # served, to the second.
+                served_at=_aware(document["s"]) if "s" in document else signed_at,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise FormTokenInvalid() from exc
@@ -176,10 +192,15 @@ def _visit_document(visit: Visit) -> dict[str, Any]:
     }
 
 
+def _aware(moment: Any) -> datetime:
+    parsed = datetime.fromisoformat(moment)
+    if parsed.tzinfo is None:
+        raise ValueError("a moment without a time zone")
+    return parsed
+
+
 def _visit_from(document: Any) -> Visit:
-    visited_at = datetime.fromisoformat(document["t"])
-    if visited_at.tzinfo is None:
-        raise ValueError("visited_at without a time zone")
+    visited_at = _aware(document["t"])
     utm = document.get("u") or {}
     if not isinstance(utm, dict):
         raise TypeError("utm must be an object")

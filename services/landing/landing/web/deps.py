@@ -10,7 +10,7 @@ eight dependencies were eight hops there and back on every view.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 
 from landing.config import Settings
 from landing.errors import CandidatePageError, TooManyRequests
+from landing.pages.domain import MediaPolicy
 from landing.pages.stencils import StencilCache
 from landing.privacy.service import Privacy
 from landing.submissions.cvstore import CvStore
@@ -63,6 +64,8 @@ class Site:
     database: DatabaseCalls
     stencils: StencilCache
     languages: LanguagePreferences
+    media: MediaPolicy = field(default_factory=MediaPolicy)
+    """Which media URLs pages may load (built once from the settings)."""
 
 
 async def get_site(request: Request) -> Site:

@@ -34,6 +34,9 @@ FIELD_ERRORS = {
     "consent_required": N_("Without your consent we cannot keep your details."),
     "answer_required": N_("Choose an answer."),
     "motivation_too_long": N_("Your motivation is too long; 4,000 characters at most."),
+    "characters_invalid": N_(
+        "This contains characters we cannot store. Please type it again without them."
+    ),
     "too_fast": N_("That was quick! Please check your details and send the form again."),
     "cv_required": N_("Please add your CV (PDF or Word)."),
     "cv_too_large": N_("Your CV is larger than 10 MB. Please send a smaller file."),
@@ -128,6 +131,20 @@ ERRORS = {
     "form_expired": (
         N_("This form has expired"),
         N_("You left this form open for too long. Please open it again and fill it in once more."),
+    ),
+    "campaign_closed": (
+        N_("This vacancy is closed"),
+        N_(
+            "This job no longer takes applications or contact details, so what you sent "
+            "was not kept. Thank you for your interest."
+        ),
+    ),
+    "submission_refused": (
+        N_("We could not store what you sent"),
+        N_(
+            "Something you typed holds characters we cannot store. Please open the form "
+            "again and type your details once more."
+        ),
     ),
     "too_many_requests": (
         N_("Too many forms at once"),
