@@ -1,4 +1,4 @@
-"""Each service installs and starts on its own, as its container image would.
+"""Issue 12, class 13: each service installs and starts on its own, as its container image would.
 
 A fresh virtualenv gets only the chassis and one service, installed from their
 pyproject.toml (not editable), under the repository's pins. The service's app and CLI
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.packaging
+pytestmark = [pytest.mark.security, pytest.mark.packaging]
 
 ROOT = Path(__file__).resolve().parents[2]
 UV = Path(sys.executable).parent / "uv"
