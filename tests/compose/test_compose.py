@@ -152,7 +152,9 @@ def shared_aliases() -> set[str]:
 
 
 def service_aliases(service: str) -> set[str]:
-    return declared_aliases([ROOT / "services" / service / service / "config.py"])
+    package = ROOT / "services" / service / service
+    # A feature may declare its own settings class that config.Settings extends.
+    return declared_aliases([package / "config.py", *sorted(package.glob("*/settings.py"))])
 
 
 def console_scripts(service: str) -> dict[str, str]:
