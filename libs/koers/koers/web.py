@@ -185,11 +185,29 @@ class ChassisMiddleware:
             await send(message)
 
         try:
+            if _unstorable(path, scope.get("query_string", b"")):
+                # A NUL or an unpaired surrogate reaches no route: PostgreSQL refuses to
+                # store or even compare such text, which would surface as a 500 deep down.
+                refusal = problem(
+                    400, "Bad request", "The address contains characters that are not allowed."
+                )
+                await refusal(scope, receive, send_with_headers)
+                return
             await self.app(scope, receive, send_with_headers)
         finally:
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
             self.metrics.observe(scope["method"], template, status_holder["status"], started)
+
+
+def _unstorable(path: str, query_string: bytes) -> bool:
+    if "\x00" in path or b"%00" in query_string or b"\x00" in query_string:
+        return True
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
