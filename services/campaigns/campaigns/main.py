@@ -3,13 +3,16 @@ wires the routes of each feature."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from datetime import datetime
+from functools import partial
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
 from campaigns.audit import api as audit_api
@@ -18,6 +21,7 @@ from campaigns.catalog import api as catalog_api
 from campaigns.catalog import routes as catalog_routes
 from campaigns.config import Settings
 from campaigns.decisions import routes as decision_routes
+from campaigns.decisions.proposals import AllocationProposer
 from campaigns.errors import LoginRequired
 from campaigns.insights import routes as insight_routes
 from campaigns.insights.analytics_client import (
@@ -31,12 +35,23 @@ from campaigns.insights.deps import CHART_CACHE_ENTRIES, FETCH_WORKERS, SLOW_ANS
 from campaigns.leads import routes as lead_routes
 from campaigns.leads.deps import LANDING_TIMEOUT_S
 from campaigns.leads.landing_client import HttpLandingClient, LandingClient
+from campaigns.scheduling import JobScheduler, NoScheduler
+from campaigns.scheduling import routes as scheduling_routes
+from campaigns.scheduling.embedded import EmbeddedScheduler
+from campaigns.scheduling.weekly import (
+    WEEKLY_JOB_DESCRIPTION,
+    WEEKLY_JOB_ID,
+    WeeklyRunSummary,
+    WeeklyStep,
+    run_weekly_job,
+)
 from campaigns.spend import routes as spend_routes
 from campaigns.tenancy import api as tenancy_api
 from campaigns.tenancy import routes as tenancy_routes
 from campaigns.web.csrf import csrf_guard
 from campaigns.web.rendering import STATIC_DIR, build_templates
 from koers.db import make_engine, ping
+from koers.events import utcnow
 from koers.web import broker_check, install_web_chassis
 
 SESSION_COOKIE = "koers_session"
@@ -44,6 +59,55 @@ SESSION_COOKIE = "koers_session"
 # sibling subdomain can plant or overwrite the console's session.
 SECURE_SESSION_COOKIE = "__Host-koers_session"
 SESSION_MAX_AGE_S = 12 * 60 * 60  # a working day; then log in again
+
+STEPS_AFTER_PLANNING: tuple[WeeklyStep, ...] = ()
+"""The weekly job's steps after planning, in order, each ``step(week)``.
+
+Applying autopilot decisions and pushing due splits (``apply_autopilot`` and ``push_due``
+of ``campaigns.decisions.service``) belong here once that module offers them; until then
+the weekly job plans only, and says so in its summary (no step run)."""
+
+
+def weekly_job(
+    engine: Engine,
+    analytics: AllocationProposer,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+) -> Callable[[str], WeeklyRunSummary]:
+    """The weekly job for one ISO week, wired: ``koers-campaigns weekly`` and the
+    embedded scheduler run this same callable."""
+    return partial(
+        run_weekly_job,
+        engine=engine,
+        analytics_client=analytics,
+        clock=clock,
+        after_planning=STEPS_AFTER_PLANNING,
+    )
+
+
+def build_scheduler(settings: Settings, job: Callable[[str], WeeklyRunSummary]) -> JobScheduler:
+    """Airflow when its URL is set; else in-process jobs, in development only."""
+    if settings.airflow_url:
+        from campaigns.scheduling.airflow import AirflowScheduler
+        from campaigns.scheduling.errors import NotConfigured
+
+        try:
+            return AirflowScheduler(
+                settings.airflow_url,
+                settings.airflow_username,
+                settings.airflow_password,
+                timeout_s=settings.airflow_timeout_s,
+            )
+        except NotConfigured as exc:  # production refuses this at start-up already
+            return NoScheduler(f"{exc} (KOERS_AIRFLOW_USERNAME, KOERS_AIRFLOW_PASSWORD)")
+    if not settings.embedded_jobs:
+        return NoScheduler(
+            "Airflow is not configured (KOERS_AIRFLOW_URL), and in production the jobs do "
+            "not run inside the console: set Airflow's URL, user name and password"
+        )
+    return EmbeddedScheduler(
+        jobs={WEEKLY_JOB_ID: job}, descriptions={WEEKLY_JOB_ID: WEEKLY_JOB_DESCRIPTION}
+    )
 
 
 def create_app(
@@ -73,10 +137,17 @@ def create_app(
     )
     fetch_pool = ThreadPoolExecutor(FETCH_WORKERS, thread_name_prefix="insight-fetch")
     templates = build_templates()
+    scheduler = build_scheduler(settings, weekly_job(engine, insight_analytics))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Only the process the Procfile marks runs the Monday schedule; any console
+        # process runs "Run now" (the job is idempotent, so two at once change nothing).
+        if isinstance(scheduler, EmbeddedScheduler) and settings.run_scheduled_jobs:
+            scheduler.start()
         yield
+        if isinstance(scheduler, EmbeddedScheduler):
+            scheduler.stop()
         fetch_pool.shutdown(wait=False, cancel_futures=True)
         if insight_analytics is not analytics_client:
             insight_analytics.close()
@@ -100,6 +171,7 @@ def create_app(
     app.state.insight_answers = AnswerCache(SLOW_ANSWER_TTL_S)
     app.state.insight_pool = fetch_pool
     app.state.templates = templates
+    app.state.scheduler = scheduler
 
     def render_error(request: Request, status: int, title: str, detail: str) -> Response:
         context = {"title": title, "detail": detail, "status": status}
@@ -143,6 +215,7 @@ def create_app(
         insight_routes.router,
         decision_routes.router,
         lead_routes.router,
+        scheduling_routes.router,
     ):
         app.include_router(router)
     return app

@@ -72,3 +72,14 @@ def allocation_proposal(conn: Connection, campaign_id: str, week: str) -> dict[s
         return None
     payload: dict[str, Any] = row.payload
     return payload
+
+
+def allocation_event_id(conn: Connection, campaign_id: str, week: str) -> str | None:
+    """The event id of the stored proposal of ``week``, None when there is none."""
+    found: str | None = conn.execute(
+        sa.select(allocation_proposals.c.event_id).where(
+            allocation_proposals.c.campaign_id == campaign_id,
+            allocation_proposals.c.week == week,
+        )
+    ).scalar_one_or_none()
+    return found

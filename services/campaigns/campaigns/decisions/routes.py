@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from campaigns.audit import repository as audit
 from campaigns.catalog.deps import TenantCampaign
+from campaigns.decisions.proposals import request_proposal
 from campaigns.errors import InvalidInput
 from campaigns.insights.analytics_client import (
     AllocationProposal,
@@ -135,7 +136,7 @@ def request_allocation(
     """Ask analytics to compute the proposal for ``week`` from the facts it has."""
     check_csrf(request.session, csrf_token)
     try:
-        proposal = analytics.propose_allocation(campaign.id, week)
+        request_proposal(engine, analytics, campaign, week, actor=user.actor, now=utcnow())
     except AnalyticsRefused as exc:
         return _back(request, slug, week, "warning", f"Analytics refused: {exc.detail}")
     except AnalyticsUnavailable:
@@ -146,17 +147,5 @@ def request_allocation(
             "warning",
             "Analytics could not propose an allocation right now (not answering, or not "
             "offered yet). Please try again later.",
-        )
-    with transaction(engine) as conn:
-        audit.record(
-            conn,
-            tenant_id=campaign.tenant_id,
-            actor=user.actor,
-            action="allocation_requested",
-            object_type="allocation",
-            object_id=f"{campaign.id}:{week}",
-            before=None,
-            after=_audit_state(proposal),
-            at=utcnow(),
         )
     return _back(request, slug, week, "ok", f"Analytics proposed an allocation for {week}.")
