@@ -119,11 +119,21 @@ def run_job_now(
     check_csrf(request.session, csrf_token)
     wanted = week.strip().upper() or None
     title = JOB_TITLES.get(job_id, job_id)
+    current = planned_week(_now(), logical_date=None, requested=None)
     if wanted is not None:
         try:
-            week_monday(wanted)
+            monday = week_monday(wanted)
         except ValueError as exc:
             flash(request, f"Not started: {exc}. Write a week like 2026-W48.", "error")
+            return redirect(request, "scheduled_jobs")
+        if monday > week_monday(current):
+            flash(
+                request,
+                f"Not started: {wanted} has not begun yet (this is {current}). A week is "
+                "planned from its Monday on: leave the week empty for the current week, or "
+                "give a past one.",
+                "warning",
+            )
             return redirect(request, "scheduled_jobs")
     try:
         scheduler.trigger(job_id, week=wanted)
@@ -134,6 +144,5 @@ def run_job_now(
     except (NotConfigured, SchedulerUnavailable) as exc:
         flash(request, f"Not started: {exc}", "warning")
     else:
-        for_week = wanted or planned_week(_now(), logical_date=None, requested=None)
-        flash(request, f"{title}: a run for {for_week} has started.", "ok")
+        flash(request, f"{title}: a run for {wanted or current} has started.", "ok")
     return redirect(request, "scheduled_jobs")

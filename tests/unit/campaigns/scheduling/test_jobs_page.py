@@ -144,7 +144,7 @@ def test_a_week_that_has_not_begun_or_does_not_exist_is_refused_with_the_reason(
     next_week = shift_week(this_week(), 1)
 
     future = run_now(owner, week=next_week)
-    assert f"Not started: {next_week} has not begun yet" in future
+    assert f"Not started: {next_week} has not begun yet (this is {this_week()})" in future
     missing = run_now(owner, week="2027-W53")
     assert "Not started: 2027-W53 does not exist: 2027 has no week 53" in missing
     nonsense = run_now(owner, week="next week")
