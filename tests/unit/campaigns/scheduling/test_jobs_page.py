@@ -25,6 +25,7 @@ from campaigns.scheduling.embedded import EmbeddedScheduler
 from campaigns.seed import SeedResult
 from koers.db import transaction
 from koers.isoweeks import shift_week
+from koers.settings import MissingSecret
 from tests.conftest import free_port
 from tests.support import campaigns_db as repo
 from tests.support import campaigns_use_cases as service_layer
@@ -268,3 +269,19 @@ def test_without_airflow_in_production_the_page_says_jobs_are_not_configured(
         shown = run_now(client)
         assert "Not started: Airflow is not configured" in shown
     assert proposals.asked == []
+
+
+def test_production_with_airflow_needs_its_login_and_names_what_is_missing(
+    settings: Settings,
+) -> None:
+    production = settings.model_copy(
+        update={
+            "environment": "production",
+            "service_token": "t",
+            "airflow_url": "http://airflow:8080",
+            "airflow_username": "koers",
+        }
+    )
+    with pytest.raises(MissingSecret, match="KOERS_AIRFLOW_PASSWORD") as raised:
+        create_app(production)
+    assert "KOERS_AIRFLOW_USERNAME" not in str(raised.value)
