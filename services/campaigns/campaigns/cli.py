@@ -97,7 +97,7 @@ def weekly(
 ) -> None:
     """Run the weekly job now: analytics proposes each live campaign's split for the week."""
     from campaigns.insights.analytics_client import HttpAnalyticsClient
-    from campaigns.main import weekly_job
+    from campaigns.main import WEEKLY_JOB_ANALYTICS_TIMEOUT_S, weekly_job
     from campaigns.scheduling import planned_week
     from campaigns.scheduling.weekly import WeeklyJobFailed
     from koers.db import make_engine
@@ -111,7 +111,7 @@ def weekly(
         raise typer.Exit(2) from exc
     engine = make_engine(settings.database_url)
     analytics = HttpAnalyticsClient(
-        settings.analytics_url, settings.service_token, timeout_s=settings.analytics_timeout_s
+        settings.analytics_url, settings.service_token, timeout_s=WEEKLY_JOB_ANALYTICS_TIMEOUT_S
     )
     try:
         summary = weekly_job(engine, analytics)(planned)

@@ -60,6 +60,10 @@ SESSION_COOKIE = "koers_session"
 SECURE_SESSION_COOKIE = "__Host-koers_session"
 SESSION_MAX_AGE_S = 12 * 60 * 60  # a working day; then log in again
 
+WEEKLY_JOB_ANALYTICS_TIMEOUT_S = 60.0
+"""Analytics computes a proposal per call; the console's 2 s budget is for pages, and a
+job that gave up early would only fail a campaign analytics then plans anyway."""
+
 STEPS_AFTER_PLANNING: tuple[WeeklyStep, ...] = ()
 """The weekly job's steps after planning, in order, each ``step(week)``.
 
@@ -137,7 +141,17 @@ def create_app(
     )
     fetch_pool = ThreadPoolExecutor(FETCH_WORKERS, thread_name_prefix="insight-fetch")
     templates = build_templates()
-    scheduler = build_scheduler(settings, weekly_job(engine, insight_analytics))
+    # The weekly job gets its own client with a job's patience (a fake one in tests).
+    job_analytics: AnalyticsInsights = (
+        insight_analytics
+        if analytics is not None and insight_analytics is analytics_client
+        else HttpAnalyticsClient(
+            settings.analytics_url,
+            settings.service_token,
+            timeout_s=WEEKLY_JOB_ANALYTICS_TIMEOUT_S,
+        )
+    )
+    scheduler = build_scheduler(settings, weekly_job(engine, job_analytics))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -151,6 +165,8 @@ def create_app(
         fetch_pool.shutdown(wait=False, cancel_futures=True)
         if insight_analytics is not analytics_client:
             insight_analytics.close()
+        if job_analytics is not insight_analytics:
+            job_analytics.close()
         analytics_client.close()
         landing_client.close()
         engine.dispose()

@@ -75,13 +75,11 @@ def installation(
             service_token=SERVICE_TOKEN,
             var_dir=tmp_path,
             kafka_bootstrap_servers="127.0.0.1:1",
-            analytics_timeout_s=30,
         )
         for name, value in {
             "KOERS_CAMPAIGNS_DATABASE_URL": campaigns_url,
             "KOERS_ANALYTICS_URL": analytics_url,
             "KOERS_SERVICE_TOKEN": SERVICE_TOKEN,
-            "KOERS_ANALYTICS_TIMEOUT_S": "30",
         }.items():
             monkeypatch.setenv(name, value)
         with TestClient(create_app(settings)) as console:
