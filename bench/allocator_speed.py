@@ -12,6 +12,7 @@ after parsing); request validation and response serialisation are reported besid
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import time
@@ -24,7 +25,7 @@ from analytics.allocation import AllocationRequest, allocate
 CHANNELS = ("linkedin", "instagram", "tiktok", "facebook", "snapchat", "indeed")
 
 
-def build(count: int, seed: int = 1) -> dict[str, object]:
+def build(count: int, seed: int = 1, weeks: int = 4) -> dict[str, object]:
     rng = np.random.default_rng(seed)
     rate = rng.lognormal(np.log(0.03), 0.5, count)
     budget = 40.0 * count
@@ -36,7 +37,7 @@ def build(count: int, seed: int = 1) -> dict[str, object]:
             {"variant_id": variant_id, "channel": CHANNELS[i % 6], "created_week": "2026-W40"}
         )
         previous[variant_id] = round(budget / count, 2)
-        for week in (44, 45, 46, 47):
+        for week in range(48 - weeks, 48):
             spend = float(rng.uniform(20, 60))
             clicks = int(rng.poisson(spend / 0.8))
             history.append(
@@ -57,6 +58,30 @@ def build(count: int, seed: int = 1) -> dict[str, object]:
         "history": history,
         "previous_allocation": previous,
     }
+
+
+def with_priors(body: dict[str, object], campaigns: int = 10) -> dict[str, object]:
+    """``body`` with ``campaigns`` earlier campaigns of the same size (weeks 2026-W1 on)."""
+    count = len(body["variants"])  # type: ignore[arg-type]
+    earlier = []
+    for number in range(campaigns):
+        other = build(count, seed=100 + number)
+        shift = 40 - 4 * number
+        for row in other["history"]:  # type: ignore[attr-defined]
+            row["week"] = f"2026-W{int(row['week'][6:]) - shift:02d}"
+        earlier.append(
+            {
+                "campaign_id": f"earlier-{number + 1}",
+                "variants": other["variants"],
+                "history": other["history"],
+            }
+        )
+    return {**body, "prior_campaigns": earlier}
+
+
+def end_to_end(raw: str) -> str:
+    """What the CLI and the API do per request: parse and validate, allocate, serialise."""
+    return allocate(AllocationRequest.model_validate_json(raw)).model_dump_json()
 
 
 def median_seconds(action, runs: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
@@ -102,6 +127,42 @@ def main() -> None:
             f"{validate * 1000:.0f} ms | {serialise * 1000:.0f} ms |"
         )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    lines += [
+        "",
+        "End to end (JSON text in, JSON text out: parsing, validation, allocation and "
+        "serialisation), CPU time, median of the same runs:",
+        "",
+        "| request | creatives | history rows | prior rows | end to end | target |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    cases = (
+        ("4 weeks", build(10_000), 0.5),
+        ("12 weeks", build(1_000, weeks=12), 0.1),
+    )
+    plain_times = {}
+    for label, body, target in cases:
+        raw = json.dumps(body)
+        end_to_end(raw)
+        spent, _ = median_seconds(lambda raw=raw: end_to_end(raw), args.runs)
+        plain_times[label] = spent
+        rows = len(body["history"])  # type: ignore[arg-type]
+        lines.append(
+            f"| {label} | {len(body['variants']):,} | {rows:,} | 0 | "  # type: ignore[arg-type]
+            f"{spent * 1000:.0f} ms | < {target * 1000:.0f} ms "
+            f"({'met' if spent < target else 'NOT met'}) |"
+        )
+    for label, body, _target in cases:
+        prior_body = with_priors(body)
+        raw = json.dumps(prior_body)
+        end_to_end(raw)
+        spent, _ = median_seconds(lambda raw=raw: end_to_end(raw), max(args.runs // 2, 1))
+        limit = 1.5 * plain_times[label]
+        prior_rows = sum(len(p["history"]) for p in prior_body["prior_campaigns"])  # type: ignore[attr-defined]
+        lines.append(
+            f"| {label} + 10 earlier campaigns | {len(body['variants']):,} | "  # type: ignore[arg-type]
+            f"{len(body['history']):,} | {prior_rows:,} | {spent * 1000:.0f} ms | "  # type: ignore[arg-type]
+            f"≤ +50% = {limit * 1000:.0f} ms ({'met' if spent <= limit else 'NOT met'}) |"
+        )
     lines += ["", f"Load average (1 min) when measured: {load:.1f} on {os.cpu_count()} CPUs."]
     markdown = "\n".join(lines)
     print(markdown)

@@ -1,5 +1,11 @@
-"""Write the embedded default's secrets to an env file, once (``make run``)."""
+"""Write the embedded default's secrets to an env file, once (``make run``).
 
+A secret added later (``KOERS_CAMPAIGNS_DELIVERY_KEY``, the Fernet key that encrypts the
+tenants' ad-platform tokens) is appended to an existing file, keeping the others.
+"""
+
+import base64
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -13,3 +19,7 @@ if not target.exists():
         f"KOERS_LANDING_SECRET_KEY={secrets.token_urlsafe(32)}\n"
     )
     target.chmod(0o600)
+if "KOERS_CAMPAIGNS_DELIVERY_KEY=" not in target.read_text():
+    fernet_key = base64.urlsafe_b64encode(os.urandom(32)).decode("ascii")
+    with target.open("a") as env:
+        env.write(f"KOERS_CAMPAIGNS_DELIVERY_KEY={fernet_key}\n")

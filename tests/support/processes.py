@@ -107,9 +107,9 @@ class Stack:
             "--port",
             str(self.ports[service]),
         )
-        wait_until(
+        wait_until(  # generous: the test machine is shared and often busy
             lambda: httpx.get(f"{self.url(service)}/healthz", timeout=1).status_code == 200,
-            60,
+            120,
             message=f"{service} /healthz",
         )
 

@@ -17,7 +17,12 @@ WRITE_OPTION = "koers_write"
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and enforced foreign keys."""
+    """Create an engine; SQLite gets WAL, a busy timeout and enforced foreign keys.
+
+    Statement parameters are left out of error messages (``hide_parameters``): they hold
+    candidates' names, e-mail addresses and phone numbers, and errors end up in logs.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     if database_url.startswith("sqlite"):

@@ -12,7 +12,9 @@ that does not match a contract (so it can be dead-lettered with the reason).
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -350,21 +352,45 @@ def new_envelope(
     )
 
 
+MAX_MESSAGE_BYTES = 1024 * 1024
+"""The largest message a consumer decodes (Kafka's default ``message.max.bytes``)."""
+
+MAX_DEAD_LETTER_VALUE_BYTES = 512 * 1024
+"""The largest original value a dead letter carries (base64 grows it by a third, and the
+letter must stay under the broker's 1 MiB message limit)."""
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
 def parse_envelope(raw: bytes | None) -> Envelope:
-    """Validate raw message bytes against the envelope and its payload contract."""
+    """Validate raw message bytes against the envelope and its payload contract.
+
+    Whatever is wrong with the bytes (too large, not UTF-8, nested until Python's
+    recursion limit, not an object, wrong types), the error is :class:`InvalidEvent`,
+    whose reason names what was wrong and never repeats a value from the message: it is
+    logged and written to the dead-letter topic.
+    """
     if raw is None:
         raise InvalidEvent("empty message value")
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise InvalidEvent(f"message of {len(raw)} bytes exceeds {MAX_MESSAGE_BYTES} bytes")
     try:
         document = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidEvent(f"not JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise InvalidEvent("not JSON: nested too deeply") from exc
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError included
+        raise InvalidEvent(f"not JSON: {type(exc).__name__}") from exc
+    if not isinstance(document, dict):
+        raise InvalidEvent(f"not a JSON object but {type(document).__name__}")
     try:
         envelope = Envelope.model_validate(document)
     except ValidationError as exc:
         raise InvalidEvent(f"envelope invalid: {_summarise(exc)}") from exc
+    except (RecursionError, ValueError, TypeError) as exc:
+        raise InvalidEvent(f"envelope invalid: {type(exc).__name__}") from exc
     event_type = EVENT_TYPES.get(envelope.type)
     if event_type is None:
-        raise InvalidEvent(f"unknown event type {envelope.type!r}")
+        raise InvalidEvent(f"unknown event type {_safe_name(envelope.type)}")
     if envelope.schema_version != event_type.schema_version:
         raise InvalidEvent(
             f"{envelope.type} schema_version {envelope.schema_version} is not supported"
@@ -373,19 +399,39 @@ def parse_envelope(raw: bytes | None) -> Envelope:
         event_type.payload.model_validate(envelope.payload)
     except ValidationError as exc:
         raise InvalidEvent(f"{envelope.type} payload invalid: {_summarise(exc)}") from exc
+    except (RecursionError, ValueError, TypeError) as exc:
+        raise InvalidEvent(f"{envelope.type} payload invalid: {type(exc).__name__}") from exc
     return envelope
 
 
+def _safe_name(name: object) -> str:
+    """A name from a message, repeated only when it looks like an identifier."""
+    text = str(name)
+    return repr(text) if _SAFE_NAME.match(text) else "<not shown>"
+
+
 def _summarise(exc: ValidationError) -> str:
+    """Where and what, never the input: field names that are not identifiers (a crafted
+    key could be an e-mail address) are not shown either."""
     parts = [
-        f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
-        for err in exc.errors()[:5]
+        f"{'.'.join(_loc_part(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+        for err in exc.errors(include_input=False, include_url=False)[:5]
     ]
     return "; ".join(parts)
 
 
+def _loc_part(part: object) -> str:
+    text = str(part)
+    return text if _SAFE_NAME.match(text) else "<key>"
+
+
 class DeadLetter(BaseModel):
-    """What a consumer writes to the dead-letter topic for a message it cannot apply."""
+    """What a consumer writes to the dead-letter topic for a message it cannot apply.
+
+    The original bytes travel base64-encoded (exact, whatever their encoding), so the
+    message can be replayed after a fix (``koers dead-letters replay``); ``reason`` names
+    what was wrong without repeating any value of the message.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -395,5 +441,21 @@ class DeadLetter(BaseModel):
     original_partition: int
     original_offset: int
     original_key: str | None
-    original_value: str | None
+    original_key_base64: str | None = None
+    original_value_base64: str | None = None
+    """None for an empty value, and for one over ``MAX_DEAD_LETTER_VALUE_BYTES`` (see
+    ``original_value_bytes``): replay that one from its original topic and offset."""
+    original_value_bytes: int = 0
     dead_lettered_at: datetime
+
+    def original_bytes(self) -> tuple[bytes | None, bytes | None]:
+        """(key, value) exactly as the consumer received them."""
+        key = base64.b64decode(self.original_key_base64) if self.original_key_base64 else None
+        if key is None and self.original_key is not None:
+            key = self.original_key.encode()
+        value = (
+            base64.b64decode(self.original_value_base64)
+            if self.original_value_base64 is not None
+            else None
+        )
+        return key, value

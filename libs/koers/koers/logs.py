@@ -1,22 +1,81 @@
-"""Structured JSON logs on stderr, one object per line."""
+"""Structured JSON logs on stderr, one object per line, with no personal data.
+
+Database errors are the usual leak: SQLAlchemy's message of a failed statement ends with
+its parameters (a candidate's name, e-mail, phone), and PostgreSQL's own message quotes
+the offending value (``DETAIL: Key (email)=(...) already exists``). Engines from
+``koers.db.make_engine`` hide the parameters; this formatter scrubs what is left from the
+message and the traceback of every record, as a second line of defence.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
+from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
+
+HIDDEN = "[hidden]"
+_SCRUBS = (
+    # SQLAlchemy: "[parameters: (...)]" up to its "(Background on this error ...)" line.
+    (
+        re.compile(r"\[parameters: .*?(?=\n\(Background on this error|\Z)", re.DOTALL),
+        f"[parameters: {HIDDEN}]",
+    ),
+    # PostgreSQL: "DETAIL:  Key (email)=(jan@example.org) already exists." and friends.
+    (re.compile(r"(DETAIL:|HINT:|CONTEXT:)[^\n]*"), rf"\1 {HIDDEN}"),
+    (
+        re.compile(r"Key \(([^)]*)\)=\(.*?\)(?= already exists| is not present|\.|$)"),
+        r"Key (\1)=(…)",
+    ),
+    # PostgreSQL quotes a value it cannot take: 'invalid input syntax for type x: "..."'.
+    (re.compile(r'(invalid input (?:syntax|value) for [^:\n]*: )"[^"\n]*"'), rf"\1{HIDDEN}"),
+    # psycopg's "Failing row contains (...)" of a NOT NULL or CHECK violation.
+    (
+        re.compile(r"Failing row contains \(.*?\)(?=\.?\n|\.?$)", re.MULTILINE),
+        f"Failing row {HIDDEN}",
+    ),
+)
+
+
+def scrub(text: str) -> str:
+    """``text`` without statement parameters or values quoted by the database."""
+    for pattern, replacement in _SCRUBS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class ScrubbingJsonFormatter(JsonFormatter):
+    """The JSON formatter, with :func:`scrub` applied to the message and traceback."""
+
+    def formatException(self, ei: Any) -> str:
+        return scrub(str(super().formatException(ei)))
+
+    def formatStack(self, stack_info: str) -> str:
+        return scrub(str(super().formatStack(stack_info)))
+
+    def add_fields(
+        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+    ) -> None:
+        super().add_fields(log_data, record, message_dict)
+        for key in ("message", "exc_info", "stack_info"):
+            value = log_data.get(key)
+            if isinstance(value, str):
+                log_data[key] = scrub(value)
+
+
+def json_formatter(service: str) -> ScrubbingJsonFormatter:
+    return ScrubbingJsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        static_fields={"service": service},
+    )
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        JsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-            static_fields={"service": service},
-        )
-    )
+    handler.setFormatter(json_formatter(service))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -1,15 +1,18 @@
-"""Web helpers every service installs: problem details, headers, request ids, metrics.
+"""Web helpers every service installs: problem details, headers, request ids, metrics,
+request-body limits and, in production, the service token in front of the API docs and
+``/metrics``.
 
 ``install_web_chassis(app, ...)`` wires them in one call from each ``create_app``.
 """
 
 from __future__ import annotations
 
+import hmac
 import html
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -25,6 +28,9 @@ from prometheus_client import (
 )
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from koers.bodylimit import DEFAULT_BODY_LIMIT, BodyLimit, BodyLimits
+from koers.settings import KoersSettings
 
 log = logging.getLogger(__name__)
 
@@ -232,15 +238,37 @@ def install_web_chassis(
     degraded_ok: frozenset[str] = frozenset(),
     html_renderer: HtmlErrorRenderer = default_html_error,
     csp: str = DEFAULT_CSP,
+    settings: KoersSettings | None = None,
+    body_limit: int = DEFAULT_BODY_LIMIT,
+    body_limits: Mapping[str, int] | None = None,
 ) -> HttpMetrics:
-    """Errors, headers, request ids, ``/metrics``, ``/healthz`` and ``/readyz``.
+    """Errors, headers, request ids, body limits, ``/metrics``, ``/healthz``, ``/readyz``.
 
     ``checks`` raise when a dependency is unreachable. A failing check named in
     ``degraded_ok`` reports "degraded" but keeps the service ready (e.g. the broker:
     writes go to the outbox, so candidates can still be served while it is down).
+
+    Every request body is bounded to ``body_limit`` bytes, or to the limit of the
+    longest matching prefix in ``body_limits`` (``*`` matches one path segment), before
+    the app or its authentication reads it (see ``koers.bodylimit``).
+
+    ``settings`` (default: ``app.state.settings``, which every ``create_app`` sets
+    first) decide the environment: in production the API docs, the OpenAPI schema and
+    ``/metrics`` answer only with the service token.
     """
+    settings = settings or _app_settings(app)
     metrics = HttpMetrics(service)
     install_error_handlers(app, html_renderer)
+    # Starlette runs the middleware added last first: body limits innermost of the
+    # chassis (bounded before the app reads anything), request ids and headers outermost
+    # (so a 413 or 401 has them too).
+    app.add_middleware(BodyLimit, limits=BodyLimits(body_limit, body_limits))
+    if settings is not None and settings.environment == "production":
+        app.add_middleware(
+            TokenOnlyPaths,
+            paths=operator_paths(app),
+            expected=settings.service_token,
+        )
     app.add_middleware(ChassisMiddleware, metrics=metrics, csp=csp)
 
     @app.get("/healthz", tags=["ops"], include_in_schema=True)
@@ -285,13 +313,67 @@ def broker_check(bootstrap_servers: str) -> ReadinessCheck:
 
 
 def service_token_checker(expected: str) -> Callable[[Request], None]:
-    """A dependency: refuses a request without ``Authorization: Bearer <service token>``."""
-    import hmac
+    """A dependency: refuses a request without ``Authorization: Bearer <service token>``.
+
+    Any malformed header (no scheme, other scheme, extra spaces, non-ASCII bytes, empty)
+    is a 401 problem, never an error; the token is compared in constant time, as bytes.
+    """
 
     def check(request: Request) -> None:
-        given = request.headers.get("authorization", "")
-        scheme, _, token = given.partition(" ")
-        if not expected or scheme.lower() != "bearer" or not hmac.compare_digest(token, expected):
+        if not bearer_token_matches(_raw_header(request.scope, b"authorization"), expected):
             raise Unauthorized("a valid service token is required")
 
     return check
+
+
+def bearer_token_matches(header: bytes | None, expected: str) -> bool:
+    """Whether a raw ``Authorization`` header is exactly ``Bearer <expected>``."""
+    if not expected or header is None:
+        return False
+    scheme, _, token = header.partition(b" ")
+    if scheme.lower() != b"bearer":
+        return False
+    return hmac.compare_digest(token, expected.encode())
+
+
+def _raw_header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            raw: bytes = value
+            return raw
+    return None
+
+
+def operator_paths(app: FastAPI) -> frozenset[str]:
+    """The paths for operators, not the public: API docs, OpenAPI schema, metrics."""
+    paths = {"/metrics", "/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"}
+    for path in (app.docs_url, app.redoc_url, app.openapi_url, app.swagger_ui_oauth2_redirect_url):
+        if path:
+            paths.add(path)
+    return frozenset(paths)
+
+
+class TokenOnlyPaths:
+    """Pure ASGI: the given paths answer only a request with the service token (401
+    problem otherwise); everything else passes untouched."""
+
+    def __init__(self, app: ASGIApp, *, paths: frozenset[str], expected: str) -> None:
+        self.app = app
+        self.paths = paths
+        self.expected = expected
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        guarded = scope["type"] == "http" and scope["path"].rstrip("/") in self.paths
+        if guarded and not bearer_token_matches(
+            _raw_header(scope, b"authorization"), self.expected
+        ):
+            response = problem(401, "Not authenticated", "a valid service token is required")
+            response.headers["www-authenticate"] = "Bearer"
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _app_settings(app: FastAPI) -> KoersSettings | None:
+    settings = getattr(app.state, "settings", None)
+    return settings if isinstance(settings, KoersSettings) else None

@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 
 def run_relay(engine: Engine, settings: KoersSettings, service: str) -> None:
+    """Relay the outbox until SIGTERM; in production, only with every secret set."""
+    settings.check_production_secrets()
     publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id=f"{service}-relay")
     sizes = KafkaTopicSizes(settings.kafka_bootstrap_servers, client_id=f"{service}-relay-check")
     relay = OutboxRelay(
@@ -37,6 +39,7 @@ def build_consumer(
     topics: Iterable[str],
     handlers: Mapping[str, Iterable[Handler]],
 ) -> EventConsumer:
+    settings.check_production_secrets()
     subscriber = KafkaSubscriber(
         settings.kafka_bootstrap_servers,
         group_id,
@@ -62,8 +65,13 @@ def run_consumer(
     topics: Iterable[str],
     handlers: Mapping[str, Iterable[Handler]],
 ) -> None:
-    """Consume until SIGTERM; a broker that is not up yet is waited for, not fatal."""
+    """Consume until SIGTERM; a broker that is not up yet is waited for, not fatal.
+
+    A missing production secret is: it fails here, before any connection is tried.
+    """
     import threading
+
+    settings.check_production_secrets()
 
     from tenacity import retry, stop_never, wait_exponential
 

@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "broker": broker_check(settings.kafka_bootstrap_servers),
         },
         degraded_ok=frozenset({"broker"}),  # the API reads only the database
+        body_limits={"/v1/allocate": 64 * 1024 * 1024},  # up to 1,000,000 history rows
     )
     app.include_router(funnel_api.router)
     app.include_router(allocate_api.router)

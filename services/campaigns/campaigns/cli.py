@@ -95,7 +95,10 @@ def weekly(
         None, "--week", help="The ISO week to plan, e.g. 2026-W48; default the current week."
     ),
 ) -> None:
-    """Run the weekly job now: analytics proposes each live campaign's split for the week."""
+    """Run the weekly job now: analytics proposes each live campaign's split for the week,
+    autopilot applies what stays within guardrails, due splits are pushed."""
+    from campaigns.decisions.platforms import PlatformDelivery
+    from campaigns.delivery import make_meta_client
     from campaigns.insights.analytics_client import HttpAnalyticsClient
     from campaigns.main import WEEKLY_JOB_ANALYTICS_TIMEOUT_S, weekly_job
     from campaigns.scheduling import planned_week
@@ -113,13 +116,15 @@ def weekly(
     analytics = HttpAnalyticsClient(
         settings.analytics_url, settings.service_token, timeout_s=WEEKLY_JOB_ANALYTICS_TIMEOUT_S
     )
+    meta_http = make_meta_client(settings)
     try:
-        summary = weekly_job(engine, analytics)(planned)
+        summary = weekly_job(engine, analytics, PlatformDelivery(settings, meta_http))(planned)
     except WeeklyJobFailed as exc:
         typer.echo(f"The weekly job failed: {exc}", err=True)
         _echo_campaigns(exc.summary, err=True)
         raise typer.Exit(1) from exc
     finally:
+        meta_http.close()
         analytics.close()
         engine.dispose()
     typer.echo(str(summary))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from koers.settings import KoersSettings
+from campaigns.delivery.settings import DeliverySettings
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +17,10 @@ SERVICE = "campaigns"
 """How the service names itself: in its events' ``source``, its logs and its workers."""
 
 
-class Settings(KoersSettings):
+class Settings(DeliverySettings):
+    """The service's settings; the ad-platform delivery ones (``KOERS_CAMPAIGNS_DELIVERY_KEY``,
+    the Meta API's URL, version, timeout and retries) come from ``DeliverySettings``."""
+
     database_url: str = Field(
         "sqlite:///var/campaigns.db", validation_alias="KOERS_CAMPAIGNS_DATABASE_URL"
     )

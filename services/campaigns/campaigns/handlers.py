@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 
 from campaigns.catalog import repository as catalog_repo
 from campaigns.decisions import repository as decisions_repo
+from campaigns.decisions import service as decisions_service
 from koers.events import ALLOCATIONS_TOPIC, AllocationProposed, Envelope, InvalidEvent, utcnow
 from koers.messaging.consumer import Handler
 
@@ -27,7 +28,7 @@ def store_allocation_proposal(conn: Connection, envelope: Envelope) -> None:
         raise InvalidEvent(f"unknown campaign {envelope.campaign_id}")
     if campaign.tenant_id != envelope.tenant_id:
         raise InvalidEvent(f"campaign {envelope.campaign_id} is not of tenant {envelope.tenant_id}")
-    decisions_repo.upsert_allocation_proposal(
+    changed = decisions_repo.upsert_allocation_proposal(
         conn,
         campaign_id=campaign.id,
         week=proposal.week,
@@ -36,6 +37,10 @@ def store_allocation_proposal(conn: Connection, envelope: Envelope) -> None:
         proposed_at=envelope.occurred_at,
         received_at=utcnow(),
     )
+    if changed:
+        decisions_service.record_proposal_arrived(
+            conn, campaign, proposal.week, proposal.model_dump(mode="json"), envelope.occurred_at
+        )
 
 
 HANDLERS: Mapping[str, Sequence[Handler]] = {

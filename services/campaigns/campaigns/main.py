@@ -21,7 +21,12 @@ from campaigns.catalog import api as catalog_api
 from campaigns.catalog import routes as catalog_routes
 from campaigns.config import Settings
 from campaigns.decisions import routes as decision_routes
+from campaigns.decisions import service as decisions
+from campaigns.decisions import workspace as decision_workspace
+from campaigns.decisions.platforms import PlatformDelivery
 from campaigns.decisions.proposals import AllocationProposer
+from campaigns.decisions.service import Delivery
+from campaigns.delivery import make_meta_client
 from campaigns.errors import LoginRequired
 from campaigns.insights import routes as insight_routes
 from campaigns.insights.analytics_client import (
@@ -43,6 +48,7 @@ from campaigns.scheduling.weekly import (
     WEEKLY_JOB_ID,
     WeeklyRunSummary,
     WeeklyStep,
+    live_campaigns,
     run_weekly_job,
 )
 from campaigns.spend import routes as spend_routes
@@ -50,7 +56,7 @@ from campaigns.tenancy import api as tenancy_api
 from campaigns.tenancy import routes as tenancy_routes
 from campaigns.web.csrf import csrf_guard
 from campaigns.web.rendering import STATIC_DIR, build_templates
-from koers.db import make_engine, ping
+from koers.db import make_engine, ping, transaction
 from koers.events import utcnow
 from koers.web import broker_check, install_web_chassis
 
@@ -64,17 +70,31 @@ WEEKLY_JOB_ANALYTICS_TIMEOUT_S = 60.0
 """Analytics computes a proposal per call; the console's 2 s budget is for pages, and a
 job that gave up early would only fail a campaign analytics then plans anyway."""
 
-STEPS_AFTER_PLANNING: tuple[WeeklyStep, ...] = ()
-"""The weekly job's steps after planning, in order, each ``step(week)``.
 
-Applying autopilot decisions and pushing due splits (``apply_autopilot`` and ``push_due``
-of ``campaigns.decisions.service``) belong here once that module offers them; until then
-the weekly job plans only, and says so in its summary (no step run)."""
+def weekly_steps(
+    engine: Engine, delivery: Delivery, *, clock: Callable[[], datetime] = utcnow
+) -> tuple[WeeklyStep, ...]:
+    """The weekly job's steps after planning, in order, each ``step(week)``: apply the
+    autopilot campaigns' proposals (within their guardrails), then push every approved or
+    autopilot split whose push time has passed. Both are idempotent per week."""
+
+    def apply_autopilot(week: str) -> None:
+        now = clock()
+        with transaction(engine) as conn:
+            for tenant_id in sorted({c.tenant_id for c in live_campaigns(engine)}):
+                decisions.apply_autopilot(conn, tenant_id, week, now)
+
+    def push_due(week: str) -> None:
+        with transaction(engine) as conn:
+            decisions.push_due(conn, clock(), delivery=delivery)
+
+    return (apply_autopilot, push_due)
 
 
 def weekly_job(
     engine: Engine,
     analytics: AllocationProposer,
+    delivery: Delivery,
     *,
     clock: Callable[[], datetime] = utcnow,
 ) -> Callable[[str], WeeklyRunSummary]:
@@ -85,7 +105,7 @@ def weekly_job(
         engine=engine,
         analytics_client=analytics,
         clock=clock,
-        after_planning=STEPS_AFTER_PLANNING,
+        after_planning=weekly_steps(engine, delivery, clock=clock),
     )
 
 
@@ -119,8 +139,10 @@ def create_app(
     *,
     analytics: AnalyticsClient | None = None,
     landing: LandingClient | None = None,
+    delivery: Delivery | None = None,
 ) -> FastAPI:
-    """Build the campaigns app; pass fake ``analytics`` or ``landing`` clients in tests."""
+    """Build the campaigns app; pass fake ``analytics``, ``landing`` or ``delivery``
+    (ad-platform adapters) in tests."""
     settings = settings or Settings()
     settings.check_production_secrets()
     engine = make_engine(settings.database_url)
@@ -140,6 +162,8 @@ def create_app(
         settings.landing_url, settings.service_token, timeout_s=LANDING_TIMEOUT_S
     )
     fetch_pool = ThreadPoolExecutor(FETCH_WORKERS, thread_name_prefix="insight-fetch")
+    meta_http = make_meta_client(settings)
+    platform_delivery = PlatformDelivery(settings, meta_http)
     templates = build_templates()
     # The weekly job gets its own client with a job's patience (a fake one in tests).
     job_analytics: AnalyticsInsights = (
@@ -151,7 +175,8 @@ def create_app(
             timeout_s=WEEKLY_JOB_ANALYTICS_TIMEOUT_S,
         )
     )
-    scheduler = build_scheduler(settings, weekly_job(engine, job_analytics))
+    push_delivery = delivery or platform_delivery
+    scheduler = build_scheduler(settings, weekly_job(engine, job_analytics, push_delivery))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -169,6 +194,7 @@ def create_app(
             job_analytics.close()
         analytics_client.close()
         landing_client.close()
+        meta_http.close()
         engine.dispose()
 
     app = FastAPI(
@@ -187,6 +213,8 @@ def create_app(
     app.state.insight_answers = AnswerCache(SLOW_ANSWER_TTL_S)
     app.state.insight_pool = fetch_pool
     app.state.templates = templates
+    app.state.platform_delivery = platform_delivery
+    app.state.delivery = push_delivery
     app.state.scheduler = scheduler
 
     def render_error(request: Request, status: int, title: str, detail: str) -> Response:
@@ -202,6 +230,9 @@ def create_app(
         },
         degraded_ok=frozenset({"broker"}),
         html_renderer=render_error,
+        body_limits=dict.fromkeys(  # the import itself explains files over 10 MB
+            ("/campaigns/*/spend-imports", "/api/v1/campaigns/*/spend-imports"), 32 * 1024 * 1024
+        ),
     )
     # The one cookie the console sets: strictly necessary, signed, HttpOnly,
     # SameSite=Lax, and in production Secure with the ``__Host-`` prefix.
@@ -230,6 +261,7 @@ def create_app(
         spend_routes.router,
         insight_routes.router,
         decision_routes.router,
+        decision_workspace.router,
         lead_routes.router,
         scheduling_routes.router,
     ):

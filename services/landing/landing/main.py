@@ -148,6 +148,7 @@ def create_app(
         degraded_ok=frozenset({"broker"}),
         html_renderer=render_chassis_error,
         csp=content_security_policy(renderer.script_hashes, settings.media_origins),
+        body_limits={"/j/": APPLY_BODY_LIMIT},  # landing's BodyLimit bounds each form below
     )
 
     @app.exception_handler(CandidatePageError)

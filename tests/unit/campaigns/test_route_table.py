@@ -39,6 +39,7 @@ from campaigns.audit import repository as audit
 from campaigns.catalog.domain import Variant
 from campaigns.cli import migrate_database
 from campaigns.config import Settings
+from campaigns.decisions import repository as decisions_repo
 from campaigns.demo import DEMO_PAGE
 from campaigns.main import create_app
 from campaigns.tenancy.deps import ConsoleUser
@@ -56,7 +57,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "spend"
 # Path parameters that name an object of a tenant: tenant A must never reach B's.
 TENANT_OBJECT_PARAMS = {"slug", "variant_id", "user_id", "token_id", "import_id", "lead_id"}
 # Path parameters that only qualify an object named by another parameter.
-QUALIFIER_PARAMS = {"week": "2026-W47", "name": "funnel"}
+QUALIFIER_PARAMS = {"week": "2026-W47", "name": "funnel", "platform": "meta"}
 
 # Routes anyone may call, and session-only actions that change no tenant data.
 PUBLIC = {
@@ -235,6 +236,15 @@ def world(make_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[W
     for objects in (a, b):
         campaign = campaigns[objects.slug]
         assert campaign is not None
+        with transaction(engine) as conn:  # a pushed week's bulk file, to download
+            decisions_repo.save_files(
+                conn,
+                tenant_id=objects.tenant_id,
+                campaign_id=campaign.id,
+                week=QUALIFIER_PARAMS["week"],
+                files={"meta": ("week.csv", b"Campaign ID\r\n")},
+                at=NOW,
+            )
         objects.lead_id = add_landing_leads(
             landing_engine,
             tenant_id=objects.tenant_id,

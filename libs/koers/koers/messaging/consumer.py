@@ -6,8 +6,18 @@ Rules (after getsentry/arroyo):
   transaction as the effect, so a redelivery after a crash changes nothing;
 - a record that matches no contract, or that its handler rejects with ``InvalidEvent``,
   is *invalid*: it goes to the dead-letter topic with the reason and the loop moves on;
-- any other error (database or broker down) is *transient*: nothing is committed, the
-  consumer seeks back to the failed record and retries with backoff.
+- a record whose bytes cannot be decoded or validated, for any reason (too large, not
+  UTF-8, nested too deeply, not an object, wrong types), is invalid too: decoding is pure,
+  so no retry could change the outcome;
+- an error that says the database or the broker is away (:func:`is_transient`) is
+  *transient*: nothing after it is committed, the consumer seeks back to the failed
+  record and retries with backoff, for as long as it takes; it is never dead-lettered;
+- any other error of a handler (a value the database refuses, a bug that one payload
+  triggers) is tried again on that record alone, ``handler_attempts`` times with backoff;
+  if it persists while the database answers, only that record is dead-lettered;
+- a Kafka error of a rebalance or a broker restart (``TransportError``) never stops the
+  loop: it waits, polls again and so rejoins the group; records whose offsets were not
+  committed come again and are skipped by their dedup rows.
 
 A polled batch is first applied in ONE transaction (every effect and every dedup row
 together), which is what makes one consumer fast: a transaction per event costs a
@@ -21,9 +31,13 @@ are :class:`BatchHandler` get consecutive events of a batch in one call.
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
 import logging
 import threading
+import time
+import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
@@ -31,11 +45,19 @@ from sqlalchemy import Connection, Engine, Text, bindparam, func, insert, litera
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import (
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from koers.db import transaction
+from koers.db import ping, transaction
 from koers.events import (
     DEAD_LETTER_TOPIC,
+    MAX_DEAD_LETTER_VALUE_BYTES,
     DeadLetter,
     Envelope,
     InvalidEvent,
@@ -43,7 +65,7 @@ from koers.events import (
     utcnow,
 )
 from koers.messaging.schema import processed_events_table
-from koers.messaging.transport import Publisher, Record
+from koers.messaging.transport import Publisher, Record, TransportError
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +104,9 @@ class EventConsumer:
         handlers: Mapping[str, Iterable[Handler]],
         max_backoff_s: float = 10.0,
         apply_in_batches: bool = True,
+        handler_attempts: int = 3,
+        handler_backoff_s: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._engine = engine
         self._subscriber = subscriber
@@ -95,6 +120,9 @@ class EventConsumer:
         }
         self._max_backoff_s = max_backoff_s
         self._apply_in_batches = apply_in_batches
+        self._handler_attempts = max(1, handler_attempts)
+        self._handler_backoff_s = handler_backoff_s
+        self._sleep = sleep
         self.applied = 0
         self.duplicates = 0
         self.dead_lettered = 0
@@ -111,6 +139,8 @@ class EventConsumer:
                         "transient failure; retrying %s in %.1fs",
                         retry,
                         backoff,
+                        # An outage's traceback: connection errors, and SQL without its
+                        # parameters (koers.db hides them, koers.logs scrubs them).
                         exc_info=retry.__cause__,
                     )
                     stop.wait(backoff)
@@ -118,8 +148,21 @@ class EventConsumer:
                     for (topic, partition), offset in retry.positions.items():
                         try:
                             self._subscriber.seek(topic, partition, offset)
-                        except Exception:
-                            log.warning("seek failed; the group is rebalancing", exc_info=True)
+                        except TransportError:
+                            # Not ours any more (a rebalance): whoever gets the partition
+                            # resumes from the committed offset, and dedup does the rest.
+                            log.warning("seek failed; the group is rebalancing")
+                except TransportError as exc:
+                    # A rebalance or a broker restart: the next poll rejoins the group and
+                    # resumes from the committed offsets (or the earliest, when the broker
+                    # came back without them); redelivered records are skipped by dedup.
+                    log.warning(
+                        "broker or group unavailable; polling again in %.1fs",
+                        backoff,
+                        extra={"error": _error_name(exc.__cause__ or exc)},
+                    )
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, self._max_backoff_s)
         finally:
             self._subscriber.close()
             self._dead_letters.close()
@@ -141,14 +184,14 @@ class EventConsumer:
         envelopes: list[Envelope] = []
         for record in records:
             try:
-                envelopes.append(parse_envelope(record.value))
+                envelopes.append(decode(record))
             except InvalidEvent:
                 return False  # the per-event path dead-letters it with its reason
         try:
             applied, duplicates = self._apply_all(envelopes)
-        except (InvalidEvent, IntegrityError):
-            return False
         except Exception as exc:
+            if not is_transient(exc):
+                return False  # find the one record at fault, event by event
             positions: dict[tuple[str, int], int] = {}
             for record in records:
                 positions.setdefault((record.topic, record.partition), record.offset)
@@ -158,7 +201,7 @@ class EventConsumer:
         next_offsets: dict[tuple[str, int], int] = {}
         for record in records:
             next_offsets[(record.topic, record.partition)] = record.offset + 1
-        self._subscriber.commit(next_offsets)
+        self._subscriber.commit(next_offsets)  # a TransportError here: redelivered, deduped
         return True
 
     def _apply_all(self, envelopes: list[Envelope]) -> tuple[int, int]:
@@ -228,39 +271,59 @@ class EventConsumer:
             try:
                 self._handle(record)
             except TransientFailure as failure:
-                self._subscriber.commit(next_offsets)
                 positions: dict[tuple[str, int], int] = {}
                 for pending in records[index:]:
                     positions.setdefault((pending.topic, pending.partition), pending.offset)
+                # A failed commit is fine: those records come again and dedup skips them.
+                with contextlib.suppress(TransportError):
+                    self._subscriber.commit(next_offsets)
                 raise RetryFrom(positions) from failure.__cause__
             next_offsets[(record.topic, record.partition)] = record.offset + 1
         self._subscriber.commit(next_offsets)
 
     def _handle(self, record: Record) -> None:
         try:
-            envelope = parse_envelope(record.value)
+            envelope = decode(record)
         except InvalidEvent as invalid:
             self._dead_letter(record, invalid.reason)
             return
+        failure: Exception | None = None
+        for attempt in range(1, self._handler_attempts + 1):
+            try:
+                self._apply(envelope)
+                return
+            except InvalidEvent as invalid:
+                self._dead_letter(record, invalid.reason)
+                return
+            except Exception as exc:
+                if is_transient(exc):
+                    raise TransientFailure(record) from exc
+                failure = exc
+                log.warning(
+                    "a handler failed on one record (attempt %d of %d)",
+                    attempt,
+                    self._handler_attempts,
+                    extra={**_where(record), "error": _error_name(exc), "at": _origin(exc)},
+                )
+                if attempt < self._handler_attempts:
+                    self._sleep(self._handler_backoff_s * 2 ** (attempt - 1))
+        # The same record failed every time. Before blaming it, make sure the database
+        # answers: an outage that surfaces as an unexpected error must be waited out.
         try:
-            self._apply(envelope)
-        except InvalidEvent as invalid:
-            self._dead_letter(record, invalid.reason)
+            ping(self._engine)
         except Exception as exc:
             raise TransientFailure(record) from exc
+        self._dead_letter(
+            record,
+            f"handler failed {self._handler_attempts} times: {_error_name(failure)}",
+        )
 
     def _apply(self, envelope: Envelope) -> None:
         handlers = self._handlers.get(envelope.type, ())
         event_id = str(envelope.event_id)
         try:
             with transaction(self._engine) as conn:
-                seen = conn.execute(
-                    select(processed_events_table.c.event_id).where(
-                        processed_events_table.c.consumer_group == self._group_id,
-                        processed_events_table.c.event_id == event_id,
-                    )
-                ).first()
-                if seen:
+                if self._seen(conn, event_id):
                     self.duplicates += 1
                     return
                 for handler in handlers:
@@ -273,11 +336,26 @@ class EventConsumer:
                     )
                 )
         except IntegrityError:
+            with self._engine.connect() as conn:
+                applied_elsewhere = self._seen(conn, event_id)
+            if not applied_elsewhere:
+                raise  # the handler's own constraint refused this event
             # Another member of the group applied it concurrently (during a rebalance):
             # our transaction rolled back, so the effect is still exactly once.
             self.duplicates += 1
             return
         self.applied += 1
+
+    def _seen(self, conn: Connection, event_id: str) -> bool:
+        return (
+            conn.execute(
+                select(processed_events_table.c.event_id).where(
+                    processed_events_table.c.consumer_group == self._group_id,
+                    processed_events_table.c.event_id == event_id,
+                )
+            ).first()
+            is not None
+        )
 
     def _dead_letter(self, record: Record, reason: str) -> None:
         letter = DeadLetter(
@@ -287,7 +365,13 @@ class EventConsumer:
             original_partition=record.partition,
             original_offset=record.offset,
             original_key=record.key.decode(errors="replace") if record.key else None,
-            original_value=record.value.decode(errors="replace") if record.value else None,
+            original_key_base64=_b64(record.key),
+            original_value_base64=(
+                _b64(record.value)
+                if record.value is not None and len(record.value) <= MAX_DEAD_LETTER_VALUE_BYTES
+                else None
+            ),
+            original_value_bytes=len(record.value or b""),
             dead_lettered_at=utcnow(),
         )
         try:
@@ -298,10 +382,68 @@ class EventConsumer:
         except Exception as exc:
             raise TransientFailure(record) from exc
         self.dead_lettered += 1
-        log.warning(
-            "dead-lettered a message",
-            extra={"reason": reason, "topic": record.topic, "offset": record.offset},
-        )
+        log.warning("dead-lettered a message", extra={**_where(record), "reason": reason})
+
+
+def decode(record: Record) -> Envelope:
+    """The record's envelope, or :class:`InvalidEvent` for anything that is not one.
+
+    Decoding touches no database and no broker, so whatever it raises (a
+    ``RecursionError`` from deep nesting included) says the bytes are wrong and would be
+    wrong again on every retry.
+    """
+    try:
+        return parse_envelope(record.value)
+    except InvalidEvent:
+        raise
+    except Exception as exc:
+        raise InvalidEvent(f"undecodable: {type(exc).__name__}") from exc
+
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,  # connection lost, server shutting down, SQLite "database is locked"
+    InterfaceError,
+    ProgrammingError,  # a missing table or column: a deploy to finish, not a bad record
+    PoolTimeout,
+    TransportError,
+    ConnectionError,
+    TimeoutError,
+    OSError,
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether ``exc`` says a dependency is away (retry forever) rather than the record
+    is at fault (retry a few times, then dead-letter)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, TRANSIENT_ERRORS)
+
+
+def _b64(raw: bytes | None) -> str | None:
+    return None if raw is None else base64.b64encode(raw).decode("ascii")
+
+
+def _where(record: Record) -> dict[str, object]:
+    return {"topic": record.topic, "partition": record.partition, "offset": record.offset}
+
+
+def _error_name(exc: BaseException | None) -> str:
+    """An exception's type, never its message: messages can quote the data."""
+    if exc is None:
+        return "unknown"
+    orig = getattr(exc, "orig", None)  # a DBAPI error wrapped by SQLAlchemy
+    name = type(exc).__name__
+    return f"{name} ({type(orig).__name__})" if isinstance(orig, BaseException) else name
+
+
+def _origin(exc: BaseException) -> str:
+    """Where the error was raised (file:line in function), for the log without its text."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "unknown"
+    frame = frames[-1]
+    return f"{frame.filename}:{frame.lineno} in {frame.name}"
 
 
 def _apply_run(conn: Connection, handlers: tuple[Handler, ...], run: list[Envelope]) -> None:

@@ -15,6 +15,11 @@ from typing import Any, Protocol
 from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 
 
+class TransportError(Exception):
+    """The Kafka client failed: a rebalance, a coordinator change, a broker restarting or
+    away. Retry later; the cause is kept as ``__cause__``."""
+
+
 class Publisher(Protocol):
     def publish(self, messages: Iterable[tuple[str, str, bytes]], timeout_s: float) -> None:
         """Publish (topic, key, value) triples; return only when all are acknowledged."""
@@ -107,6 +112,33 @@ class KafkaTopicSizes:
             consumer.close()
 
 
+def read_topic(bootstrap_servers: str, topic: str, client_id: str) -> list[Record]:
+    """Every record a topic holds now, partition by partition, with a group-less
+    consumer (it joins no group and commits nothing): for operators' tools."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap_servers.split(","),
+        client_id=client_id,
+        enable_auto_commit=False,
+        request_timeout_ms=10_000,
+    )
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        records: list[Record] = []
+        while any(consumer.position(tp) < end for tp, end in ends.items()):
+            for messages in consumer.poll(timeout_ms=1000).values():
+                records.extend(
+                    Record(m.topic, m.partition, m.offset, m.key, m.value)
+                    for m in messages
+                    if m.offset < ends[TopicPartition(m.topic, m.partition)]
+                )
+        return sorted(records, key=lambda r: (r.partition, r.offset))
+    finally:
+        consumer.close()
+
+
 class KafkaSubscriber:
     """A consumer-group member that never auto-commits."""
 
@@ -135,7 +167,10 @@ class KafkaSubscriber:
         )
 
     def poll(self, timeout_ms: int) -> list[Record]:
-        batches: Mapping[Any, list[Any]] = self._consumer.poll(timeout_ms=timeout_ms)
+        try:
+            batches: Mapping[Any, list[Any]] = self._consumer.poll(timeout_ms=timeout_ms)
+        except Exception as exc:  # kafka-python raises many types; all mean "not now"
+            raise TransportError(f"poll failed: {type(exc).__name__}") from exc
         return [
             Record(m.topic, m.partition, m.offset, m.key, m.value)
             for messages in batches.values()
@@ -143,17 +178,32 @@ class KafkaSubscriber:
         ]
 
     def commit(self, offsets: Mapping[tuple[str, int], int]) -> None:
-        """Commit, per partition, the offset of the next record to read."""
-        if offsets:
-            self._consumer.commit(
-                {
-                    TopicPartition(topic, partition): OffsetAndMetadata(offset, "", -1)
-                    for (topic, partition), offset in offsets.items()
-                }
-            )
+        """Commit, per partition, the offset of the next record to read.
+
+        Partitions no longer assigned to this member (a rebalance took them) are left
+        out: their new owner resumes from the last committed offset and dedup skips
+        what this member already applied.
+        """
+        if not offsets:
+            return
+        try:
+            assigned = self._consumer.assignment()
+            commit = {
+                TopicPartition(topic, partition): OffsetAndMetadata(offset, "", -1)
+                for (topic, partition), offset in offsets.items()
+                if TopicPartition(topic, partition) in assigned
+            }
+            if commit:
+                self._consumer.commit(commit)
+        except Exception as exc:  # CommitFailedError, RebalanceInProgress, NoBrokers...
+            raise TransportError(f"commit failed: {type(exc).__name__}") from exc
 
     def seek(self, topic: str, partition: int, offset: int) -> None:
-        self._consumer.seek(TopicPartition(topic, partition), offset)
+        try:
+            self._consumer.seek(TopicPartition(topic, partition), offset)
+        except Exception as exc:  # e.g. the partition is no longer assigned
+            raise TransportError(f"seek failed: {type(exc).__name__}") from exc
 
     def close(self) -> None:
-        self._consumer.close()
+        with contextlib.suppress(Exception):  # closing must not mask why we stop
+            self._consumer.close()

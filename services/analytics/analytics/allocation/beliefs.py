@@ -9,12 +9,14 @@ listed creatives' Gamma posteriors (:mod:`posteriors`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from analytics.allocation import posteriors
+from analytics.allocation import posteriors, priors
 from analytics.allocation.contract import AllocationPolicy
 from analytics.allocation.exposure import FatigueDiscount
 from analytics.allocation.history import History
@@ -34,6 +36,8 @@ class Beliefs:
     prior: posteriors.Prior
     posterior: posteriors.Posterior
     """Per listed creative."""
+    informed: priors.InformedPrior | None = None
+    """The prior learned from the employer's earlier campaigns, when the request has any."""
 
     @property
     def has_evidence(self) -> bool:
@@ -41,8 +45,19 @@ class Beliefs:
         return self.prior.campaign_rate is not None
 
 
-def form_beliefs(policy: AllocationPolicy, history: History, exposure: FatigueDiscount) -> Beliefs:
-    """Weigh every week, sum per creative, and form the prior and the posteriors."""
+def form_beliefs(
+    policy: AllocationPolicy,
+    history: History,
+    exposure: FatigueDiscount,
+    learned: priors.LearnedPrior | None = None,
+    attributes: Sequence[Mapping[str, Any] | None] = (),
+) -> Beliefs:
+    """Weigh every week, sum per creative, and form the prior and the posteriors.
+
+    ``learned`` is what the employer's earlier campaigns showed (:mod:`priors`);
+    ``attributes`` the listed creatives' attributes, for families and learned effects.
+    Without either, each creative's prior is its channel's in this campaign alone.
+    """
     units = history.units
     at_today = exposure.at_today
     complete = history.age > policy.maturity_lag_weeks
@@ -65,11 +80,34 @@ def form_beliefs(policy: AllocationPolicy, history: History, exposure: FatigueDi
         evidence.exposure_sq[:listed],
         evidence.channel[:listed],
     )
+    described = any(attributes)
+    pairs, families = priors.units_attributes(attributes, history.units) if described else ([], [])
+    has_family = any(family is not None for family in families)
+    if learned is None and not has_family:
+        return Beliefs(
+            weight=weight,
+            evidence=evidence,
+            prior=prior,
+            posterior=posteriors.posterior(prior, mine),
+        )
+    informed = None
+    if learned is not None:
+        informed = priors.inform(learned, prior, evidence, pairs or [()] * history.units)
+        mean, shape = informed.mean, informed.shape
+    else:
+        mean = prior.mean_for(evidence.channel)
+        shape = np.full(history.units, prior.shape)
+    if has_family:
+        mean = mean * np.exp(priors.family_effects(families, mean, evidence))
     return Beliefs(
         weight=weight,
         evidence=evidence,
         prior=prior,
-        posterior=posteriors.posterior(prior, mine),
+        posterior=posteriors.Posterior(
+            shape=shape[:listed] + mine.conversions,
+            rate=shape[:listed] / mean[:listed] + mine.exposure,
+        ),
+        informed=informed,
     )
 
 

@@ -9,6 +9,7 @@ engine line by line and must be able to fix a bad line on their own.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -27,6 +28,10 @@ CHANNELS: tuple[Channel, ...] = (
 
 MAX_VARIANTS = 20_000
 MAX_HISTORY_ROWS = 1_000_000
+MAX_PRIOR_CAMPAIGNS = 50
+MAX_PRIOR_ROWS = 2_000_000
+"""Rows across every prior campaign together: ten earlier campaigns of the largest
+allowed size stay readable in one call, and no caller can make a request unbounded."""
 MAX_AMOUNT = 1e12
 """Far above any weekly ad budget; keeps sums and products of amounts finite."""
 
@@ -42,6 +47,10 @@ IsoWeek = Annotated[
     Field(pattern=ISO_WEEK_PATTERN, examples=["2026-W48"]),
     AfterValidator(_real_week),
 ]
+RowWeek = Annotated[str, Field(pattern=ISO_WEEK_PATTERN, examples=["2026-W47"])]
+"""A history row's week: its form is checked per row, whether the week exists once per
+distinct week by the request (:meth:`AllocationRequest._consistent`), which keeps a
+callback per row out of validating hundreds of thousands of rows."""
 VariantId = Annotated[str, Field(min_length=1, max_length=128, examples=["ig-video-1"])]
 Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
 Count = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
@@ -69,7 +78,7 @@ class HistoryRow(BaseModel):
     model_config = _STRICT
 
     variant_id: VariantId
-    week: IsoWeek
+    week: RowWeek
     spend: Amount = Field(description="EUR spent in the week")
     impressions: Count
     clicks: Count
@@ -77,6 +86,38 @@ class HistoryRow(BaseModel):
         description="Conversions (the campaign's goal) attributed to the week's visits so "
         "far; may grow in later calls as late conversions arrive"
     )
+
+
+class PriorCampaign(BaseModel):
+    """An earlier or concurrent campaign of the same employer, in the request's own shapes."""
+
+    model_config = _STRICT
+
+    campaign_id: str = Field(min_length=1, max_length=128, examples=["c-0"])
+    variants: list[Variant] = Field(max_length=MAX_VARIANTS)
+    history: list[HistoryRow] = Field(default_factory=list, max_length=MAX_HISTORY_ROWS)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PriorCampaign:
+        listed: set[str] = set()
+        for variant in self.variants:
+            if variant.variant_id in listed:
+                raise ValueError(f"variant_id {variant.variant_id!r} is listed twice")
+            listed.add(variant.variant_id)
+        rows: set[tuple[str, str]] = set()
+        for row in self.history:
+            if row.variant_id not in listed:
+                raise ValueError(
+                    f"history row for {row.variant_id!r} names no variant of this campaign "
+                    "(a prior campaign's rows need their creative's channel)"
+                )
+            key = (row.variant_id, row.week)
+            if key in rows:
+                raise ValueError(
+                    f"history has two rows for variant {row.variant_id!r} in {row.week}"
+                )
+            rows.add(key)
+        return self
 
 
 class AllocationPolicy(BaseModel):
@@ -208,6 +249,14 @@ class AllocationRequest(BaseModel):
         None, description="Last week's amounts per variant (for the max-change guardrail)"
     )
     policy: AllocationPolicy = Field(default_factory=AllocationPolicy)
+    prior_campaigns: list[PriorCampaign] = Field(
+        default_factory=list,
+        max_length=MAX_PRIOR_CAMPAIGNS,
+        description="The employer's earlier and concurrent campaigns, oldest first: the "
+        "engine learns from them how conversions per euro are spread per channel and "
+        "creative attribute, and starts this campaign's creatives from that. Empty means "
+        "this campaign's own data only",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> AllocationRequest:
@@ -219,9 +268,10 @@ class AllocationRequest(BaseModel):
         ordinals: dict[str, int] = {}
 
         def ordinal(week: str) -> int:
-            if week not in ordinals:
-                ordinals[week] = week_ordinal(week)
-            return ordinals[week]
+            found = ordinals.get(week)
+            if found is None:
+                found = ordinals[week] = week_ordinal(week)  # a readable error if none
+            return found
 
         planned = ordinal(self.week)
         for variant in self.variants:
@@ -230,6 +280,16 @@ class AllocationRequest(BaseModel):
                     f"variant {variant.variant_id!r} is created in {variant.created_week}, "
                     f"after the planned week {self.week}"
                 )
+        rows = {(row.variant_id, row.week) for row in self.history}
+        weeks = {row.week for row in self.history}
+        late = [week for week in weeks if ordinal(week) >= planned]
+        if len(rows) < len(self.history) or late:
+            self._name_bad_row(ordinal, planned)
+        self._check_prior_campaigns(ordinal, planned)
+        return self
+
+    def _name_bad_row(self, ordinal: Callable[[str], int], planned: int) -> None:
+        """The first duplicate or too-late row, found row by row only once one exists."""
         rows: set[tuple[str, str]] = set()
         for row in self.history:
             key = (row.variant_id, row.week)
@@ -243,7 +303,28 @@ class AllocationRequest(BaseModel):
                     f"history row for {row.variant_id!r} is in {row.week}, not before the "
                     f"planned week {self.week}"
                 )
-        return self
+
+    def _check_prior_campaigns(self, ordinal: Callable[[str], int], planned: int) -> None:
+        campaigns: set[str] = {self.campaign_id}
+        total = 0
+        for prior in self.prior_campaigns:
+            if prior.campaign_id in campaigns:
+                raise ValueError(
+                    f"prior campaign {prior.campaign_id!r} is listed twice or is the planned "
+                    "campaign itself"
+                )
+            campaigns.add(prior.campaign_id)
+            total += len(prior.history)
+            if total > MAX_PRIOR_ROWS:
+                raise ValueError(
+                    f"prior campaigns hold more than {MAX_PRIOR_ROWS:,} history rows together"
+                )
+            for week in {row.week for row in prior.history}:
+                if ordinal(week) >= planned:
+                    raise ValueError(
+                        f"prior campaign {prior.campaign_id!r} has a history row in {week}, "
+                        f"not before the planned week {self.week}"
+                    )
 
 
 class CostPerConversion(BaseModel):

@@ -9,7 +9,9 @@ A pipeline of stages, each a function in its own module returning a frozen recor
 3. :func:`exposure.discount_fatigue` → :class:`~exposure.FatigueDiscount`: exposure at
    the rate a tiring creative likely converts at now, and the age discount
    (:mod:`fatigue`);
-4. :func:`beliefs.form_beliefs` → :class:`~beliefs.Beliefs`: each week weighed against
+4. :func:`priors.learn_from_campaigns` → :class:`~priors.LearnedPrior` or None: what the
+   employer's earlier campaigns (``prior_campaigns``) say about channels and attributes;
+   :func:`beliefs.form_beliefs` → :class:`~beliefs.Beliefs`: each week weighed against
    week-to-week noise, an empirical-Bayes prior per channel and Gamma posteriors
    (:mod:`posteriors`);
 5. :func:`pbest.compare` → :class:`~pbest.Comparison`: the chance of being best, by
@@ -35,6 +37,7 @@ from analytics.allocation.exposure import discount_fatigue, mature_exposure
 from analytics.allocation.history import read_history
 from analytics.allocation.memory import AllocationMemory
 from analytics.allocation.plan import guard_targets
+from analytics.allocation.priors import learn_from_campaigns
 from analytics.allocation.response import Findings, respond
 from analytics.allocation.targets import set_targets
 
@@ -47,7 +50,10 @@ def allocate(
     history = read_history(request)
     matured = mature_exposure(request, history, memory)
     exposure = discount_fatigue(policy, history, matured)
-    beliefs = form_beliefs(policy, history, exposure)
+    learned = learn_from_campaigns(request, history, matured)
+    beliefs = form_beliefs(
+        policy, history, exposure, learned, [variant.attributes for variant in request.variants]
+    )
     comparison = pbest.compare(beliefs.posterior.shape, beliefs.posterior.rate)
     targets = set_targets(request, beliefs, comparison, matured)
     plan = guard_targets(request, history, comparison, targets)

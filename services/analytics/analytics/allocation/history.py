@@ -73,7 +73,9 @@ def read_history(request: AllocationRequest) -> History:
     channel = np.full(len(unit_ids), UNKNOWN_CHANNEL, dtype=np.int64)
     channel[:listed] = [CHANNEL_CODE[variant.channel] for variant in request.variants]
     first_week = np.full(len(unit_ids), planned, dtype=np.int64)
-    first_week[:listed] = [week_ordinal(variant.created_week) for variant in request.variants]
+    created = {variant.created_week for variant in request.variants}
+    ordinals.update({label: week_ordinal(label) for label in created - ordinals.keys()})
+    first_week[:listed] = [ordinals[variant.created_week] for variant in request.variants]
     np.minimum.at(first_week, unit, week)
 
     return History(

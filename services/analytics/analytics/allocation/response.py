@@ -170,6 +170,14 @@ def _story(
         max_change=findings.plan.shaped.max_change,
         unlisted_with_history=findings.history.unlisted,
         has_evidence=has_evidence,
+        earlier=None
+        if beliefs.informed is None
+        else explain.EarlierCampaigns(
+            campaigns=beliefs.informed.campaigns,
+            creatives=beliefs.informed.creatives,
+            weight=beliefs.informed.history_weight,
+            disagreement=beliefs.informed.disagreement,
+        ),
     )
 
 

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from analytics.allocation import AllocationPolicy, AllocationRequest
 from analytics.catalog.domain import CampaignState, VariantAttributes
@@ -96,7 +97,10 @@ class Proposal:
 
 def fingerprint(request: AllocationRequest) -> str:
     """SHA-256 of the request's canonical JSON: equal inputs, equal fingerprint."""
-    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    document = request.model_dump(mode="json")
+    if not document["prior_campaigns"]:  # requests from before the field keep their print
+        del document["prior_campaigns"]
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -153,6 +157,74 @@ def _conversions(
     return max(observed, facts.leads * ratio)
 
 
+MAX_EARLIER_CAMPAIGNS = 10
+"""The tenant's most recent other campaigns a proposal learns from."""
+MAX_EARLIER_ROWS = 20_000
+"""Weekly rows per earlier campaign (its latest weeks): keeps a proposal's request, and the
+engine's time, bounded however long a tenant has advertised."""
+
+
+def prior_campaigns(
+    earlier: Sequence[tuple[str, Mapping[str, VariantAttributes], CampaignFunnel]],
+    *,
+    week: str,
+    counter: str,
+) -> list[dict[str, Any]]:
+    """The tenant's other campaigns as the engine's ``prior_campaigns``, oldest first.
+
+    Their weeks before ``week`` count, conversions by this campaign's goal (``counter``)
+    as recorded; a campaign without a creative that has results is left out.
+    """
+    chosen: list[dict[str, Any]] = []
+    for campaign_id, variants, funnel in earlier[:MAX_EARLIER_CAMPAIGNS]:
+        rows = sorted(
+            (
+                (w, variant.variant_id, facts)
+                for variant in funnel.variants
+                if variant.variant_id in variants
+                for w, facts in variant.weeks
+                if w < week
+            ),
+            key=lambda row: row[0],
+        )[-MAX_EARLIER_ROWS:]
+        if not rows:
+            continue
+        used = {variant_id for _, variant_id, _ in rows}
+        first: dict[str, str] = {}
+        for w, variant_id, _ in rows:
+            first.setdefault(variant_id, w)
+        chosen.append(
+            {
+                "campaign_id": campaign_id,
+                "variants": [
+                    {
+                        "variant_id": v.variant_id,
+                        "channel": v.channel,
+                        "created_week": first[v.variant_id],
+                        "attributes": {
+                            "creative_format": v.creative_format,
+                            "hook": v.hook,
+                            "employee_generated": v.employee_generated,
+                        },
+                    }
+                    for v in (variants[i] for i in sorted(used))
+                ],
+                "history": [
+                    {
+                        "variant_id": variant_id,
+                        "week": w,
+                        "spend": float(facts.spend),
+                        "impressions": float(facts.impressions),
+                        "clicks": float(facts.clicks),
+                        "conversions": float(getattr(facts, counter)),
+                    }
+                    for w, variant_id, facts in rows
+                ],
+            }
+        )
+    return chosen[::-1]
+
+
 def build_request(
     campaign: CampaignState,
     variants: Mapping[str, VariantAttributes],
@@ -162,12 +234,14 @@ def build_request(
     budget: Decimal | float | None = None,
     previous_allocation: Mapping[str, float] | None = None,
     tenant_settled: SettledCounts | None = None,
+    earlier: Sequence[tuple[str, Mapping[str, VariantAttributes], CampaignFunnel]] = (),
 ) -> Proposal:
     """The AllocationRequest for ``week``; NoEligibleVariants when nothing is live.
 
     ``funnel`` may hold any weeks: only those before ``week`` become history.
     ``tenant_settled`` pools the slow-goal ratio over the tenant (this campaign alone
-    when not given).
+    when not given). ``earlier`` are the tenant's other campaigns (id, creatives, facts),
+    most recent first: they become ``prior_campaigns`` (:func:`prior_campaigns`).
     """
     counter = campaign.conversion_counter
     first_weeks: dict[str, str] = {}
@@ -235,6 +309,7 @@ def build_request(
             "history": history,
             "previous_allocation": dict(previous_allocation) if previous_allocation else None,
             "policy": policy_for(campaign),
+            "prior_campaigns": prior_campaigns(earlier, week=week, counter=counter),
         }
     )
     return Proposal(request=request, conversion=counter, stand_in=stand_in)

@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Engine
 
 from analytics.allocation import allocate
 from analytics.catalog import repository as catalog
-from analytics.catalog.domain import CampaignState
+from analytics.catalog.domain import CampaignState, VariantAttributes
 from analytics.errors import (
     AllocationAlreadyDecided,
     AllocationFailed,
@@ -40,6 +40,7 @@ from analytics.errors import (
     InvalidWeek,
 )
 from analytics.facts import queries
+from analytics.facts.domain import CampaignFunnel
 from analytics.facts.repository import campaign_is_known
 from analytics.proposals import domain as proposals
 from analytics.proposals import repository
@@ -106,6 +107,24 @@ def _tenant_settled(
     return total
 
 
+def _earlier_campaigns(
+    conn: Connection, campaign: CampaignState
+) -> list[tuple[str, dict[str, VariantAttributes], CampaignFunnel]]:
+    """The tenant's other campaigns with their creatives and facts, most recent first."""
+    found = []
+    for campaign_id in catalog.tenant_campaign_ids(conn, campaign.tenant_id):
+        if campaign_id == campaign.campaign_id:
+            continue
+        funnel = queries.funnel_in(conn, campaign_id, queries.WeekRange())
+        last = max((w for v in funnel.variants for w, _ in v.weeks), default=None)
+        if last is None:
+            continue
+        attributes = {a.variant_id: a for a in catalog.variant_attributes(conn, campaign_id)}
+        found.append((last, campaign_id, attributes, funnel))
+    found.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    return [(campaign_id, attributes, funnel) for _, campaign_id, attributes, funnel in found]
+
+
 def propose_allocation(
     engine: Engine,
     campaign_id: str,
@@ -127,6 +146,7 @@ def propose_allocation(
                 budget=budget,
                 previous_allocation=_previous_allocation(conn, campaign_id, week),
                 tenant_settled=_tenant_settled(conn, campaign, week),
+                earlier=_earlier_campaigns(conn, campaign),
             )
         except proposals.NoEligibleVariants as exc:
             raise CannotPropose(

@@ -15,15 +15,15 @@ that spend the same on a creative in a week see the same outcome.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from analytics.allocation import AllocationRequest
-from analytics.allocation.contract import HistoryRow, Variant
+from analytics.allocation.contract import HistoryRow, PriorCampaign, Variant
 from analytics.simulation.policies import Policy
-from analytics.simulation.world import FIRST_WEEK, WEEKLY_NOISE, Campaign
+from analytics.simulation.world import FIRST_WEEK, WEEKLY_NOISE, Campaign, Creative
 from koers.isoweeks import shift_week
 
 
@@ -62,8 +62,53 @@ def week_name(week: int) -> str:
     return shift_week(FIRST_WEEK, week - 1)
 
 
-def run(campaign: Campaign, make_policy: Callable[[], Policy]) -> Run:
-    """Play one fresh policy through ``campaign``."""
+def _variant(creative: Creative, week: int) -> Variant:
+    return Variant(
+        variant_id=creative.variant_id,
+        channel=creative.channel,
+        created_week=week_name(week),
+        attributes=dict(creative.attributes) if creative.attributes else None,
+    )
+
+
+def earlier_campaign(campaign: Campaign, campaign_id: str, ends_before: int) -> PriorCampaign:
+    """``campaign`` as it was run earlier, its last week ``ends_before`` weeks before week 1.
+
+    An earlier campaign's money followed no policy of ours: each creative gets a fixed
+    random share of the budget (log-normal weights, as uneven as real campaigns), and its
+    conversions have all arrived.
+    """
+    rng = np.random.default_rng([campaign.seed, 5])
+    weights = np.exp(rng.normal(0.0, 1.0, len(campaign.creatives)))
+    offset = -ends_before - campaign.weeks + 1
+    variants, history = [], []
+    for week in range(1, campaign.weeks + 1):
+        live = campaign.live(week)
+        total = sum(float(weights[campaign.creatives.index(c)]) for c in live)
+        for creative in live:
+            amount = campaign.budget * float(weights[campaign.creatives.index(creative)]) / total
+            facts = _spend(campaign, creative.variant_id, week, amount)
+            history.append(
+                HistoryRow(
+                    variant_id=creative.variant_id,
+                    week=week_name(week + offset),
+                    spend=round(facts.spend, 2),
+                    impressions=facts.impressions,
+                    clicks=facts.clicks,
+                    conversions=sum(facts.arrivals),
+                )
+            )
+    for creative in campaign.creatives:
+        variants.append(_variant(creative, creative.start + offset))
+    return PriorCampaign(campaign_id=campaign_id, variants=variants, history=history)
+
+
+def run(
+    campaign: Campaign,
+    make_policy: Callable[[], Policy],
+    prior_campaigns: Sequence[PriorCampaign] = (),
+) -> Run:
+    """Play one fresh policy through ``campaign``, the employer's earlier ones in hand."""
     policy = make_policy()
     observed: dict[tuple[str, int], _Week] = {}
     previous: dict[str, float] | None = None
@@ -76,12 +121,10 @@ def run(campaign: Campaign, make_policy: Callable[[], Policy]) -> Run:
             campaign_id=f"sim-{campaign.seed}",
             week=week_name(week),
             budget=campaign.budget,
-            variants=[
-                Variant(variant_id=c.variant_id, channel=c.channel, created_week=week_name(c.start))
-                for c in live
-            ],
+            variants=[_variant(c, c.start) for c in live],
             history=_history(observed, week),
             previous_allocation=previous,
+            prior_campaigns=list(prior_campaigns),
         )
         proposal = policy.propose(request)
         amounts = {c.variant_id: max(0.0, proposal.allocation.get(c.variant_id, 0.0)) for c in live}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analytics.allocation import AllocationPolicy, AllocationRequest
+from analytics.allocation.contract import PriorCampaign
 from analytics.simulation.policies import (
     ClairvoyantWithinGuardrails,
     EqualSplit,
@@ -24,8 +25,14 @@ from analytics.simulation.policies import (
     Proposal,
     TextbookThompson,
 )
-from analytics.simulation.runner import Calibration, Run, run, week_name
-from analytics.simulation.world import Campaign, generate_campaign
+from analytics.simulation.runner import Calibration, Run, earlier_campaign, run, week_name
+from analytics.simulation.world import (
+    WORLD_FAMILIES,
+    Campaign,
+    generate_campaign,
+    generate_employer,
+    generate_family_campaign,
+)
 
 STANDARD_POLICIES = ("koers", "thompson", "greedy", "equal")
 EXTRA_POLICIES = (
@@ -221,3 +228,100 @@ def by_volume(
 def winner_rate(runs: Sequence[Run]) -> float:
     """Share of campaigns in which a winner was declared at some week."""
     return sum(1 for r in runs if r.winners) / len(runs) if runs else 0.0
+
+
+# --- World families, employers and earlier campaigns ------------------------------------
+
+FAMILY_POLICIES = ("koers", "koers-prior", "koers-misleading", "thompson", "pbest")
+FAMILY_TITLES = {
+    "koers": "Koers engine, no earlier campaigns",
+    "koers-prior": "Koers engine, 1-3 earlier campaigns of the employer",
+    "koers-misleading": "Koers engine, an earlier campaign of another employer",
+    "thompson": "Textbook Thompson sampling",
+    "pbest": "Shares ∝ P(best)^5 (engine's beliefs, no earlier campaigns)",
+}
+
+
+@dataclass(frozen=True)
+class FamilyJob:
+    family: str
+    seed: int
+    weeks: int
+    policies: tuple[str, ...]
+    identical: bool = False
+
+
+def family_campaigns(
+    family: str, seed: int, weeks: int = 12, *, identical: bool = False
+) -> tuple[Campaign, list[PriorCampaign], list[PriorCampaign]]:
+    """A campaign of ``family``, its employer's 1-3 earlier campaigns, and a misleading one.
+
+    The employer is drawn from the seed; earlier campaigns are of the same family (the
+    same market) and employer. The misleading one is another employer's campaign.
+    """
+    world = WORLD_FAMILIES[family]
+    employer = generate_employer(seed)
+    campaign = generate_family_campaign(world, employer, seed * 100, weeks, identical=identical)
+    count = 1 + seed % 3
+    earlier = [
+        earlier_campaign(
+            generate_family_campaign(
+                world, employer, seed * 100 + j + 1, weeks, identical=identical
+            ),
+            f"earlier-{j + 1}",
+            ends_before=(count - 1 - j) * weeks + 1,
+        )
+        for j in range(count)
+    ]
+    stranger = generate_employer(seed + 500_000)
+    misleading = [
+        earlier_campaign(
+            generate_family_campaign(world, stranger, seed * 100 + 50, weeks, identical=identical),
+            "another-employer",
+            ends_before=1,
+        )
+    ]
+    return campaign, earlier, misleading
+
+
+def make_family_policy(name: str) -> Policy:
+    if name in ("koers", "koers-prior", "koers-misleading"):
+        return KoersPolicy(name=FAMILY_TITLES[name])
+    if name == "thompson":
+        return TextbookThompson()
+    if name == "pbest":
+        return KoersPolicy(
+            AllocationPolicy(allocation_rule="probability_power"), name=FAMILY_TITLES[name]
+        )
+    raise ValueError(f"unknown policy {name!r}; known: {', '.join(FAMILY_TITLES)}")
+
+
+def _play_family(job: FamilyJob) -> dict[str, Run]:
+    campaign, earlier, misleading = family_campaigns(
+        job.family, job.seed, job.weeks, identical=job.identical
+    )
+    priors = {"koers-prior": earlier, "koers-misleading": misleading}
+
+    def factory(name: str) -> Callable[[], Policy]:
+        return lambda: make_family_policy(name)
+
+    return {name: run(campaign, factory(name), priors.get(name, ())) for name in job.policies}
+
+
+def family_study(
+    family: str,
+    seeds: Sequence[int],
+    policies: Sequence[str] = FAMILY_POLICIES,
+    *,
+    weeks: int = 12,
+    workers: int = 1,
+    identical: bool = False,
+) -> dict[str, list[Run]]:
+    """Every policy on every seeded campaign of ``family``, in seed order."""
+    jobs = [FamilyJob(family, seed, weeks, tuple(policies), identical) for seed in seeds]
+    if workers > 1:
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            results = pool.map(_play_family, jobs, chunksize=4)
+    else:
+        results = [_play_family(job) for job in jobs]
+    return {name: [result[name] for result in results] for name in policies}

@@ -7,22 +7,23 @@ is stored here at once, exactly as the allocations consumer stores the event. Th
 consumer then finds the same event already in place, and a proposal never waits for the
 broker before a marketer can decide on it.
 
-A proposal this service already holds (same event) changes nothing and is not audited
-again, so a second run of the same week leaves the database as it was.
+A new proposal is audited as the consumer audits one (``allocation_proposed``, named by
+campaign and creative names), with who asked: the marketer, or the weekly job. A proposal
+this service already holds (same event) changes nothing and is not audited again, so a
+second run of the same week leaves the database as it was.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
-from campaigns.audit import repository as audit
-from campaigns.catalog import repository as catalog_repo
 from campaigns.catalog.domain import Campaign
 from campaigns.decisions import repository
+from campaigns.decisions import service as decisions
 from campaigns.insights.analytics_client import AllocationProposal, AnalyticsUnavailable
 from koers.db import transaction
 from koers.events import AllocationProposed
@@ -63,47 +64,21 @@ def request_proposal(
     with transaction(engine) as conn:
         if repository.allocation_event_id(conn, campaign.id, week) == proposal.event_id:
             return RequestedProposal(proposal, new=False)
+        payload = AllocationProposed(
+            week=week,
+            budget=proposal.budget,
+            allocation=proposal.allocation,
+            p_best=proposal.p_best,
+            explanation=proposal.explanation,
+        ).model_dump(mode="json")
         repository.upsert_allocation_proposal(
             conn,
             campaign_id=campaign.id,
             week=week,
-            payload=AllocationProposed(
-                week=week,
-                budget=proposal.budget,
-                allocation=proposal.allocation,
-                p_best=proposal.p_best,
-                explanation=proposal.explanation,
-            ).model_dump(mode="json"),
+            payload=payload,
             event_id=proposal.event_id,
             proposed_at=proposal.proposed_at,
             received_at=now,
         )
-        audit.record(
-            conn,
-            tenant_id=campaign.tenant_id,
-            actor=actor,
-            action="allocation_requested",
-            object_type="allocation",
-            object_id=f"{campaign.id}:{week}",
-            before=None,
-            after=proposal_audit_state(conn, campaign, proposal),
-            at=now,
-        )
+        decisions.record_proposal_arrived(conn, campaign, week, payload, now, actor=actor)
     return RequestedProposal(proposal, new=True)
-
-
-def proposal_audit_state(
-    conn: Connection, campaign: Campaign, proposal: AllocationProposal
-) -> dict[str, Any]:
-    """A proposal as the audit log shows it: named by campaign and creative names."""
-    names = {v.variant_id: v.name for v in catalog_repo.variants_of(conn, campaign.id)}
-    return {
-        "campaign": campaign.name,
-        "status": proposal.status,
-        "week": proposal.week,
-        "version": proposal.version,
-        "budget": proposal.budget,
-        "allocation": {
-            names.get(variant, variant): amount for variant, amount in proposal.allocation.items()
-        },
-    }

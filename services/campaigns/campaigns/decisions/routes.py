@@ -1,10 +1,11 @@
 """The marketer's decision on a weekly allocation proposal: approve or reject it.
 
 A decision counts once analytics has accepted it (analytics applies approved splits and
-checks delivery against them); only then is it written to the audit log, so the log
-never claims a decision analytics does not know. Nothing reaches an ad platform without
-such an approval, or the campaign's autopilot. Asking analytics for a proposal for a week
-that has none yet is also here.
+checks delivery against them); only then is it stored here (``decisions.service``), with
+its audit row, so the log never claims a decision analytics does not know. Nothing
+reaches an ad platform without such an approval, or the campaign's autopilot; the
+decisions page (``decisions.workspace``) also edits amounts and pushes. Asking analytics
+for a proposal for a week that has none yet is also here.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from campaigns.audit import repository as audit
 from campaigns.catalog.deps import TenantCampaign
+from campaigns.decisions import service
 from campaigns.decisions.proposals import request_proposal
+from campaigns.decisions.service import DecisionRefused
 from campaigns.errors import InvalidInput
 from campaigns.insights.analytics_client import (
     AllocationProposal,
@@ -107,18 +109,21 @@ def decide_allocation(
             "warning",
             "Analytics does not take decisions on proposals yet. Nothing was changed.",
         )
-    with transaction(engine) as conn:
-        audit.record(
-            conn,
-            tenant_id=campaign.tenant_id,
-            actor=user.actor,
-            action=f"allocation_{verdict}",
-            object_type="allocation",
-            object_id=f"{campaign.id}:{week}",
-            before=_audit_state(before),
-            after={**_audit_state(after), "note": note.strip()},
-            at=utcnow(),
-        )
+    try:
+        with transaction(engine) as conn:
+            service.record_decision(
+                conn,
+                campaign=campaign,
+                week=week,
+                proposal=after,
+                status=verdict,
+                amounts=None,
+                actor=user.actor,
+                now=utcnow(),
+                note=note.strip(),
+            )
+    except DecisionRefused as exc:
+        return _back(request, slug, week, "warning", exc.detail)
     return _back(request, slug, week, "ok", f"The proposal for {week} is {verdict}.")
 
 

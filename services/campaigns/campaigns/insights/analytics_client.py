@@ -176,6 +176,10 @@ class AllocationProposal(_Answer):
     proposed_at: datetime | None = None
     decided_by: str | None = None
     decided_at: datetime | None = None
+    reasons: dict[str, str] = Field(default_factory=dict)
+    """Per creative, why it gets its amount (the engine's sentence)."""
+    expected_conversions: float | None = None
+    equal_split_expected_conversions: float | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -194,6 +198,16 @@ class AllocationProposal(_Answer):
             ):
                 if key in proposal:
                     flat[key] = proposal[key]
+            for key in ("expected_conversions", "equal_split_expected_conversions"):
+                if isinstance(proposal.get(key), int | float):
+                    flat[key] = proposal[key]
+            lines = proposal.get("variants")
+            if isinstance(lines, list):
+                flat["reasons"] = {
+                    str(line["variant_id"]): str(line["reason"])
+                    for line in lines
+                    if isinstance(line, dict) and "variant_id" in line and line.get("reason")
+                }
             return flat
         return value
 

@@ -47,7 +47,8 @@ WEEKLY_JOB_ID = "koers_weekly_allocation"
 """The job's id: the Airflow DAG's and the embedded scheduler's."""
 WEEKLY_JOB_DESCRIPTION = (
     "Monday 06:00 Amsterdam: analytics proposes each live campaign's budget split for "
-    "the week that starts that Monday; the proposals wait here for a decision."
+    "the week that starts that Monday; autopilot campaigns within their guardrails are "
+    "applied, the rest wait for a decision; splits whose push time has passed are pushed."
 )
 JOB_ACTOR = "weekly job"
 """How the audit log names the job."""
@@ -110,10 +111,11 @@ class WeeklyRunSummary:
         return sum(1 for c in self.planned if c.new_proposal)
 
     def __str__(self) -> str:
+        steps = f"; then {', '.join(self.steps_run)}" if self.steps_run else ""
         return (
             f"week {self.week}: planned {len(self.planned)} of {len(self.campaigns)} "
             f"campaign(s) ({self.new_proposals} new proposal(s)); "
-            f"{len(self.skipped)} skipped, {len(self.failed)} failed"
+            f"{len(self.skipped)} skipped, {len(self.failed)} failed{steps}"
         )
 
 

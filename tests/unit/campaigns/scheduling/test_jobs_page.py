@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 from campaigns_testkit import DEMO_PASSWORD, HTML, csrf_from, log_in
+from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from scheduling_testkit import FakeProposals
 from sqlalchemy import Engine
 
@@ -33,6 +35,7 @@ from tests.support import campaigns_use_cases as service_layer
 pytestmark = pytest.mark.unit
 
 WEEKLY = "koers_weekly_allocation"
+DELIVERY_KEY = Fernet.generate_key().decode()
 RUN_NOW = f"/jobs/{WEEKLY}/runs"
 
 
@@ -106,7 +109,10 @@ def test_run_now_plans_the_current_week_and_shows_the_run(
 
     assert re.search(r'<span class="status run-success">Succeeded</span>', page)
     assert "run now" in page
-    assert f"week {this_week()}: planned 1 of 1 campaign(s) (1 new proposal(s))" in page
+    assert (
+        f"week {this_week()}: planned 1 of 1 campaign(s) (1 new proposal(s)); "
+        "0 skipped, 0 failed; then apply_autopilot, push_due"
+    ) in page
     campaign_id = demo_campaign_id(engine)
     assert proposals.asked == [(campaign_id, this_week())]
     with engine.connect() as conn:
@@ -258,7 +264,12 @@ def test_without_airflow_in_production_the_page_says_jobs_are_not_configured(
     settings: Settings, proposals: FakeProposals, seeded: SeedResult
 ) -> None:
     production = settings.model_copy(
-        update={"environment": "production", "service_token": "t", "secure_cookies": False}
+        update={
+            "environment": "production",
+            "service_token": "t",
+            "secure_cookies": False,
+            "delivery_key": SecretStr(DELIVERY_KEY),
+        }
     )
     for client in console(production, proposals):
         page = client.get("/jobs", headers=HTML)
@@ -280,6 +291,7 @@ def test_production_with_airflow_needs_its_login_and_names_what_is_missing(
             "service_token": "t",
             "airflow_url": "http://airflow:8080",
             "airflow_username": "koers",
+            "delivery_key": SecretStr(DELIVERY_KEY),
         }
     )
     with pytest.raises(MissingSecret, match="KOERS_AIRFLOW_PASSWORD") as raised:

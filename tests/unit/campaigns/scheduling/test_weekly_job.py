@@ -84,11 +84,14 @@ def test_job_made_proposals_are_audited_as_the_weekly_jobs_by_name(
         f"{scene.other_tenant}:{WEEK}",
     }
     amersfoort = entries[f"{scene.amersfoort}:{WEEK}"]
-    assert (amersfoort.tenant_id, amersfoort.action) == ("tenant-a", "allocation_requested")
+    assert (amersfoort.tenant_id, amersfoort.action) == ("tenant-a", "allocation_proposed")
     assert amersfoort.after["campaign"] == "Callcenter Amersfoort"
     # Creatives by their names, not their keys.
     names = {v.variant_id: v.name for v in DEMO_VARIANTS}
-    assert amersfoort.after["allocation"] == {names["instagram"]: 601.0, names["tiktok"]: 399.0}
+    assert amersfoort.after["amounts"] == {
+        names["instagram"]: "€601.00",
+        names["tiktok"]: "€399.00",
+    }
     assert entries[f"{scene.other_tenant}:{WEEK}"].tenant_id == "tenant-b"
 
 
@@ -212,6 +215,7 @@ def test_the_steps_after_planning_run_in_order_for_the_week(
 
     assert calls == [("apply_autopilot", WEEK), ("push_due", WEEK)]
     assert summary.steps_run == ("apply_autopilot", "push_due")
+    assert str(summary).endswith("0 skipped, 0 failed; then apply_autopilot, push_due")
 
 
 def test_a_week_that_does_not_exist_is_refused(engine: Engine, analytics: FakeProposals) -> None:

@@ -1,0 +1,420 @@
+"""Priors from the employer's earlier campaigns, and strength shared within a family.
+
+A new campaign knows nothing in its first week, and its first weeks' counts are thin.
+The employer's earlier (and concurrent) campaigns often know a lot: which channels
+convert for this employer, which formats and hooks work, how far creatives spread. This
+module learns that and hands the beliefs stage a prior per creative.
+
+**Across campaigns** (:func:`learn`). Every earlier creative's log conversions per euro
+``l = log((y + ½) / x)`` (x its spend at its matured share, y its conversions) is read as
+
+    l = m_campaign + a_channel + Σ b_attribute + e,   e ~ N(0, σ² + 1 / (y + ½)),
+
+fitted by weighted backfitting: each campaign its own level ``m`` (jobs differ in how
+hard they recruit), channel and attribute effects shared across the employer's
+campaigns and shrunk toward zero (the pooled prior) by a N(0, τ²) prior, so a channel
+with few earlier creatives stays near the employer's average; σ² (how far creatives
+spread around their channel) by the method of moments, blended with the engine's default
+spread. The level of a new campaign is drawn from the spread of the earlier levels.
+
+**Into this campaign** (:func:`inform`). For each channel the prediction
+``m₀ + a_c`` (m₀: the new campaign's level, from the earlier levels and whatever this
+campaign has shown) is combined by precision with the channel's own estimate from this
+campaign. The earlier campaigns' variances are multiplied by a *disagreement factor*
+φ ≥ 1: how far this campaign's creatives fall from what the earlier campaigns predict,
+in units of the expected spread (a χ²/dof, blended with one degree of freedom of
+agreement). A prior the data contradicts thus widens until it counts for little — a
+prior must help, never trap.
+
+**Within a campaign** (:func:`family_effects`). Creatives of one family (the same hook
+or asset on several channels, ``attributes["family"]``) share part of their quality:
+each creative's prior is moved by what its family's *other* members showed against
+their channels, shrunk by a N(0, τ_f²) prior (leave-one-out, so no creative counts its
+own evidence twice).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from analytics.allocation.contract import CHANNELS, AllocationRequest, PriorCampaign
+from analytics.allocation.exposure import MaturedExposure
+from analytics.allocation.history import History
+from analytics.allocation.posteriors import CV2_BOUNDS, DEFAULT_CV2, Evidence, Prior
+from koers.isoweeks import week_ordinal
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+CHANNEL_CODE = {name: code for code, name in enumerate(CHANNELS)}
+ATTRIBUTE_KEYS = ("creative_format", "format", "hook", "employee_generated")
+"""Creative attributes whose effects are learned across campaigns (scalar values only)."""
+FAMILY_KEY = "family"
+
+CHANNEL_EFFECT_SD = 0.7
+"""Prior spread of a channel's log effect around the employer's average (about a factor 2)."""
+ATTRIBUTE_EFFECT_SD = 0.3
+FAMILY_EFFECT_SD = 0.3
+"""Prior spread of a family's shared quality (log scale) within one campaign."""
+LEVEL_SD = 0.5
+"""Prior spread of a campaign's level around the employer's other campaigns."""
+LEVEL_DOF = 1.0
+SPREAD_DOF = 2.0
+"""Degrees of freedom the engine's default creative spread keeps against earlier data."""
+AGREEMENT_DOF = 1.0
+"""Degrees of freedom of agreement φ starts from before this campaign's creatives count."""
+BACKFIT_ROUNDS = 6
+
+
+@dataclass(frozen=True)
+class Creatives:
+    """Per creative of the earlier campaigns: campaign index, channel, attributes, log rate."""
+
+    campaign: IntArray
+    channel: IntArray
+    attributes: tuple[tuple[tuple[str, str], ...], ...]
+    log_rate: FloatArray
+    sampling_var: FloatArray
+    cluster_size: FloatArray
+    """How many creatives of its campaign share its family (1 without one): they share
+    a quality, so together they say little more about an attribute than one of them."""
+
+
+@dataclass(frozen=True)
+class LearnedPrior:
+    """What the employer's earlier campaigns say about a creative's conversions per euro."""
+
+    campaigns: int
+    creatives: int
+    level: float
+    """Mean log level of a campaign (E[log θ] of a creative with no channel effect)."""
+    level_var: float
+    channel_effect: Mapping[int, tuple[float, float]]
+    """Channel code → (log effect, its variance)."""
+    attribute_effect: Mapping[tuple[str, str], tuple[float, float]]
+    spread: float
+    """σ²: log variance of creatives around channel and attributes."""
+
+
+@dataclass(frozen=True)
+class InformedPrior:
+    """Each unit's prior Gamma, and how much the earlier campaigns shaped it."""
+
+    mean: FloatArray
+    shape: FloatArray
+    history_weight: float
+    """Share of the channel estimates' precision that came from earlier campaigns (0-1)."""
+    disagreement: float
+    """φ: 1 when this campaign agrees with the earlier ones, larger when it does not."""
+    campaigns: int
+    creatives: int
+
+
+def attribute_pairs(attributes: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    """The learnable attributes of a creative as (key, value) pairs."""
+    if not attributes:
+        return ()
+    pairs = []
+    for key in ATTRIBUTE_KEYS:
+        value = attributes.get(key)
+        if isinstance(value, str | bool | int) and not isinstance(value, float):
+            pairs.append((key, str(value).lower()))
+    return tuple(pairs)
+
+
+def family_of(attributes: Mapping[str, Any] | None) -> str | None:
+    if not attributes:
+        return None
+    value = attributes.get(FAMILY_KEY)
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+
+def learn_from_campaigns(
+    request: AllocationRequest, history: History, matured: MaturedExposure
+) -> LearnedPrior | None:
+    """The engine's stage: what the request's ``prior_campaigns`` teach, or None."""
+    if not request.prior_campaigns:
+        return None
+    creatives = read_creatives(request.prior_campaigns, history.planned, matured.curve.shares)
+    return learn(creatives)
+
+
+def read_creatives(
+    campaigns: Sequence[PriorCampaign], planned: int, matured: Sequence[float]
+) -> Creatives:
+    """Each earlier creative's totals; a young week counts its spend at its matured share."""
+    lag = len(matured)
+    table = np.array([*matured, 1.0])
+    ordinals: dict[str, int] = {}
+    campaign_of: list[int] = []
+    channel: list[int] = []
+    attributes: list[tuple[tuple[str, str], ...]] = []
+    cluster: list[tuple[int, str | None]] = []
+    spend: list[float] = []
+    conversions: list[float] = []
+    for number, prior in enumerate(campaigns):
+        index = {}
+        for variant in prior.variants:
+            index[variant.variant_id] = len(spend)
+            campaign_of.append(number)
+            channel.append(CHANNEL_CODE[variant.channel])
+            attributes.append(attribute_pairs(variant.attributes))
+            family = family_of(variant.attributes)
+            cluster.append((number, family if family is not None else variant.variant_id))
+            spend.append(0.0)
+            conversions.append(0.0)
+        for row in prior.history:
+            week = ordinals.get(row.week)
+            if week is None:
+                week = ordinals[row.week] = week_ordinal(row.week)
+            age = planned - week
+            unit = index[row.variant_id]
+            spend[unit] += row.spend * float(table[min(max(age - 1, 0), lag)])
+            conversions[unit] += row.conversions
+    x = np.array(spend, dtype=float)
+    y = np.array(conversions, dtype=float)
+    used = x > 0
+    keep = np.flatnonzero(used)
+    sizes: dict[tuple[int, str | None], int] = {}
+    for i in keep.tolist():
+        sizes[cluster[i]] = sizes.get(cluster[i], 0) + 1
+    return Creatives(
+        cluster_size=np.array([float(sizes[cluster[i]]) for i in keep.tolist()]),
+        campaign=np.array(campaign_of, dtype=np.int64)[keep],
+        channel=np.array(channel, dtype=np.int64)[keep],
+        attributes=tuple(attributes[i] for i in keep),
+        log_rate=np.log((y[used] + 0.5) / x[used]),
+        sampling_var=1.0 / (y[used] + 0.5),
+    )
+
+
+def learn(creatives: Creatives, default_cv2: float = DEFAULT_CV2) -> LearnedPrior | None:
+    """Fit levels, channel and attribute effects and the spread; None without data."""
+    n = creatives.log_rate.size
+    if n == 0:
+        return None
+    ell, s2 = creatives.log_rate, creatives.sampling_var
+    campaigns = int(creatives.campaign.max()) + 1
+    campaign = creatives.campaign
+    default_spread = math.log1p(default_cv2)
+    spread = default_spread
+    channel_effect = np.zeros(len(CHANNELS))
+    keys = sorted({pair for pairs in creatives.attributes for pair in pairs})
+    key_index = {key: i for i, key in enumerate(keys)}
+    member = np.zeros((n, len(keys)))
+    for row, pairs in enumerate(creatives.attributes):
+        for pair in pairs:
+            member[row, key_index[pair]] = 1.0
+    attribute_effect = np.zeros(len(keys))
+    level = np.zeros(campaigns)
+    channel_var = np.full(len(CHANNELS), CHANNEL_EFFECT_SD**2)
+    attribute_var = np.full(len(keys), ATTRIBUTE_EFFECT_SD**2)
+    seen = np.bincount(creatives.channel, minlength=len(CHANNELS)) > 0
+    for _ in range(BACKFIT_ROUNDS):
+        weight = 1.0 / (spread + s2)
+        attrs = member @ attribute_effect if keys else np.zeros(n)
+        residual = ell - channel_effect[creatives.channel] - attrs
+        level = np.bincount(campaign, weight * residual, campaigns) / np.bincount(
+            campaign, weight, campaigns
+        )
+        residual = ell - level[campaign] - attrs
+        precision = np.bincount(creatives.channel, weight, len(CHANNELS)) + 1 / CHANNEL_EFFECT_SD**2
+        channel_effect = (
+            np.bincount(creatives.channel, weight * residual, len(CHANNELS)) / precision
+        )
+        channel_var = 1.0 / precision
+        if keys:
+            for j in range(len(keys)):
+                rows = member[:, j] > 0
+                others = attrs[rows] - attribute_effect[j]
+                partial = (
+                    ell[rows] - level[campaign[rows]] - channel_effect[creatives.channel[rows]]
+                )
+                clustered = weight[rows] / creatives.cluster_size[rows]
+                precision_j = clustered.sum() + 1 / ATTRIBUTE_EFFECT_SD**2
+                attribute_effect[j] = float((clustered * (partial - others)).sum()) / precision_j
+                attribute_var[j] = 1.0 / precision_j
+            attrs = member @ attribute_effect
+        fitted = level[campaign] + channel_effect[creatives.channel] + attrs
+        # Every fitted effect uses up the part of a degree of freedom its data carries.
+        fitted_dof = float((1.0 - channel_var[seen] * CHANNEL_EFFECT_SD**-2).sum()) + float(
+            (1.0 - attribute_var * ATTRIBUTE_EFFECT_SD**-2).sum()
+        )
+        dof = max(n - campaigns - fitted_dof, 0.0)
+        excess = float(((ell - fitted) ** 2 - s2).sum())
+        estimate = max(excess / dof, 0.0) if dof > 0 else default_spread
+        spread = (dof * estimate + SPREAD_DOF * default_spread) / (dof + SPREAD_DOF)
+        low, high = CV2_BOUNDS
+        spread = float(np.clip(spread, math.log1p(low), math.log1p(high)))
+    level_mean = float(level.mean())
+    level_dev = float(((level - level_mean) ** 2).sum())
+    level_var = (level_dev + LEVEL_DOF * LEVEL_SD**2) / (max(campaigns - 1, 0) + LEVEL_DOF)
+    return LearnedPrior(
+        campaigns=campaigns,
+        creatives=n,
+        level=level_mean,
+        level_var=level_var,
+        channel_effect={
+            int(c): (float(channel_effect[c]), float(channel_var[c])) for c in np.flatnonzero(seen)
+        },
+        attribute_effect={
+            key: (float(attribute_effect[i]), float(attribute_var[i]))
+            for key, i in key_index.items()
+        },
+        spread=spread,
+    )
+
+
+def inform(
+    learned: LearnedPrior,
+    own: Prior,
+    evidence: Evidence,
+    attributes: Sequence[tuple[tuple[str, str], ...]],
+) -> InformedPrior:
+    """Each unit's prior from the earlier campaigns combined with this campaign's own.
+
+    ``own`` is this campaign's empirical-Bayes prior (:func:`posteriors.estimate_prior`)
+    and ``attributes`` the learnable attributes per unit (empty for unlisted units).
+    """
+    units = evidence.channel.size
+    channel = evidence.channel
+    known = np.array([c in learned.channel_effect for c in channel.tolist()], dtype=bool)
+    effect = np.array(
+        [learned.channel_effect.get(int(c), (0.0, CHANNEL_EFFECT_SD**2))[0] for c in channel]
+    )
+    effect_var = np.array(
+        [learned.channel_effect.get(int(c), (0.0, CHANNEL_EFFECT_SD**2))[1] for c in channel]
+    )
+    bonus = np.zeros(units)
+    bonus_var = np.zeros(units)
+    for i, pairs in enumerate(attributes):
+        for pair in pairs:
+            if pair in learned.attribute_effect:
+                value, var = learned.attribute_effect[pair]
+                bonus[i] += value
+                bonus_var[i] += var
+    half_spread = 0.5 * learned.spread
+
+    # This campaign's level m₀: the earlier levels, updated by its own creatives.
+    x, y = evidence.exposure, evidence.conversions
+    has = x > 0
+    own_log = np.log((y[has] + 0.5) / np.where(has, x, 1.0)[has])
+    own_var = 1.0 / (y[has] + 0.5) + learned.spread + effect_var[has] + bonus_var[has]
+    offset = effect[has] + bonus[has]
+    precision = 1.0 / learned.level_var + float((1.0 / own_var).sum())
+    level = (learned.level / learned.level_var + float(((own_log - offset) / own_var).sum())) / (
+        precision
+    )
+    level_var = 1.0 / precision
+    # φ: this campaign's creatives against the earlier campaigns' prediction.
+    residual = own_log - level - offset
+    chi2 = float((residual**2 / (own_var + level_var)).sum())
+    disagreement = max(1.0, (chi2 + AGREEMENT_DOF) / (int(has.sum()) + AGREEMENT_DOF))
+
+    # Per channel: the prediction against this campaign's own channel estimate.
+    predicted_log = level + effect + half_spread
+    predicted_var = disagreement * (effect_var + level_var)
+    predicted_var = np.where(known, predicted_var, np.maximum(predicted_var, LEVEL_SD**2))
+    own_channel_log, own_channel_var = _own_channel_estimates(own, evidence)
+    has_own = np.isfinite(own_channel_var)
+    safe_own_var = np.where(has_own, own_channel_var, 1.0)
+    combined_precision = 1.0 / predicted_var + np.where(has_own, 1.0 / safe_own_var, 0.0)
+    combined_log = (
+        predicted_log / predicted_var + np.where(has_own, own_channel_log / safe_own_var, 0.0)
+    ) / combined_precision
+    history_weight = (1.0 / predicted_var) / combined_precision
+
+    # The creative's spread around its channel: the earlier campaigns' σ², widened by φ,
+    # blended with what this campaign's own creatives show when they show anything.
+    spread = disagreement * learned.spread
+    if own.campaign_rate is not None:
+        own_spread = math.log1p(own.cv2)
+        spread = max(spread, 0.5 * (spread + own_spread))
+    total_var = spread + 1.0 / combined_precision + disagreement * bonus_var
+    cv2 = np.clip(np.expm1(total_var), *CV2_BOUNDS)
+    log_mean = combined_log + disagreement**-1 * bonus
+    return InformedPrior(
+        mean=np.exp(log_mean),
+        shape=1.0 / cv2,
+        history_weight=float(history_weight[: len(attributes)].mean()) if units else 0.0,
+        disagreement=disagreement,
+        campaigns=learned.campaigns,
+        creatives=learned.creatives,
+    )
+
+
+def _own_channel_estimates(own: Prior, evidence: Evidence) -> tuple[FloatArray, FloatArray]:
+    """Per unit: log of its channel's rate in this campaign and that log's variance.
+
+    The variance is Poisson noise on the channel's conversions plus the creatives' spread
+    over how many creatives carry the channel's exposure; inf where the channel has none.
+    """
+    units = evidence.channel.size
+    log_rate = np.zeros(units)
+    var = np.full(units, np.inf)
+    if own.campaign_rate is None:
+        return log_rate, var
+    for code in np.unique(evidence.channel).tolist():
+        members = (evidence.channel == code) & (evidence.exposure > 0)
+        total = float(evidence.exposure[members].sum())
+        if code < 0 or total <= 0:
+            continue
+        conversions = float(evidence.conversions[members].sum())
+        effective = total**2 / float((evidence.exposure[members] ** 2).sum())
+        rows = evidence.channel == code
+        log_rate[rows] = math.log((conversions + 0.5) / total)
+        var[rows] = 1.0 / (conversions + 0.5) + math.log1p(own.cv2) / effective
+    return log_rate, var
+
+
+def family_effects(
+    families: Sequence[str | None], prior_mean: FloatArray, evidence: Evidence
+) -> FloatArray:
+    """Per unit: the log shift its family's other members suggest (0 without a family).
+
+    Each member's evidence against its own prior mean is a noisy log ratio (variance
+    1 / (y + ½) plus the creatives' spread); the others' precision-weighted sum, shrunk by
+    a N(0, FAMILY_EFFECT_SD²) prior, is the shift.
+    """
+    units = len(families)
+    shift = np.zeros(units)
+    if not any(f is not None for f in families):
+        return shift
+    x, y = evidence.exposure[:units], evidence.conversions[:units]
+    has = x > 0
+    ratio = np.where(has, np.log((y + 0.5) / np.where(has, x, 1.0) / prior_mean), 0.0)
+    weight = np.where(has, 1.0 / (1.0 / (y + 0.5) + FAMILY_EFFECT_SD**2), 0.0)
+    groups: dict[str, list[int]] = {}
+    for i, family in enumerate(families):
+        if family is not None:
+            groups.setdefault(family, []).append(i)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        index = np.array(members)
+        total_w = float(weight[index].sum())
+        total_wr = float((weight[index] * ratio[index]).sum())
+        others_w = total_w - weight[index]
+        others_wr = total_wr - weight[index] * ratio[index]
+        shift[index] = others_wr / (others_w + 1.0 / FAMILY_EFFECT_SD**2)
+    return shift
+
+
+def units_attributes(
+    variants: Iterable[Mapping[str, Any] | None], units: int
+) -> tuple[list[tuple[tuple[str, str], ...]], list[str | None]]:
+    """Learnable attributes and family per unit (unlisted units have neither)."""
+    pairs: list[tuple[tuple[str, str], ...]] = []
+    families: list[str | None] = []
+    for attributes in variants:
+        pairs.append(attribute_pairs(attributes))
+        families.append(family_of(attributes))
+    pairs += [()] * (units - len(pairs))
+    families += [None] * (units - len(families))
+    return pairs, families

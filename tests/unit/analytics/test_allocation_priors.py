@@ -1,0 +1,104 @@
+"""Earlier campaigns as priors: the contract, what they change, and what they cannot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from analytics.allocation import AllocationRequest, allocate
+from analytics.allocation.contract import MAX_PRIOR_CAMPAIGNS
+
+
+def _earlier(campaign_id: str, rates: dict[str, float], weeks: int = 6) -> dict[str, Any]:
+    """A finished campaign: one creative per channel, €500 a week, ``rates`` per euro."""
+    variants = [
+        {"variant_id": f"{campaign_id}-{ch}", "channel": ch, "created_week": "2026-W01"}
+        for ch in rates
+    ]
+    history = [
+        {
+            "variant_id": f"{campaign_id}-{ch}",
+            "week": f"2026-W{week:02d}",
+            "spend": 500.0,
+            "impressions": 10_000,
+            "clicks": 400,
+            "conversions": round(500 * rate),
+        }
+        for ch, rate in rates.items()
+        for week in range(1, weeks + 1)
+    ]
+    return {"campaign_id": campaign_id, "variants": variants, "history": history}
+
+
+def _request(**extra: Any) -> dict[str, Any]:
+    return {
+        "campaign_id": "new",
+        "week": "2026-W20",
+        "budget": 1000.0,
+        "variants": [
+            {"variant_id": "li", "channel": "linkedin", "created_week": "2026-W20"},
+            {"variant_id": "tt", "channel": "tiktok", "created_week": "2026-W20"},
+        ],
+        **extra,
+    }
+
+
+def test_no_prior_campaigns_and_an_empty_list_answer_alike() -> None:
+    plain = allocate(AllocationRequest.model_validate(_request()))
+    empty = allocate(AllocationRequest.model_validate(_request(prior_campaigns=[])))
+    assert plain == empty
+
+
+def test_a_new_campaign_starts_where_the_employers_earlier_ones_converted() -> None:
+    earlier = [_earlier("c1", {"linkedin": 0.02, "tiktok": 0.08})]
+    response = allocate(AllocationRequest.model_validate(_request(prior_campaigns=earlier)))
+    assert response.allocation["tt"] > response.allocation["li"]
+    assert response.p_best["tt"] > 0.6  # one campaign: a lean, not a verdict
+    assert any("earlier campaign" in sentence for sentence in response.explanation)
+
+
+def test_this_campaigns_results_overrule_a_prior_they_contradict() -> None:
+    earlier = [_earlier("c1", {"linkedin": 0.02, "tiktok": 0.08})]
+    history = [
+        {
+            "variant_id": vid,
+            "week": f"2026-W{week}",
+            "spend": 500.0,
+            "impressions": 10_000,
+            "clicks": 400,
+            "conversions": conversions,
+        }
+        for week in (16, 17, 18, 19)
+        for vid, conversions in (("li", 40), ("tt", 8))
+    ]
+    body = _request(history=history, prior_campaigns=earlier)
+    body["variants"] = [dict(v, created_week="2026-W16") for v in body["variants"]]
+    response = allocate(AllocationRequest.model_validate(body))
+    assert response.p_best["li"] > 0.95
+    assert response.allocation["li"] > response.allocation["tt"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda p: p.append(dict(p[0])), "listed twice"),
+        (lambda p: p[0].update(campaign_id="new"), "the planned campaign itself"),
+        (lambda p: p[0]["history"][0].update(week="2026-W20"), "not before the planned week"),
+        (lambda p: p[0]["history"][0].update(variant_id="ghost"), "names no variant"),
+        (lambda p: p[0]["history"][0].update(week="2027-W53"), "has no week 53"),
+        (lambda p: p[0]["history"][0].update(spend=-1), "greater than or equal to 0"),
+    ],
+)
+def test_a_bad_prior_campaign_is_refused_with_a_message_naming_it(change, message) -> None:  # type: ignore[no-untyped-def]
+    prior = [_earlier("c1", {"linkedin": 0.02, "tiktok": 0.08})]
+    change(prior)
+    with pytest.raises(ValidationError, match=message):
+        AllocationRequest.model_validate(_request(prior_campaigns=prior))
+
+
+def test_the_number_of_prior_campaigns_is_bounded() -> None:
+    prior = [_earlier(f"c{i}", {"linkedin": 0.02}, weeks=1) for i in range(MAX_PRIOR_CAMPAIGNS + 1)]
+    with pytest.raises(ValidationError, match="at most 50"):
+        AllocationRequest.model_validate(_request(prior_campaigns=prior))
