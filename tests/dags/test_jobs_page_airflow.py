@@ -112,7 +112,7 @@ def console(stack: Stack, airflow_server: AirflowServer) -> Iterator[TestClient]
 def press_run_now(console: TestClient, week: str = "") -> str:
     token = csrf_from(console.get("/jobs", headers=HTML).text)
     response = console.post(
-        f"/jobs/{WEEKLY}/runs", data={"csrf_token": token, "week": week}, headers=HTML
+        "/jobs/runs", data={"csrf_token": token, "job_id": WEEKLY, "week": week}, headers=HTML
     )
     assert response.status_code == 200, response.text
     return response.text

@@ -106,7 +106,9 @@ def job_audit_count(engine: sa.Engine) -> int:
 
 def press_run_now(console: TestClient, week: str) -> str:
     token = csrf_from(console.get("/jobs", headers=HTML).text)
-    console.post(f"/jobs/{WEEKLY}/runs", data={"csrf_token": token, "week": week}, headers=HTML)
+    console.post(
+        "/jobs/runs", data={"csrf_token": token, "job_id": WEEKLY, "week": week}, headers=HTML
+    )
     scheduler = console.app.state.scheduler  # type: ignore[attr-defined]
     assert isinstance(scheduler, EmbeddedScheduler)
     scheduler.join(timeout_s=120)

@@ -106,12 +106,14 @@ def scheduled_jobs(request: Request, user: ConsoleOwner, scheduler: SchedulerDep
     return render(request, "jobs.html", context, user=user)
 
 
-@router.post("/jobs/{job_id}/runs", name="run_job_now")
+# The job is a form field, not a path parameter: jobs belong to no tenant, and every
+# path parameter of the console names a tenant's object (see the route-table tests).
+@router.post("/jobs/runs", name="run_job_now")
 def run_job_now(
     request: Request,
-    job_id: str,
     user: ConsoleOwner,
     scheduler: SchedulerDep,
+    job_id: FormField = "",
     week: FormField = "",
     csrf_token: FormField = "",
 ) -> Response:

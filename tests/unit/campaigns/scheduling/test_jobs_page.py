@@ -36,7 +36,7 @@ pytestmark = pytest.mark.unit
 
 WEEKLY = "koers_weekly_allocation"
 DELIVERY_KEY = Fernet.generate_key().decode()
-RUN_NOW = f"/jobs/{WEEKLY}/runs"
+RUN_NOW = "/jobs/runs"
 
 
 def this_week() -> str:
@@ -62,7 +62,9 @@ def owner(settings: Settings, proposals: FakeProposals, seeded: SeedResult) -> I
 def run_now(client: TestClient, week: str = "", **extra: str) -> str:
     """Press "Run now" (with ``week``); the page shown after the redirect."""
     token = csrf_from(client.get("/jobs", headers=HTML).text)
-    response = client.post(RUN_NOW, data={"csrf_token": token, "week": week, **extra}, headers=HTML)
+    response = client.post(
+        RUN_NOW, data={"csrf_token": token, "job_id": WEEKLY, "week": week, **extra}, headers=HTML
+    )
     assert response.status_code == 200 and str(response.url).endswith("/jobs"), response.text
     return response.text
 
@@ -162,7 +164,7 @@ def test_a_week_that_has_not_begun_or_does_not_exist_is_refused_with_the_reason(
 
 
 def test_run_now_needs_the_forms_csrf_token(owner: TestClient, proposals: FakeProposals) -> None:
-    response = owner.post(RUN_NOW, data={"week": ""}, headers=HTML)
+    response = owner.post(RUN_NOW, data={"job_id": WEEKLY, "week": ""}, headers=HTML)
     assert response.status_code == 403
     assert proposals.asked == []
 
@@ -187,7 +189,7 @@ def test_only_owners_see_and_run_the_jobs(
         assert "Scheduled jobs" not in marketer.get("/", headers=HTML).text
         assert marketer.get("/jobs", headers=HTML).status_code == 403
         token = csrf_from(marketer.get("/", headers=HTML).text)
-        refused = marketer.post(RUN_NOW, data={"csrf_token": token}, headers=HTML)
+        refused = marketer.post(RUN_NOW, data={"csrf_token": token, "job_id": WEEKLY}, headers=HTML)
         assert refused.status_code == 403
     assert proposals.asked == []
 
@@ -297,3 +299,11 @@ def test_production_with_airflow_needs_its_login_and_names_what_is_missing(
     with pytest.raises(MissingSecret, match="KOERS_AIRFLOW_PASSWORD") as raised:
         create_app(production)
     assert "KOERS_AIRFLOW_USERNAME" not in str(raised.value)
+
+
+def test_run_now_of_a_job_that_does_not_exist_says_so(
+    owner: TestClient, proposals: FakeProposals
+) -> None:
+    shown = run_now(owner, job_id="koers_nope")
+    assert "There is no scheduled job &#39;koers_nope&#39;." in shown
+    assert proposals.asked == []
