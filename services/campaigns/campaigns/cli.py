@@ -1,13 +1,18 @@
-"""``koers-campaigns``: serve the console, migrate, relay, consume, seed the demo."""
+"""``koers-campaigns``: serve the console, migrate, relay, consume, run the weekly job,
+seed the demo."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from campaigns.config import SERVICE, Settings
 from koers.logs import configure_logging
+
+if TYPE_CHECKING:
+    from campaigns.scheduling.weekly import WeeklyRunSummary
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -82,6 +87,58 @@ def consume() -> None:
         topics=TOPICS,
         handlers=HANDLERS,
     )
+
+
+@app.command()
+def weekly(
+    week: str | None = typer.Option(
+        None, "--week", help="The ISO week to plan, e.g. 2026-W48; default the current week."
+    ),
+) -> None:
+    """Run the weekly job now: analytics proposes each live campaign's split for the week,
+    autopilot applies what stays within guardrails, due splits are pushed."""
+    from campaigns.decisions.platforms import PlatformDelivery
+    from campaigns.delivery import make_meta_client
+    from campaigns.insights.analytics_client import HttpAnalyticsClient
+    from campaigns.main import WEEKLY_JOB_ANALYTICS_TIMEOUT_S, weekly_job
+    from campaigns.scheduling import planned_week
+    from campaigns.scheduling.weekly import WeeklyJobFailed
+    from koers.db import make_engine
+    from koers.events import utcnow
+
+    settings = _settings()
+    try:
+        planned = planned_week(utcnow(), logical_date=None, requested=week)
+    except ValueError as exc:
+        typer.echo(f"Not run: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    engine = make_engine(settings.database_url)
+    analytics = HttpAnalyticsClient(
+        settings.analytics_url, settings.service_token, timeout_s=WEEKLY_JOB_ANALYTICS_TIMEOUT_S
+    )
+    meta_http = make_meta_client(settings)
+    try:
+        summary = weekly_job(engine, analytics, PlatformDelivery(settings, meta_http))(planned)
+    except WeeklyJobFailed as exc:
+        typer.echo(f"The weekly job failed: {exc}", err=True)
+        _echo_campaigns(exc.summary, err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        meta_http.close()
+        analytics.close()
+        engine.dispose()
+    typer.echo(str(summary))
+    _echo_campaigns(summary)
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+def _echo_campaigns(summary: WeeklyRunSummary, *, err: bool = False) -> None:
+    for result in summary.campaigns:
+        detail = "new proposal" if result.new_proposal else "unchanged"
+        if result.outcome != "planned":
+            detail = result.reason
+        typer.echo(f"  {result.outcome:8} {result.campaign_name}: {detail}", err=err)
 
 
 @app.command("seed-demo")

@@ -35,6 +35,15 @@ class Settings(DeliverySettings):
     # Secure session cookie (named ``__Host-...``, sent over HTTPS only). Defaults to on in
     # production; a laptop serving plain http://127.0.0.1 needs it off.
     secure_cookies: bool | None = Field(None, validation_alias="KOERS_CAMPAIGNS_SECURE_COOKIES")
+    # The scheduled jobs (the console's jobs page). With an Airflow URL the console shows
+    # and triggers Airflow's DAGs; without one, in development, the jobs run in-process
+    # (EmbeddedScheduler), and only the process started with run_scheduled_jobs on (the
+    # Procfile's console) runs the Monday schedule, so no two processes run it twice.
+    airflow_url: str = Field("", validation_alias="KOERS_AIRFLOW_URL")
+    airflow_username: str = Field("", validation_alias="KOERS_AIRFLOW_USERNAME")
+    airflow_password: str = Field("", validation_alias="KOERS_AIRFLOW_PASSWORD")
+    airflow_timeout_s: float = Field(10.0, gt=0, validation_alias="KOERS_AIRFLOW_TIMEOUT_S")
+    run_scheduled_jobs: bool = Field(False, validation_alias="KOERS_CAMPAIGNS_RUN_SCHEDULED_JOBS")
 
     @property
     def cookies_secure(self) -> bool:
@@ -42,8 +51,18 @@ class Settings(DeliverySettings):
             return self.secure_cookies
         return self.environment == "production"
 
+    @property
+    def embedded_jobs(self) -> bool:
+        """Whether the scheduled jobs run in-process: no Airflow, and not in production
+        (production runs Airflow; several replicas must not each run the jobs)."""
+        return not self.airflow_url and self.environment != "production"
+
     def secrets(self) -> dict[str, str]:
-        return {**super().secrets(), "KOERS_CAMPAIGNS_SECRET_KEY": self.secret_key}
+        found = {**super().secrets(), "KOERS_CAMPAIGNS_SECRET_KEY": self.secret_key}
+        if self.airflow_url:  # Airflow's login is only needed where Airflow is used
+            found["KOERS_AIRFLOW_USERNAME"] = self.airflow_username
+            found["KOERS_AIRFLOW_PASSWORD"] = self.airflow_password
+        return found
 
     @cached_property
     def session_secret(self) -> str:

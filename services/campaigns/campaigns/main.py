@@ -3,13 +3,16 @@ wires the routes of each feature."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from datetime import datetime
+from functools import partial
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
 from campaigns.audit import api as audit_api
@@ -18,8 +21,10 @@ from campaigns.catalog import api as catalog_api
 from campaigns.catalog import routes as catalog_routes
 from campaigns.config import Settings
 from campaigns.decisions import routes as decision_routes
+from campaigns.decisions import service as decisions
 from campaigns.decisions import workspace as decision_workspace
 from campaigns.decisions.platforms import PlatformDelivery
+from campaigns.decisions.proposals import AllocationProposer
 from campaigns.decisions.service import Delivery
 from campaigns.delivery import make_meta_client
 from campaigns.errors import LoginRequired
@@ -35,12 +40,24 @@ from campaigns.insights.deps import CHART_CACHE_ENTRIES, FETCH_WORKERS, SLOW_ANS
 from campaigns.leads import routes as lead_routes
 from campaigns.leads.deps import LANDING_TIMEOUT_S
 from campaigns.leads.landing_client import HttpLandingClient, LandingClient
+from campaigns.scheduling import JobScheduler, NoScheduler
+from campaigns.scheduling import routes as scheduling_routes
+from campaigns.scheduling.embedded import EmbeddedScheduler
+from campaigns.scheduling.weekly import (
+    WEEKLY_JOB_DESCRIPTION,
+    WEEKLY_JOB_ID,
+    WeeklyRunSummary,
+    WeeklyStep,
+    live_campaigns,
+    run_weekly_job,
+)
 from campaigns.spend import routes as spend_routes
 from campaigns.tenancy import api as tenancy_api
 from campaigns.tenancy import routes as tenancy_routes
 from campaigns.web.csrf import csrf_guard
 from campaigns.web.rendering import STATIC_DIR, build_templates
-from koers.db import make_engine, ping
+from koers.db import make_engine, ping, transaction
+from koers.events import utcnow
 from koers.web import broker_check, install_web_chassis
 
 SESSION_COOKIE = "koers_session"
@@ -48,6 +65,73 @@ SESSION_COOKIE = "koers_session"
 # sibling subdomain can plant or overwrite the console's session.
 SECURE_SESSION_COOKIE = "__Host-koers_session"
 SESSION_MAX_AGE_S = 12 * 60 * 60  # a working day; then log in again
+
+WEEKLY_JOB_ANALYTICS_TIMEOUT_S = 60.0
+"""Analytics computes a proposal per call; the console's 2 s budget is for pages, and a
+job that gave up early would only fail a campaign analytics then plans anyway."""
+
+
+def weekly_steps(
+    engine: Engine, delivery: Delivery, *, clock: Callable[[], datetime] = utcnow
+) -> tuple[WeeklyStep, ...]:
+    """The weekly job's steps after planning, in order, each ``step(week)``: apply the
+    autopilot campaigns' proposals (within their guardrails), then push every approved or
+    autopilot split whose push time has passed. Both are idempotent per week."""
+
+    def apply_autopilot(week: str) -> None:
+        now = clock()
+        with transaction(engine) as conn:
+            for tenant_id in sorted({c.tenant_id for c in live_campaigns(engine)}):
+                decisions.apply_autopilot(conn, tenant_id, week, now)
+
+    def push_due(week: str) -> None:
+        with transaction(engine) as conn:
+            decisions.push_due(conn, clock(), delivery=delivery)
+
+    return (apply_autopilot, push_due)
+
+
+def weekly_job(
+    engine: Engine,
+    analytics: AllocationProposer,
+    delivery: Delivery,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+) -> Callable[[str], WeeklyRunSummary]:
+    """The weekly job for one ISO week, wired: ``koers-campaigns weekly`` and the
+    embedded scheduler run this same callable."""
+    return partial(
+        run_weekly_job,
+        engine=engine,
+        analytics_client=analytics,
+        clock=clock,
+        after_planning=weekly_steps(engine, delivery, clock=clock),
+    )
+
+
+def build_scheduler(settings: Settings, job: Callable[[str], WeeklyRunSummary]) -> JobScheduler:
+    """Airflow when its URL is set; else in-process jobs, in development only."""
+    if settings.airflow_url:
+        from campaigns.scheduling.airflow import AirflowScheduler
+        from campaigns.scheduling.errors import NotConfigured
+
+        try:
+            return AirflowScheduler(
+                settings.airflow_url,
+                settings.airflow_username,
+                settings.airflow_password,
+                timeout_s=settings.airflow_timeout_s,
+            )
+        except NotConfigured as exc:  # production refuses this at start-up already
+            return NoScheduler(f"{exc} (KOERS_AIRFLOW_USERNAME, KOERS_AIRFLOW_PASSWORD)")
+    if not settings.embedded_jobs:
+        return NoScheduler(
+            "Airflow is not configured (KOERS_AIRFLOW_URL), and in production the jobs do "
+            "not run inside the console: set Airflow's URL, user name and password"
+        )
+    return EmbeddedScheduler(
+        jobs={WEEKLY_JOB_ID: job}, descriptions={WEEKLY_JOB_ID: WEEKLY_JOB_DESCRIPTION}
+    )
 
 
 def create_app(
@@ -81,13 +165,33 @@ def create_app(
     meta_http = make_meta_client(settings)
     platform_delivery = PlatformDelivery(settings, meta_http)
     templates = build_templates()
+    # The weekly job gets its own client with a job's patience (a fake one in tests).
+    job_analytics: AnalyticsInsights = (
+        insight_analytics
+        if analytics is not None and insight_analytics is analytics_client
+        else HttpAnalyticsClient(
+            settings.analytics_url,
+            settings.service_token,
+            timeout_s=WEEKLY_JOB_ANALYTICS_TIMEOUT_S,
+        )
+    )
+    push_delivery = delivery or platform_delivery
+    scheduler = build_scheduler(settings, weekly_job(engine, job_analytics, push_delivery))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Only the process the Procfile marks runs the Monday schedule; any console
+        # process runs "Run now" (the job is idempotent, so two at once change nothing).
+        if isinstance(scheduler, EmbeddedScheduler) and settings.run_scheduled_jobs:
+            scheduler.start()
         yield
+        if isinstance(scheduler, EmbeddedScheduler):
+            scheduler.stop()
         fetch_pool.shutdown(wait=False, cancel_futures=True)
         if insight_analytics is not analytics_client:
             insight_analytics.close()
+        if job_analytics is not insight_analytics:
+            job_analytics.close()
         analytics_client.close()
         landing_client.close()
         meta_http.close()
@@ -110,7 +214,8 @@ def create_app(
     app.state.insight_pool = fetch_pool
     app.state.templates = templates
     app.state.platform_delivery = platform_delivery
-    app.state.delivery = delivery or platform_delivery
+    app.state.delivery = push_delivery
+    app.state.scheduler = scheduler
 
     def render_error(request: Request, status: int, title: str, detail: str) -> Response:
         context = {"title": title, "detail": detail, "status": status}
@@ -158,6 +263,7 @@ def create_app(
         decision_routes.router,
         decision_workspace.router,
         lead_routes.router,
+        scheduling_routes.router,
     ):
         app.include_router(router)
     return app

@@ -43,13 +43,17 @@ def upsert_allocation_proposal(
 
     Returns whether the stored proposal changed.
     """
-    stored_at: datetime | None = conn.execute(
-        sa.select(allocation_proposals.c.proposed_at).where(
+    stored = conn.execute(
+        sa.select(allocation_proposals.c.proposed_at, allocation_proposals.c.event_id).where(
             allocation_proposals.c.campaign_id == campaign_id,
             allocation_proposals.c.week == week,
         )
-    ).scalar_one_or_none()
-    if stored_at is not None and stored_at > as_utc(proposed_at):
+    ).first()
+    # The same event again (the consumer after the weekly job stored it from analytics'
+    # answer) changes nothing, whatever its timestamp.
+    if stored is not None and (
+        stored.event_id == event_id or stored.proposed_at > as_utc(proposed_at)
+    ):
         return False
     upsert(
         conn,
@@ -78,6 +82,17 @@ def allocation_proposal(conn: Connection, campaign_id: str, week: str) -> dict[s
         return None
     payload: dict[str, Any] = row.payload
     return payload
+
+
+def allocation_event_id(conn: Connection, campaign_id: str, week: str) -> str | None:
+    """The event id of the stored proposal of ``week``, None when there is none."""
+    found: str | None = conn.execute(
+        sa.select(allocation_proposals.c.event_id).where(
+            allocation_proposals.c.campaign_id == campaign_id,
+            allocation_proposals.c.week == week,
+        )
+    ).scalar_one_or_none()
+    return found
 
 
 # --- the campaign's decisions, push times, platform ids, pushes, files, credentials ---------

@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from campaigns.catalog.deps import TenantCampaign
 from campaigns.decisions import service
+from campaigns.decisions.proposals import request_proposal
 from campaigns.decisions.service import DecisionRefused
 from campaigns.errors import InvalidInput
 from campaigns.insights.analytics_client import (
@@ -142,7 +143,7 @@ def request_allocation(
     """Ask analytics to compute the proposal for ``week`` from the facts it has."""
     check_csrf(request.session, csrf_token)
     try:
-        proposal = analytics.propose_allocation(campaign.id, week)
+        request_proposal(engine, analytics, campaign, week, actor=user.actor, now=utcnow())
     except AnalyticsRefused as exc:
         return _back(request, slug, week, "warning", f"Analytics refused: {exc.detail}")
     except AnalyticsUnavailable:
@@ -153,9 +154,5 @@ def request_allocation(
             "warning",
             "Analytics could not propose an allocation right now (not answering, or not "
             "offered yet). Please try again later.",
-        )
-    with transaction(engine) as conn:
-        service.record_proposal_arrived(
-            conn, campaign, week, proposal.model_dump(mode="json"), utcnow(), actor=user.actor
         )
     return _back(request, slug, week, "ok", f"Analytics proposed an allocation for {week}.")

@@ -171,6 +171,9 @@ class AllocationProposal(_Answer):
     explanation: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     version: int | None = None
+    event_id: str | None = None
+    """The ``AllocationProposed`` event of this version (what the consumer would store)."""
+    proposed_at: datetime | None = None
     decided_by: str | None = None
     decided_at: datetime | None = None
     reasons: dict[str, str] = Field(default_factory=dict)

@@ -13,7 +13,8 @@ the current week or the one asked for (``planned_week``'s rule).
   on restart; the jobs are idempotent, so the history is for the console, not for
   correctness.
 - A job that raises fails its run; the exception's text is the run's ``message`` and the
-  job id its failing task. Nothing is retried: the next trigger or Monday runs again.
+  job id its failing task. What a successful job returns (its summary) is the run's
+  ``message`` as text. Nothing is retried: the next trigger or Monday runs again.
 
 Call :meth:`start` to run the schedule on a daemon thread (checked every
 ``poll_interval_s``), or :meth:`run_due` from your own loop; :meth:`join` waits for
@@ -39,7 +40,8 @@ from koers.isoweeks import iso_week, week_monday
 log = logging.getLogger(__name__)
 
 WeeklyJob = Callable[[str], object]
-"""A job's body: plans, applies and pushes the given ISO week; raises on failure."""
+"""A job's body: plans, applies and pushes the given ISO week; raises on failure. What it
+returns, as text, is the run's message (a summary)."""
 
 RUN_AT = time(6, 0)
 """Mondays at this wall-clock time in Europe/Amsterdam, as the Airflow DAG."""
@@ -210,7 +212,7 @@ class EmbeddedScheduler:
         with self._lock:
             run.state, run.started_at = "running", self._clock()
         try:
-            self._jobs[run.job_id](run.week)
+            outcome = self._jobs[run.job_id](run.week)
         except Exception as exc:  # a failed run is recorded, not raised into the worker
             log.exception("koers: %s: run %s for week %s failed", run.job_id, run.run_id, run.week)
             with self._lock:
@@ -218,6 +220,7 @@ class EmbeddedScheduler:
             return
         with self._lock:
             run.state, run.ended_at = "success", self._clock()
+            run.message = None if outcome is None else str(outcome)[:500]
         log.info("koers: %s: run %s for week %s succeeded", run.job_id, run.run_id, run.week)
 
 

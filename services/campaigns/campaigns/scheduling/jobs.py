@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from campaigns.scheduling.errors import NotConfigured
+
 RUN_STATES = ("queued", "running", "success", "failed")
 """A run's state, in Airflow's words (other Airflow states pass through unchanged)."""
 
@@ -33,7 +35,8 @@ class RunSummary:
     failed_tasks: tuple[str, ...] = ()
     """For a failed run: the ids of the tasks that failed (not those that never ran)."""
     message: str | None = None
-    """A short reason when the scheduler has one (the embedded scheduler's exception)."""
+    """A short text when the scheduler has one: the embedded scheduler's exception, or the
+    summary its job returned."""
 
     @property
     def duration(self) -> timedelta | None:
@@ -79,3 +82,16 @@ class JobScheduler(Protocol):
         Raises ``UnknownJob``, ``WeekRefused`` (not a week, or not begun yet),
         ``SchedulerUnavailable`` or ``NotConfigured``."""
         ...
+
+
+class NoScheduler:
+    """The scheduler when none is configured: every question is ``NotConfigured``."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def jobs(self) -> list[JobSummary]:
+        raise NotConfigured(self.reason)
+
+    def trigger(self, dag_id: str, *, week: str | None = None) -> RunRef:
+        raise NotConfigured(self.reason)
