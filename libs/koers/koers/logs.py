@@ -71,7 +71,12 @@ class ScrubbingJsonFormatter(JsonFormatter):
 
 
 # Attributes every LogRecord has; anything else on a record came in through ``extra=``.
-_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# uvicorn's ``color_message`` repeats the message with terminal colours.
+_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 
 
 class ScrubbingTextFormatter(logging.Formatter):

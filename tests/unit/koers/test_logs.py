@@ -86,3 +86,13 @@ def test_the_format_is_text_unless_production_or_chosen(
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     assert KoersSettings().log_format == expected
+
+
+def test_uvicorns_coloured_copy_of_the_message_is_left_out(
+    configure: Callable[[LogFormat], io.StringIO],
+) -> None:
+    buffer = configure("text")
+    logging.getLogger("uvicorn.error").info(
+        "Uvicorn running on x", extra={"color_message": "\x1b[1mx\x1b[0m"}
+    )
+    assert buffer.getvalue().rstrip().endswith("INFO campaigns Uvicorn running on x")
