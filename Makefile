@@ -67,12 +67,9 @@ run: $(RUN_STAMP) var/koers.env
 	@set -a; source var/koers.env; set +a; \
 	$(BIN)/koers-campaigns migrate && $(BIN)/koers-landing migrate && \
 	$(BIN)/koers-analytics migrate && $(BIN)/koers-campaigns seed-demo && \
-	echo && echo "Koers is starting:" && \
-	echo "  console    http://127.0.0.1:8000   (log in as above)" && \
-	echo "  landing    http://127.0.0.1:8001/j/demo-klantenservice?v=instagram" && \
-	echo "  analytics  http://127.0.0.1:8002/docs" && \
-	echo "  broker     127.0.0.1:9092 (Kafka protocol)" && echo "Ctrl-C stops everything." && echo && \
-	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start -f Procfile -e var/koers.env
+	echo && echo "Starting Koers; the URLs and the login follow once it is up." && echo && \
+	set -o pipefail && PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile \
+		-e var/koers.env 2>&1 | $(BIN)/python deploy/dev/announce.py
 
 lint: setup
 	$(BIN)/ruff check .

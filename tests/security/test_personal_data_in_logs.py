@@ -32,12 +32,12 @@ people = sa.Table(
 )
 
 
-@pytest.fixture
-def logged() -> Iterator[Callable[[], str]]:
-    """The chassis' logging, its stderr handler pointed at a buffer; returns the text."""
+@pytest.fixture(params=["json", "text"])
+def logged(request: pytest.FixtureRequest) -> Iterator[Callable[[], str]]:
+    """The chassis' logging in each format, its stderr handler pointed at a buffer."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
-    configure_logging("test")
+    configure_logging("test", log_format=request.param)
     buffer = io.StringIO()
     (handler,) = root.handlers
     assert isinstance(handler, logging.StreamHandler)

@@ -1,4 +1,9 @@
-"""Structured JSON logs on stderr, one object per line, with no personal data.
+"""Logs on stderr, one line per record, with no personal data.
+
+Two formats: JSON objects for production (what a log shipper parses), and short text
+lines for a developer's terminal (``12:01:02 INFO campaigns relay started count=3``).
+``KoersSettings.log_format`` picks one: ``KOERS_LOG_FORMAT`` if set, else JSON in
+production and text everywhere else.
 
 Database errors are the usual leak: SQLAlchemy's message of a failed statement ends with
 its parameters (a candidate's name, e-mail, phone), and PostgreSQL's own message quotes
@@ -12,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from typing import Any
+from typing import Any, Literal
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -65,6 +70,39 @@ class ScrubbingJsonFormatter(JsonFormatter):
                 log_data[key] = scrub(value)
 
 
+# Attributes every LogRecord has; anything else on a record came in through ``extra=``.
+# uvicorn's ``color_message`` repeats the message with terminal colours.
+_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "color_message",
+}
+
+
+class ScrubbingTextFormatter(logging.Formatter):
+    """``12:01:02 INFO campaigns relay started count=3``: one scrubbed line per record.
+
+    The logger's name is left out (the message says what happened); ``extra=`` fields
+    follow as ``key=value``. A traceback stays below its line, scrubbed like the rest.
+    """
+
+    def __init__(self, service: str) -> None:
+        super().__init__(f"%(asctime)s %(levelname)s {service} %(message)s", datefmt="%H:%M:%S")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        line = super().formatMessage(record)
+        extras = {k: v for k, v in vars(record).items() if k not in _RECORD_ATTRIBUTES}
+        if extras:
+            line += " " + " ".join(f"{key}={value}" for key, value in extras.items())
+        return line
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
+
+
+LogFormat = Literal["json", "text"]
+
+
 def json_formatter(service: str) -> ScrubbingJsonFormatter:
     return ScrubbingJsonFormatter(
         "%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -73,11 +111,17 @@ def json_formatter(service: str) -> ScrubbingJsonFormatter:
     )
 
 
-def configure_logging(service: str, level: str = "INFO") -> None:
+def configure_logging(service: str, level: str = "INFO", log_format: LogFormat = "json") -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(json_formatter(service))
+    formatter = json_formatter(service) if log_format == "json" else ScrubbingTextFormatter(service)
+    handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # kafka-python is chatty at INFO about every connection.
+    # kafka-python is chatty at INFO about every connection, and its selector warns when
+    # a task takes over 100 ms, which a busy laptop or CI runner makes routine.
     logging.getLogger("kafka").setLevel(logging.WARNING)
+    logging.getLogger("kafka.net.selector").setLevel(logging.ERROR)
+    # Alembic logs its plugins and every revision at INFO; the migrate commands say
+    # themselves that the database is up to date, and errors still come through.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

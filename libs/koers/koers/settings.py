@@ -28,6 +28,9 @@ class KoersSettings(BaseSettings):
     )
     service_token: str = Field("", validation_alias="KOERS_SERVICE_TOKEN")
     log_level: str = Field("INFO", validation_alias="KOERS_LOG_LEVEL")
+    log_format_choice: Literal["json", "text"] | None = Field(
+        None, validation_alias="KOERS_LOG_FORMAT"
+    )
     # Consumer group tuning: the broker's defaults (45 s sessions) make a group join take
     # ~20 s; these values get the first record in ~3 s (see DESIGN.md, facts).
     kafka_session_timeout_ms: int = Field(6000, validation_alias="KOERS_KAFKA_SESSION_TIMEOUT_MS")
@@ -42,6 +45,13 @@ class KoersSettings(BaseSettings):
     relay_verify_interval_s: float = Field(
         60, gt=0, validation_alias="KOERS_RELAY_VERIFY_INTERVAL_S"
     )
+
+    @property
+    def log_format(self) -> Literal["json", "text"]:
+        """``KOERS_LOG_FORMAT`` if set; else JSON in production, one-line text elsewhere."""
+        if self.log_format_choice is not None:
+            return self.log_format_choice
+        return "json" if self.environment == "production" else "text"
 
     def secrets(self) -> dict[str, str]:
         """Environment name -> value of every secret this service needs."""

@@ -14,7 +14,7 @@ app = typer.Typer(help="Koers analytics: weekly funnel facts per creative.", no_
 
 def _settings() -> Settings:
     settings = Settings()
-    configure_logging(SERVICE, settings.log_level)
+    configure_logging(SERVICE, settings.log_level, settings.log_format)
     return settings
 
 
@@ -29,7 +29,9 @@ def serve(
     from analytics.main import create_app
 
     settings = _settings()
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+    # Access lines only in production: in development they bury the login and warnings.
+    access_log = settings.environment == "production"
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=access_log)
 
 
 @app.command()

@@ -21,7 +21,7 @@ app = typer.Typer(help="Koers campaigns service.", no_args_is_help=True)
 
 def _settings() -> Settings:
     settings = Settings()
-    configure_logging(SERVICE, settings.log_level)
+    configure_logging(SERVICE, settings.log_level, settings.log_format)
     return settings
 
 
@@ -48,6 +48,9 @@ def serve(
         port=port,
         log_level=settings.log_level.lower(),
         log_config=None,
+        # A line per request is for production's log store; in development it buries
+        # what matters (the login, warnings) in the terminal.
+        access_log=settings.environment == "production",
         proxy_headers=True,
     )
 

@@ -19,7 +19,7 @@ def _settings() -> Settings:
     from koers.logs import configure_logging
 
     settings = Settings()
-    configure_logging("landing", settings.log_level)
+    configure_logging("landing", settings.log_level, settings.log_format)
     return settings
 
 

@@ -356,7 +356,7 @@ def test_a_period_ending_before_it_starts_is_a_row_error() -> None:
         ("binary_garbage.csv", NotATextFile, 415, "not a CSV export"),
         ("meta_export.xlsx", NotATextFile, 415, "Excel workbook"),
         ("unknown_columns.csv", HeaderNotFound, 422, "could not find the column names"),
-        ("meta_en_no_clicks.csv", HeaderNotFound, 422, "no column for clicks"),
+        ("meta_en_no_spend.csv", HeaderNotFound, 422, "no column for the amount spent"),
     ],
 )
 def test_unreadable_files_are_refused_with_a_message(

@@ -11,6 +11,12 @@ producing service, whose outbox holds every event it ever produced, so a topic t
 holds fewer messages than the outbox marked sent has lost some. The relay then marks that
 topic's rows unsent and publishes them again in their original order; consumers dedup on
 ``event_id``. It checks when it starts, after every failed publish and once a minute.
+
+Finding the broker wholly empty at the relay's first check is what the embedded broker
+does on every ``make run`` (it keeps nothing across restarts): the refill is logged at
+INFO. An empty outbox-sent record (a first start) has nothing to check at all. Any other
+shortfall (a broker that lost messages while this relay ran, or lost some topics but not
+others) is a WARNING.
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ class OutboxRelay:
         self._publisher = publisher
         self._topic_sizes = topic_sizes
         self._verify_every_s = verify_every_s
+        self._checked_broker = False  # an empty broker at the first check is a restart
         self._batch_size = batch_size
         self._lease = timedelta(seconds=lease_seconds)
         self._idle_sleep_s = idle_sleep_s
@@ -127,9 +134,12 @@ class OutboxRelay:
                 .group_by(outbox_table.c.topic)
             ).all()
         sent: dict[str, int] = {str(topic): int(count) for topic, count in rows}
+        first_check = not self._checked_broker
         if not sent:
+            self._checked_broker = True
             return {}
         held = self._topic_sizes.message_counts(sent)
+        self._checked_broker = True
         lost = {topic: count for topic, count in sent.items() if held.get(topic, 0) < count}
         if lost:
             with transaction(self._engine) as conn:
@@ -140,10 +150,13 @@ class OutboxRelay:
                         .where(outbox_table.c.sent_at.is_not(None))
                         .values(sent_at=None)
                     )
-            log.warning(
-                "the broker lost published events; publishing them again",
-                extra={"topics": lost, "held": {t: held.get(t, 0) for t in lost}},
-            )
+            details = {"topics": lost, "held": {t: held.get(t, 0) for t in lost}}
+            if first_check and not any(held.values()):
+                log.info("the broker started empty; publishing the outbox again", extra=details)
+            else:
+                log.warning(
+                    "the broker lost published events; publishing them again", extra=details
+                )
         return lost
 
     def run(self, stop: threading.Event) -> None:

@@ -89,6 +89,8 @@ class FileFacts:
     delimiter: str
     decimal_separator: str
     header_line: int
+    missing_figures: tuple[str, ...] = ()
+    """Figures the export had no column for; previews stored before this field have all."""
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,7 @@ def add_import(
                     "delimiter": parsed.delimiter,
                     "decimal_separator": parsed.decimal_separator,
                     "header_line": parsed.header_line,
+                    "missing_figures": list(parsed.missing_figures),
                 },
                 "rows": [_row_json(row) for row in parsed.rows],
             },
@@ -413,6 +416,10 @@ def _row_of(data: dict[str, Any]) -> RowResult:
     )
 
 
+def _facts_of(data: dict[str, Any]) -> FileFacts:
+    return FileFacts(**{**data, "missing_figures": tuple(data.get("missing_figures", ()))})
+
+
 def _day_json(day: VariantDay) -> list[Any]:
     return [day.variant_id, day.day.isoformat(), str(day.spend), day.impressions, day.clicks]
 
@@ -446,7 +453,7 @@ def _stored(row: sa.Row[Any]) -> StoredImport:
         created_at=row.created_at,
         confirmed_by=row.confirmed_by,
         confirmed_at=row.confirmed_at,
-        facts=FileFacts(**preview["facts"]),
+        facts=_facts_of(preview["facts"]),
         rows=tuple(_row_of(r) for r in preview["rows"]),
         days=tuple(_day_of(d) for d in row.days),
     )

@@ -250,6 +250,9 @@ class SpendImportOut(SpendImportSummaryOut):
     delimiter: str
     decimal_separator: str
     header_line: int
+    missing_figures: list[str]
+    """Figures the export has no column for (``clicks``, ``impressions``): recorded as 0,
+    and the click-based data-health checks cannot judge those days."""
     rows: list[ImportRowOut]
     days: list[ImportDayOut]
 
@@ -261,6 +264,7 @@ class SpendImportOut(SpendImportSummaryOut):
             delimiter=stored.facts.delimiter,
             decimal_separator=stored.facts.decimal_separator,
             header_line=stored.facts.header_line,
+            missing_figures=list(stored.facts.missing_figures),
             rows=[ImportRowOut(**row.__dict__) for row in stored.rows],
             days=[ImportDayOut(**day.__dict__) for day in stored.days],
         )

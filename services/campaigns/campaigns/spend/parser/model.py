@@ -58,6 +58,9 @@ class SpendExport:
     delimiter: str
     decimal_separator: str
     header_line: int
+    missing_figures: tuple[str, ...]
+    """Optional figures the export has no column for (``"clicks"``, ``"impressions"``):
+    unknown, recorded as 0 per day, and said so wherever a check relies on them."""
     rows: tuple[RowResult, ...]
     days: tuple[VariantDay, ...]
     """Figures of the rows that are ok, summed per creative and day, periods spread."""

@@ -42,7 +42,7 @@ from campaigns.spend.parser.numbers import (
     parse_decimal,
 )
 from campaigns.spend.parser.periods import CENT, MAX_PERIOD_DAYS, days_in, spread_evenly
-from campaigns.spend.parser.platforms import PLATFORM_LABELS, Field, Layout
+from campaigns.spend.parser.platforms import OPTIONAL_FIGURES, PLATFORM_LABELS, Field, Layout
 from campaigns.spend.parser.totals import is_summary_of, is_totals_row
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -88,6 +88,7 @@ def parse_spend_export(data: bytes, creatives: Sequence[Creative]) -> SpendExpor
         delimiter=delimiter,
         decimal_separator=conventions.decimal,
         header_line=header.line,
+        missing_figures=tuple(f for f in OPTIONAL_FIGURES if f not in layout.columns),
         rows=tuple(results),
         days=_per_variant_day(results),
     )
@@ -109,7 +110,7 @@ def _find_table(text: str) -> tuple[str, list[CsvRow], LocatedHeader]:
         + "We could not find the column names of a supported export ("
         + _SUPPORTED
         + ") in the first lines of this file. Export the report at ad level as CSV, "
-        "with the ad name, amount spent, impressions, clicks and the day or period."
+        "with at least the ad name, the amount spent and the day or period."
     )
 
 
@@ -122,7 +123,8 @@ class _Conventions:
 
     @classmethod
     def of(cls, layout: Layout, rows: Sequence[CsvRow], delimiter: str) -> _Conventions:
-        numeric = [_cell(row, layout.columns[f]) for row in rows for f in _NUMERIC_FIELDS]
+        numeric_fields = [f for f in _NUMERIC_FIELDS if f in layout.columns]
+        numeric = [_cell(row, layout.columns[f]) for row in rows for f in numeric_fields]
         comma_default = layout.language == "nl" or delimiter == ";"
         decimal = detect_decimal_separator(numeric, default="," if comma_default else ".")
         date_fields: list[Field] = [f for f in _DATE_FIELDS if f in layout.columns]
@@ -153,6 +155,8 @@ def _read_row(
             return None
 
     def count(field_name: Field) -> int | None:
+        if field_name not in columns:
+            return None  # the export leaves it out: see SpendExport.missing_figures
         try:
             value = parse_count(_cell(row, columns[field_name]), conventions.decimal)
         except NumberError as exc:
@@ -193,11 +197,20 @@ def _read_row(
         first_day=first_day,
         last_day=last_day,
         spend=spend if spend is not None else (None if problems else Decimal("0.00")),
-        impressions=impressions if impressions is not None else (None if problems else 0),
-        clicks=clicks if clicks is not None else (None if problems else 0),
+        impressions=_figure(impressions, "impressions", layout, problems),
+        clicks=_figure(clicks, "clicks", layout, problems),
         variant_id=creative.variant_id if creative else None,
         creative_name=creative.name if creative else None,
     )
+
+
+def _figure(
+    value: int | None, field_name: Field, layout: Layout, problems: list[str]
+) -> int | None:
+    """A blank cell is 0; a column the export lacks stays None (unknown, not zero)."""
+    if value is not None or field_name not in layout.columns:
+        return value
+    return None if problems else 0
 
 
 def _currency_problems(row: CsvRow, layout: Layout) -> list[str]:

@@ -65,7 +65,11 @@ FIELD_LABELS: dict[Field, str] = {
     "url": "the ad's link",
     "currency": "the currency",
 }
-REQUIRED: tuple[Field, ...] = ("ad_name", "spend", "impressions", "clicks")
+REQUIRED: tuple[Field, ...] = ("ad_name", "spend")
+"""What attributes spend to a creative (plus a day or period, checked apart): every other
+figure is optional, since marketers pick their columns and the platforms' default column
+sets differ (Meta's "Performance" preset has results and reach but no link clicks)."""
+OPTIONAL_FIGURES: tuple[Field, ...] = ("impressions", "clicks")
 _CURRENCY_SUFFIX = re.compile(r"^(?P<name>.+?)\s*\((?P<currency>[a-z]{3})\)$")
 
 
@@ -109,7 +113,7 @@ CATALOGUE: tuple[PlatformColumns, ...] = (
             "ends": _en("reporting ends")
             + _nl("rapportage eindigt", "einde rapportage", "eind rapportage"),
             "spend": _en("amount spent", currency_suffix=True)
-            + _nl("besteed bedrag", currency_suffix=True),
+            + _nl("bedrag besteed", "besteed bedrag", currency_suffix=True),
             "impressions": _en("impressions") + _nl("weergaven", "vertoningen"),
             "clicks": _en("link clicks", "clicks (all)")
             + _nl("klikken op link", "klikken op links", "linkklikken", "klikken (alle)"),
