@@ -244,4 +244,6 @@ def test_a_page_address_no_database_holds_is_not_found(
 ) -> None:
     response = site.client.get(f"/j/{slug}{route}")
 
-    assert response.status_code == 404
+    # A NUL is refused for every route by the chassis (400) before landing looks; any
+    # other address that cannot be a page is simply not found.
+    assert response.status_code == (400 if "%00" in slug else 404)
