@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.security, pytest.mark.unit]
 def _app() -> FastAPI:
     app = FastAPI()
 
-    @app.get("/items/{item_id}")
+    @app.get("/api/items/{item_id}")
     def item(item_id: str, q: str = "") -> dict[str, str]:
         if "\x00" in item_id + q:
             raise RuntimeError("the database would refuse this")
@@ -27,7 +27,7 @@ def _app() -> FastAPI:
     return app
 
 
-@pytest.mark.parametrize("address", ["/items/a%00b", "/items/ok?q=x%00y", "/items/%00"])
+@pytest.mark.parametrize("address", ["/api/items/a%00b", "/api/items/ok?q=x%00y", "/api/items/%00"])
 def test_an_unstorable_address_is_a_400(address: str) -> None:
     client = TestClient(_app(), raise_server_exceptions=False)
     response = client.get(address)
@@ -35,6 +35,13 @@ def test_an_unstorable_address_is_a_400(address: str) -> None:
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
+def test_a_page_address_with_a_nul_gets_a_page_not_json() -> None:
+    client = TestClient(_app(), raise_server_exceptions=False)
+    response = client.get("/jobs?lang=%00")
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+
+
 def test_an_ordinary_address_still_reaches_its_route() -> None:
     client = TestClient(_app())
-    assert client.get("/items/caf%C3%A9?q=%C3%BC").json() == {"id": "café"}
+    assert client.get("/api/items/caf%C3%A9?q=%C3%BC").json() == {"id": "café"}

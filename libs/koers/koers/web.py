@@ -77,9 +77,13 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
+API_PREFIXES = ("/api/", "/v1/", "/internal/")
+"""Paths that answer machines: errors there are always problem details."""
+
+
 def wants_html(request: Request) -> bool:
     path = request.url.path
-    if path.startswith(("/api/", "/v1/", "/internal/")):
+    if path.startswith(API_PREFIXES):
         return False
     return "text/html" in request.headers.get("accept", "")
 
@@ -153,10 +157,18 @@ DOCS_CSP = (  # Swagger UI at /docs loads its bundle from a CDN and runs inline 
 class ChassisMiddleware:
     """Pure ASGI (no BaseHTTPMiddleware cost): request id, security headers, metrics."""
 
-    def __init__(self, app: ASGIApp, *, metrics: HttpMetrics, csp: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: HttpMetrics,
+        csp: str,
+        html_renderer: HtmlErrorRenderer = default_html_error,
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.csp = csp.encode()
+        self.html_renderer = html_renderer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -188,8 +200,14 @@ class ChassisMiddleware:
             if _unstorable(path, scope.get("query_string", b"")):
                 # A NUL or an unpaired surrogate reaches no route: PostgreSQL refuses to
                 # store or even compare such text, which would surface as a 500 deep down.
-                refusal = problem(
-                    400, "Bad request", "The address contains characters that are not allowed."
+                title, detail = (
+                    "Bad request",
+                    "The address contains characters that are not allowed.",
+                )
+                refusal = (
+                    problem(400, title, detail)
+                    if path.startswith(API_PREFIXES)
+                    else self.html_renderer(Request(scope), 400, title, detail)
                 )
                 await refusal(scope, receive, send_with_headers)
                 return
@@ -287,7 +305,7 @@ def install_web_chassis(
             paths=operator_paths(app),
             expected=settings.service_token,
         )
-    app.add_middleware(ChassisMiddleware, metrics=metrics, csp=csp)
+    app.add_middleware(ChassisMiddleware, metrics=metrics, csp=csp, html_renderer=html_renderer)
 
     @app.get("/healthz", tags=["ops"], include_in_schema=True)
     def healthz() -> dict[str, str]:
