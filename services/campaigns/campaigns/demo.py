@@ -1,6 +1,7 @@
 """The demo tenant's content and its simulated delivery history (pure, deterministic)."""
 
-# The Dutch copy uses real typographic dashes and quotes, as a marketer would write it.
+# The Dutch copy uses real typographic dashes and quotes, as a marketer would write it,
+# and a no-break space between € and an amount (a phone never shows "€" alone on a line).
 # ruff: noqa: RUF001
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ DEMO_PAGE: dict[str, Any] = {
     "headline": "Help klanten verder vanuit Utrecht – word klantenservicemedewerker",
     "intro": (
         "Je helpt klanten via telefoon, chat en WhatsApp en lost hun vraag het liefst in "
-        "één keer op. 32–40 uur per week, € 2.650 – € 3.100 bruto per maand, een goede "
+        "één keer op. 32–40 uur per week, € 2.650 – € 3.100 bruto per maand, een goede "
         "inwerkperiode en daarna hybride werken. Doe de quiz van een minuut, laat je "
         "nummer achter of solliciteer meteen – zonder cv mag ook."
     ),
@@ -93,7 +94,7 @@ DEMO_PAGE: dict[str, Any] = {
             "headline": "Help customers from Utrecht – become a customer service agent",
             "intro": (
                 "You help customers by phone, chat and WhatsApp and like to solve their "
-                "question in one go. 32–40 hours a week, € 2,650 – € 3,100 gross a month, "
+                "question in one go. 32–40 hours a week, € 2,650 – € 3,100 gross a month, "
                 "a good induction and hybrid working after that. Take the one-minute quiz, "
                 "leave your number or apply straight away – no CV needed."
             ),
