@@ -21,6 +21,7 @@ from landing.handlers import HANDLERS
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 SLUG = "klantenservice-utrecht"
 BLOCKING_IMPACTS = {"serious", "critical"}
 
@@ -71,6 +72,55 @@ def publish_campaign(engine: sa.Engine) -> None:
     with transaction(engine) as conn:
         for handler in HANDLERS[envelope.type]:
             handler(conn, envelope)
+
+
+def publish_demo_campaign(engine: sa.Engine) -> None:
+    """The demo campaign's page, as the seed publishes it (its long Dutch headline, its
+    English translation, its CV-optional apply form)."""
+    from campaigns.demo import DEMO_PAGE, DEMO_SLUG
+
+    published = CampaignPublished(
+        slug=DEMO_SLUG,
+        name="Demo",
+        weekly_budget=1000,
+        page=PageSnapshot.model_validate({**DEMO_PAGE, "version": 1}),
+        variants=(
+            VariantState(
+                variant_id="instagram",
+                name="Reel",
+                channel="instagram",
+                creative_format="video",
+                hook="Werkdag",
+            ),
+        ),
+    )
+    envelope = new_envelope(published, source="campaigns", tenant_id="demo", campaign_id="cmp-demo")
+    with transaction(engine) as conn:
+        for handler in HANDLERS[envelope.type]:
+            handler(conn, envelope)
+
+
+def horizontal_overflow(page: Any) -> list[str]:
+    """Elements that reach past the right edge of the viewport (should be none), and
+    the document itself when it scrolls sideways."""
+    found: list[str] = page.evaluate(
+        """() => {
+            const width = document.documentElement.clientWidth;
+            const over = [...document.body.querySelectorAll('*')]
+                .filter(el => el.getClientRects().length && !el.closest('.hp, .skip-link'))
+                .filter(el => el.getBoundingClientRect().right > width + 0.5)
+                .map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''));
+            if (document.documentElement.scrollWidth > width) over.unshift('document');
+            return over;
+        }"""
+    )
+    return found
+
+
+def docs_screenshot(page: Any, name: str) -> None:
+    """A screenshot for the README (docs/screenshots/landing-*.png), kept in git."""
+    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS_SCREENSHOTS / f"landing-{name}.png"), full_page=True)
 
 
 def check_accessibility(page: Any, axe_path: Path, state: str) -> None:

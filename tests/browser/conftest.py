@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from browser_support import ARTIFACTS, publish_campaign
+from browser_support import ARTIFACTS, publish_campaign, publish_demo_campaign
 
 from koers.db import make_engine, migrate
 from landing.cli import MIGRATIONS_DIR
@@ -66,6 +66,7 @@ def landing_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     migrate(database_url, MIGRATIONS_DIR)
     engine = make_engine(database_url)
     publish_campaign(engine)
+    publish_demo_campaign(engine)
     engine.dispose()
     settings = Settings(
         database_url=database_url,
@@ -140,6 +141,25 @@ def strict_phone(chromium: Any) -> Iterator[Any]:
 @pytest.fixture
 def no_js_phone(chromium: Any) -> Iterator[Any]:
     context = _context(chromium, java_script_enabled=False, locale="nl-NL")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def narrow_phone(chromium: Any) -> Iterator[Any]:
+    """The narrowest phone candidates use (360 px), obeying the CSP."""
+    context = _context(chromium, viewport={"width": 360, "height": 780}, locale="nl-NL")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop(chromium: Any) -> Iterator[Any]:
+    context = chromium.new_context(
+        viewport={"width": 1440, "height": 900}, device_scale_factor=1, locale="nl-NL"
+    )
     page = context.new_page()
     yield page
     context.close()

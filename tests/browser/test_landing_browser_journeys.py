@@ -12,9 +12,13 @@ import pytest
 from browser_support import (
     SLUG,
     check_accessibility,
+    docs_screenshot,
     every_input_is_labelled,
+    horizontal_overflow,
     screenshot,
 )
+
+from campaigns.demo import DEMO_PAGE, DEMO_SLUG
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +36,12 @@ def _watch_requests(page: Any, origin: str) -> list[str]:
     return foreign
 
 
+def _words(element: Any) -> str:
+    """An element's text as read, without the soft hyphens long words carry."""
+    text: str = element.inner_text()
+    return text.replace("\u00ad", "")
+
+
 def _check(page: Any, axe: Path, state: str) -> None:
     screenshot(page, state)
     check_accessibility(page, axe, state)
@@ -43,7 +53,7 @@ def test_lead_form_in_dutch_with_errors_then_thanks(
 ) -> None:
     foreign = _watch_requests(phone, landing_url)
     phone.goto(f"{landing_url}/j/{SLUG}?v=v-video&utm_source=tiktok")
-    assert phone.locator("h1").inner_text() == "Word klantenservicemedewerker in Utrecht"
+    assert _words(phone.locator("h1")) == "Word klantenservicemedewerker in Utrecht"
     _check(phone, axe_source, "nl-page")
 
     phone.get_by_role("link", name="Laat je gegevens achter, wij bellen of appen je").click()
@@ -223,3 +233,93 @@ def test_the_csp_runs_the_hashed_script_and_blocks_any_other(
         page.add_script_tag(content="document.body.dataset.injected = 'yes'")
     assert page.evaluate("document.body.dataset.injected") is None
     screenshot(page, "nl-apply-size-warning")
+
+
+DEMO_TEXTS = {
+    "nl": {
+        "headline": DEMO_PAGE["headline"],
+        "quiz": "Doe de quiz: past deze baan bij jou?",
+        "question_1": "Hoe help je iemand het liefst verder?",
+        "question_2": "Hoeveel uur per week wil je werken?",
+        "answers": ("Via chat of WhatsApp", "32 tot 40 uur", "Ik leg uit wat de regels zijn"),
+        "next": "Volgende vraag",
+        "result": "Bekijk mijn uitslag",
+        "apply": "Direct solliciteren",
+        "send": "Verstuur mijn sollicitatie",
+        "thanks": "Bedankt voor je sollicitatie!",
+    },
+    "en": {
+        "headline": DEMO_PAGE["translations"]["en"]["headline"],
+        "quiz": "Take the quiz: does this job suit you?",
+        "question_1": "How do you like to help someone best?",
+        "question_2": "How many hours a week would you like to work?",
+        "answers": ("By chat or WhatsApp", "32 to 40 hours", "I explain what the rules are"),
+        "next": "Next question",
+        "result": "See my result",
+        "apply": "Apply now",
+        "send": "Send my application",
+        "thanks": "Thank you for your application!",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_demo_fits_a_360px_phone_and_back_moves_between_quiz_steps(
+    narrow_phone: Any, landing_url: str, lang: str
+) -> None:
+    page, texts = narrow_phone, DEMO_TEXTS[lang]
+    page.goto(f"{landing_url}/j/{DEMO_SLUG}?lang={lang}")
+    assert page.locator("html").get_attribute("lang") == lang
+    assert _words(page.locator("h1")) == texts["headline"]
+    assert horizontal_overflow(page) == [], "landing page"
+
+    page.get_by_role("link", name=texts["quiz"]).click()
+    assert texts["question_1"] in page.content()
+    assert horizontal_overflow(page) == [], "quiz step 1"
+    page.get_by_label(texts["answers"][0]).check()
+    page.get_by_role("button", name=texts["next"]).click()
+    page.wait_for_url(re.compile(r"answers="))
+    assert texts["question_2"] in page.content()
+    assert horizontal_overflow(page) == [], "quiz step 2"
+
+    # Back is a plain GET (post/redirect/get): the previous question, no resubmit prompt.
+    page.go_back()
+    assert texts["question_1"] in page.content()
+    assert not page.url.startswith("chrome-error")
+    page.go_forward()
+    assert texts["question_2"] in page.content()
+
+    page.get_by_label(texts["answers"][1]).check()
+    page.get_by_role("button", name=texts["next"]).click()
+    page.get_by_label(texts["answers"][2]).check()
+    page.get_by_role("button", name=texts["result"]).click()
+    page.wait_for_url(re.compile(r"/quiz/result\?"))
+    assert horizontal_overflow(page) == [], "quiz result"
+
+    # The demo says a CV is not needed: the application goes through without one.
+    page.get_by_role("link", name=texts["apply"]).click()
+    page.locator("#name").fill("Sanne de Vries")
+    page.locator("#email").fill("sanne@example.nl")
+    page.locator("#phone").fill("06 12345678")
+    page.locator("#consent").check()
+    page.get_by_role("button", name=texts["send"]).click()
+    page.wait_for_url(re.compile(r"/thanks\?"))
+    assert texts["thanks"] in page.content()
+    assert horizontal_overflow(page) == [], "thank-you page"
+
+
+@pytest.mark.parametrize("width", [1440, 360])
+def test_screenshots_of_the_demo_page_and_a_quiz_step(
+    desktop: Any, landing_url: str, width: int
+) -> None:
+    page = desktop
+    page.set_viewport_size({"width": width, "height": 900 if width > 400 else 780})
+    page.goto(f"{landing_url}/j/{DEMO_SLUG}")
+    assert horizontal_overflow(page) == []
+    docs_screenshot(page, f"page-{width}")
+    page.get_by_role("link", name=DEMO_TEXTS["nl"]["quiz"]).click()
+    page.get_by_label(DEMO_TEXTS["nl"]["answers"][0]).check()
+    page.get_by_role("button", name=DEMO_TEXTS["nl"]["next"]).click()
+    page.wait_for_url(re.compile(r"answers="))
+    assert horizontal_overflow(page) == []
+    docs_screenshot(page, f"quiz-{width}")

@@ -92,3 +92,29 @@ def test_media_from_an_allowed_origin_elsewhere_are_shown(site: LandingApp) -> N
 
     assert f'src="{CDN}/logo.png"' in html
     assert f'src="{CDN}/team.jpg"' in html
+
+
+def test_the_hero_image_reserves_its_frame_loads_first_and_offers_widths(
+    site: LandingApp,
+) -> None:
+    site.publish(campaign(hero_image_url=f"{CDN}/team.jpg?w={{width}}", hero_alt="Ons team"))
+
+    html = site.client.get(f"/j/{SLUG}").text
+
+    [hero] = [tag for tag in html.split("<") if tag.startswith('img class="hero-media"')]
+    assert f'src="{CDN}/team.jpg?w=800"' in hero
+    assert f'srcset="{CDN}/team.jpg?w=480 480w, {CDN}/team.jpg?w=800 800w' in hero
+    assert 'sizes="' in hero
+    assert 'width="1200" height="675"' in hero
+    assert 'loading="eager" fetchpriority="high"' in hero
+    assert 'alt="Ons team"' in hero
+    assert "hero-band" not in html
+
+
+def test_a_page_without_media_shows_its_headline_on_a_colour_band(site: LandingApp) -> None:
+    site.publish(campaign())
+
+    html = site.client.get(f"/j/{SLUG}").text
+
+    assert "<img" not in html
+    assert '<div class="headline hero-band">' in html

@@ -1,6 +1,7 @@
 """The demo tenant's content and its simulated delivery history (pure, deterministic)."""
 
-# The Dutch copy uses real typographic dashes and quotes, as a marketer would write it.
+# The Dutch copy uses real typographic dashes and quotes, as a marketer would write it,
+# and a no-break space between € and an amount (a phone never shows "€" alone on a line).
 # ruff: noqa: RUF001
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ DEMO_PAGE: dict[str, Any] = {
     "headline": "Help klanten verder vanuit Utrecht – word klantenservicemedewerker",
     "intro": (
         "Je helpt klanten via telefoon, chat en WhatsApp en lost hun vraag het liefst in "
-        "één keer op. 32–40 uur per week, € 2.650 – € 3.100 bruto per maand, een goede "
+        "één keer op. 32–40 uur per week, € 2.650 – € 3.100 bruto per maand, een goede "
         "inwerkperiode en daarna hybride werken. Doe de quiz van een minuut, laat je "
         "nummer achter of solliciteer meteen – zonder cv mag ook."
     ),
@@ -85,6 +86,45 @@ DEMO_PAGE: dict[str, Any] = {
         },
     ],
     "quiz_pass_score": 70,
+    # The intro promises "zonder cv mag ook": the apply form must keep that promise.
+    "apply": {"cv_required": False, "ask_motivation": True, "offer_talent_pool": True},
+    "languages": ["nl", "en"],
+    "translations": {
+        "en": {
+            "headline": "Help customers from Utrecht – become a customer service agent",
+            "intro": (
+                "You help customers by phone, chat and WhatsApp and like to solve their "
+                "question in one go. 32–40 hours a week, € 2,650 – € 3,100 gross a month, "
+                "a good induction and hybrid working after that. Take the one-minute quiz, "
+                "leave your number or apply straight away – no CV needed."
+            ),
+            "quiz": [
+                {
+                    "question": "How do you like to help someone best?",
+                    "options": [
+                        "On the phone: I like to hear what is going on",
+                        "By chat or WhatsApp",
+                        "Preferably without customer contact",
+                    ],
+                },
+                {
+                    "question": "How many hours a week would you like to work?",
+                    "options": ["32 to 40 hours", "24 to 32 hours", "Fewer than 24 hours"],
+                },
+                {
+                    "question": "A customer is angry because a delivery is late. What do you do?",
+                    "options": [
+                        "I listen, apologise and arrange a solution right away",
+                        "I explain what the rules are",
+                        "I put them through to a colleague",
+                    ],
+                },
+            ],
+        }
+    },
+    # A hero image is optional: media must come from the employer's own https host,
+    # allowed in KOERS_LANDING_MEDIA_ORIGINS (see the README). Set "hero_image_url" and
+    # "hero_alt" in the page builder once that host is known.
 }
 
 DEMO_VARIANTS: tuple[Variant, ...] = (

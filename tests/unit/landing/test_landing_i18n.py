@@ -151,3 +151,12 @@ def test_error_pages_speak_the_browsers_language(client: TestClient) -> None:
     assert english.status_code == dutch.status_code == 404
     assert "This page does not exist (any more)" in english.text
     assert "Deze pagina bestaat niet (meer)" in dutch.text
+
+
+def test_long_headline_words_carry_soft_hyphens_in_the_page_language() -> None:
+    from landing.web.rendering import hyphenate
+
+    assert hyphenate("Word klantenservicemedewerker", "nl") == (
+        "Word klan\u00adten\u00adser\u00advi\u00adce\u00adme\u00adde\u00adwer\u00adker"
+    )
+    assert hyphenate("Help customers", "en") == "Help customers"  # short words stay whole

@@ -496,6 +496,37 @@ def test_quiz_with_a_missing_answer_is_shown_again(
     assert outbox(engine, "QuizCompleted") == []
 
 
+def test_each_quiz_step_redirects_to_a_page_of_the_next_so_back_never_resends(
+    client: TestClient, published: CampaignPublished, engine: sa.Engine
+) -> None:
+    first = client.get("/j/klantenservice-utrecht/quiz")
+    token = form_token(first.text)
+
+    step = client.post(
+        "/j/klantenservice-utrecht/quiz",
+        data={"form_token": token, "step": "0", "q0": "1"},
+        follow_redirects=False,
+    )
+
+    assert step.status_code == 303
+    second = client.get(step.headers["location"])
+    assert "Vraag 2 van 2" in second.text
+    assert "Help je graag mensen?" in second.text
+    assert '<input type="hidden" name="q0" value="1">' in second.text
+    assert form_token(second.text) == token  # one form: one nonce, one clock
+    assert len(outbox(engine, "EntryStarted")) == 1  # the redirect starts nothing anew
+    # Back is a GET of the first step; an answer list that is no option counts for nothing.
+    assert "Vraag 1 van 2" in client.get(first.url).text
+    tampered = step.headers["location"].replace("answers=1", "answers=9")
+    assert "Vraag 1 van 2" in client.get(tampered).text
+    result = client.post(
+        "/j/klantenservice-utrecht/quiz",
+        data={"form_token": token, "step": "1", "q0": "1", "q1": "0"},
+    )
+    assert "Bedankt voor het invullen" in result.text or "Jij past" in result.text
+    assert len(outbox(engine, "QuizCompleted")) == 1
+
+
 def test_low_quiz_score_is_not_qualified_and_a_double_submit_counts_once(
     client: TestClient, published: CampaignPublished, engine: sa.Engine
 ) -> None:

@@ -30,6 +30,7 @@ from koers.events import (
     EntryPoint,
     Guardrails,
     LeadFormOptions,
+    QuizQuestionText,
 )
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
@@ -157,8 +158,14 @@ class QuizQuestionInput(Input):
 
 
 class TranslationInput(Input):
+    """A page's texts in one more language (``PageTexts`` in the contract): the quiz
+    too, same questions and options in the same order, or a candidate reads Dutch
+    questions on an English page."""
+
     headline: str = Field(min_length=1, max_length=200)
     intro: str = Field(default="", max_length=2000)
+    hero_alt: str = Field(default="", max_length=300)
+    quiz: tuple[QuizQuestionText, ...] = Field(default=(), max_length=10)
 
 
 class PageInput(Input):

@@ -88,6 +88,37 @@ def _paragraphs(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split("\n\n") if part.strip())
 
 
+@dataclass(frozen=True)
+class HeroImage:
+    """How the page asks for its hero image: ``src`` and, when the employer's image
+    host resizes on request, a ``srcset`` of widths for the browser to choose from."""
+
+    src: str
+    srcset: str = ""
+
+
+HERO_WIDTHS = (480, 800, 1200)
+"""The widths a resizing image host is asked for: a 360 px phone at 1-2x, a tablet,
+and the page's widest column at 2x."""
+HERO_WIDTH_PLACEHOLDER = "{width}"
+
+
+def hero_image(url: str) -> HeroImage:
+    """The hero image of ``url``. A URL holding ``{width}`` names a host that resizes
+    (``https://cdn.example/hero.jpg?w={width}``, as imgix, Cloudinary or a CDN's image
+    service do): the browser gets one candidate per width in ``HERO_WIDTHS`` and picks
+    the smallest that fills the screen. Any other URL is the one image there is."""
+    if HERO_WIDTH_PLACEHOLDER not in url:
+        return HeroImage(src=url)
+    candidates = [
+        f"{url.replace(HERO_WIDTH_PLACEHOLDER, str(width))} {width}w" for width in HERO_WIDTHS
+    ]
+    return HeroImage(
+        src=url.replace(HERO_WIDTH_PLACEHOLDER, str(HERO_WIDTHS[1])),
+        srcset=", ".join(candidates),
+    )
+
+
 MEDIA_FIELDS = ("logo_url", "hero_image_url", "hero_video_url")
 """The fields of a page snapshot that the page loads as it is shown."""
 

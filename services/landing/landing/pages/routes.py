@@ -14,6 +14,7 @@ from starlette.routing import Match, Route
 from starlette.types import Scope
 
 from landing.pages.deps import PageDep, published_page
+from landing.pages.domain import hero_image
 from landing.pages.repository import PublishedPage
 from landing.pages.stencils import Slot
 from landing.pages.views import (
@@ -33,6 +34,11 @@ from landing.web.i18n import Language
 from landing.web.rendering import query_string
 
 router = APIRouter(tags=["candidate pages"], default_response_class=HTMLResponse)
+
+HERO_FRAME = {"width": 1200, "height": 675, "sizes": "(min-width: 36rem) 34rem, 100vw"}
+"""The hero's frame: 16:9 (the image is cropped to it, a video letterboxed), so the
+browser reserves its height before a byte arrives and nothing below it jumps. ``sizes``
+is the column's width: 100% of a phone, at most 34rem (the 36rem column less padding)."""
 
 
 # --- the landing page ----------------------------------------------------------------------
@@ -106,11 +112,13 @@ def _render_landing_page(
         for entry in entry_points(page)
     ]
     snapshot = page.campaign.page
+    image_url = allowed_media(snapshot.hero_image_url, media)
     context = {
         **base_context(page, lang, media),
         "entries": entries,
-        "hero_image_url": allowed_media(snapshot.hero_image_url, media),
+        "hero_image_url": hero_image(image_url) if image_url else None,
         "hero_video_url": allowed_media(snapshot.hero_video_url, media),
+        "hero": HERO_FRAME,
     }
     offered = i18n.offered_languages(snapshot)
     switch = {language: slot(f"switch_{language}") for language in offered}

@@ -348,6 +348,7 @@ def _render_quiz(
     content = page_content(page.campaign.page, lang)
     step = domain.answered_prefix(page.campaign.page.quiz, answers)
     step = min(step, len(content.quiz) - 1)
+    earlier = ",".join(answers[:step])
     context = {
         **base_context(page, lang, site.media),
         "form_token": form_token,
@@ -364,7 +365,7 @@ def _render_quiz(
         "quiz.html",
         context,
         language=lang,
-        switch=language_switch(request, page, form=form_token) if step == 0 else None,
+        switch=language_switch(request, page, form=form_token, answers=earlier or None),
         status_code=422 if errors else 200,
     )
 
@@ -379,7 +380,30 @@ def quiz_form(
     """A few single-choice questions, one at a time: does this job suit you?"""
     lang = language_of(request, page, site.languages)
     _, token = _open_form(request, page, "quiz", site, visitor)
-    return _render_quiz(request, site, page, lang, token, [], {})
+    answers = _answers_in_query(request.query_params.get("answers"), page)
+    return _render_quiz(request, site, page, lang, token, answers, {})
+
+
+def _answers_in_query(raw: str | None, page: PublishedPage) -> list[str]:
+    """The answers given so far, as the redirect after a step carries them
+    (``answers=1,0``); anything that is no option ends the list there."""
+    questions = page.campaign.page.quiz
+    given = (raw or "")[:200].split(",")[: len(questions)]
+    return given[: domain.answered_prefix(questions, given)]
+
+
+def _next_step_redirect(
+    request: Request, page: PublishedPage, token: str, answers: list[str], lang: Language
+) -> Response:
+    """Post/redirect/get: each answered step is a GET of the next one, so Back and
+    Forward move between questions without asking to send a form again. The form token
+    rides along unchanged (its nonce is spent only when the quiz is scored, its clock
+    runs from when the form was first served)."""
+    href = url_with(
+        page_path(request, "quiz_form", page),
+        {"form": token, "answers": ",".join(answers), "lang": lang},
+    )
+    return RedirectResponse(href, status_code=303)
 
 
 @router.post("/j/{slug}/quiz", name="submit_quiz", dependencies=[rate_limit])
@@ -403,7 +427,9 @@ def submit_quiz(
             errors = {f"q{answered}": "answer_required"}  # they sent this step empty
         elif not asked:  # a form with every question at once, one missing
             errors = {f"q{answered}": "answer_required"}
-        return _render_quiz(request, site, page, lang, token, answers, errors)
+        if errors:
+            return _render_quiz(request, site, page, lang, token, answers, errors)
+        return _next_step_redirect(request, page, token, answers[:answered], lang)
     if _too_fast(site, grant):
         return _render_quiz(request, site, page, lang, token, answers, {"form": "too_fast"})
     validation = domain.score_quiz(snapshot.quiz, answers, snapshot.quiz_pass_score)

@@ -12,6 +12,7 @@ campaign version and language and then filled in per view (see ``pages/stencils.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
@@ -20,6 +21,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 import jinja2
+import pyphen
 from babel.support import Translations
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -79,6 +81,30 @@ def _path_for(context: Any, name: str, /, **path_params: Any) -> str:
     return str(request.app.url_path_for(name, **path_params))
 
 
+SOFT_HYPHEN = "\u00ad"
+LONG_WORD = re.compile(r"\w{12,}")
+"""Words this long may not fit a 360 px phone in a headline's size."""
+HYPHENATION_DICTIONARIES = {"nl": "nl_NL", "en": "en_GB"}
+
+
+@functools.cache
+def _hyphenator(language: str) -> pyphen.Pyphen | None:
+    dictionary = HYPHENATION_DICTIONARIES.get(language)
+    return pyphen.Pyphen(lang=dictionary) if dictionary else None
+
+
+def hyphenate(text: str, language: str) -> str:
+    """``text`` with soft hyphens in its long words, so a Dutch compound
+    ("klantenservicemedewerker") breaks at a syllable, with a hyphen, on a narrow
+    screen and stays whole where it fits. CSS ``hyphens: auto`` does the same only
+    where the browser has a dictionary (not every Chromium does); the page is rendered
+    once per campaign version and language, so this costs nothing per visit."""
+    hyphenator = _hyphenator(language)
+    if hyphenator is None:
+        return text
+    return LONG_WORD.sub(lambda word: hyphenator.inserted(word.group(), hyphen=SOFT_HYPHEN), text)
+
+
 def build_templates() -> Jinja2Templates:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -93,6 +119,7 @@ def build_templates() -> Jinja2Templates:
         _gettext, _ngettext, newstyle=True
     )
     environment.globals["path_for"] = _path_for
+    environment.filters["hyphenate"] = hyphenate
     return Jinja2Templates(env=environment)
 
 
