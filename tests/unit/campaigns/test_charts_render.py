@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import xml.etree.ElementTree as ET
 
@@ -98,3 +99,65 @@ def test_issued_specs_are_only_found_for_their_owner() -> None:
     assert cache.issued("campaign-b", chart.name, key) is None
     assert cache.issued("campaign-a", "other", key) is None
     assert cache.issued("campaign-a", chart.name, "0" * 20) is None
+
+
+def _axis_texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg)
+    return [t.text or "" for t in root.iter(f"{SVG}text")]
+
+
+def test_one_wide_interval_is_cut_at_three_times_the_largest_estimate_with_a_note() -> None:
+    wide = ChartSpec(
+        name="cost",
+        title="Cost per lead",
+        description="d",
+        kind="interval",
+        categories=CREATIVES,
+        series=(
+            Series("Cost per lead", (20.0, 30.0, 25.0), (10.0, 20.0, 5.0), (40.0, 45.0, 900.0)),
+        ),
+        value_format="euro",
+    )
+    ceiling, clipped = wide.interval_ceiling()
+    assert (ceiling, clipped) == (90.0, True)
+    assert any("ends at €90.00" in note for note in wide.shown_notes)
+    # The table keeps the full interval.
+    assert "€900.00" in " ".join(wide.table()[1][2])
+    narrow = dataclasses.replace(
+        wide,
+        series=(Series("c", (20.0, 30.0), (10.0, 20.0), (40.0, 45.0)),),
+        categories=CREATIVES[:2],
+    )
+    assert narrow.interval_ceiling()[1] is False
+    assert narrow.shown_notes == ()
+
+
+def test_amounts_over_the_weeks_are_drawn_from_zero() -> None:
+    weeks = ChartSpec(
+        name="budget",
+        title="Spend",
+        description="d",
+        kind="stacked_area",
+        categories=("2026-W45", "2026-W46", "2026-W47"),
+        series=(Series("A", (500.0, 520.0, 510.0)), Series("B", (400.0, 410.0, 420.0))),
+        value_format="euro",
+    )
+    texts = _axis_texts(render_svg(weeks))
+    assert "€0" in texts
+    assert "W45" in texts and "2026-W45" not in texts
+
+
+def test_long_creative_names_are_cut_in_the_picture_and_shorter_on_a_phone() -> None:
+    long_name = "Instagram Reel - een dag op de klantenservice in Utrecht"
+    chart = ChartSpec(
+        name="p",
+        title="t",
+        description="d",
+        kind="bars",
+        categories=(long_name, "B"),
+        series=(Series("a", (0.4, 0.6)),),
+        value_format="percent",
+    )
+    wide, phone = _axis_texts(render_svg(chart)), _axis_texts(render_svg(chart, narrow=True))
+    assert long_name not in wide and any(t.endswith("…") and len(t) <= 22 for t in wide)
+    assert any(t.endswith("…") and len(t) <= 14 for t in phone)

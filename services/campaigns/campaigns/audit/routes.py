@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from campaigns.audit import repository
+from campaigns.audit.names import object_names
 from campaigns.tenancy.deps import ConsoleUser
 from campaigns.web.deps import EngineDep
 from campaigns.web.pager import PageNumber, Pager
@@ -24,4 +25,6 @@ def audit_log(
         entries = repository.entries(
             conn, user.tenant_id, limit=pager.per_page, offset=pager.offset
         )
-    return render(request, "audit.html", {"entries": entries, "pager": pager}, user=user)
+        names = object_names(conn, user.tenant_id, entries)
+    context = {"entries": entries, "names": names, "pager": pager}
+    return render(request, "audit.html", context, user=user)

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from campaigns.audit import repository as audit
+from campaigns.audit.names import object_names
 from campaigns.catalog import forms, service
 from campaigns.catalog import repository as repo
 from campaigns.catalog.deps import TenantCampaign
@@ -321,7 +322,8 @@ def campaign_history(
         entries = audit.entries(
             conn, user.tenant_id, object_ids=ids, limit=pager.per_page, offset=pager.offset
         )
-    context = {"campaign": campaign, "entries": entries, "pager": pager}
+        names = object_names(conn, user.tenant_id, entries)
+    context = {"campaign": campaign, "entries": entries, "names": names, "pager": pager}
     return render(request, "history.html", context, user=user)
 
 

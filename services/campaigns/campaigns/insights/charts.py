@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 ChartKind = Literal["grouped_bars", "stacked_area", "interval", "bars", "paired_bars"]
 ValueFormat = Literal["count", "euro", "percent"]
 
-RENDERER_VERSION = "2"  # bump when the drawing changes, so cached SVGs are redrawn
+RENDERER_VERSION = "3"  # bump when the drawing changes, so cached SVGs are redrawn
 
 # A palette that stays distinguishable for the common colour-vision deficiencies
 # (Okabe & Ito), repeated for campaigns with more creatives than colours.
@@ -51,6 +51,12 @@ PALETTE = (
 INK = "#1c2430"
 GRID = "#dde2e8"
 WIDTH = 720  # px of the SVG's viewBox; the page scales it to its column
+LABEL_CHARS = 22  # longer creative names are cut with "…" in the picture (the table has them whole)
+NARROW_LABEL_CHARS = 14
+LEGEND_COLUMNS = 2  # two columns stay legible when the page scales the SVG down
+LEGEND_ROW = 24  # px per legend row at the legend's font size
+NARROW_WIDTH = 380  # the phone drawing: drawn narrow, its text stays readable at 360 px
+CLIP_FACTOR = 3  # an interval reaching past 3x the largest estimate is cut at that point
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,35 @@ class ChartSpec:
             v is None or v == 0 for s in self.series for v in s.values
         )
 
+    def interval_ceiling(self) -> tuple[float, bool]:
+        """The value axis' upper end for an interval chart, and whether an interval is cut.
+
+        One creative without conversions has an interval ten times wider than the rest;
+        drawn in full it squashes every other bar against the axis. The axis ends at
+        :data:`CLIP_FACTOR` times the largest point estimate; an interval reaching past
+        that is cut there and :attr:`shown_notes` says so.
+        """
+        estimates = [v for s in self.series for v in s.values if v is not None and math.isfinite(v)]
+        highs = [h for s in self.series for h in (s.high or s.values) if h is not None]
+        finite = [h for h in highs if math.isfinite(h)]
+        largest = max(finite, default=max(estimates, default=1.0)) or 1.0
+        limit = CLIP_FACTOR * max(estimates, default=0.0)
+        if limit > 0 and any(h > limit for h in highs):
+            return limit, True
+        return largest * 1.1, False
+
+    @property
+    def shown_notes(self) -> tuple[str, ...]:
+        """The notes under the chart, with one for an axis that cuts an interval."""
+        if self.kind == "interval" and self.interval_ceiling()[1]:
+            limit = format_value(self.interval_ceiling()[0], self.value_format)
+            return (
+                *self.notes,
+                f"The axis ends at {limit} ({CLIP_FACTOR} times the highest estimate); wider "
+                "intervals are cut there. Their full range is in the table.",
+            )
+        return self.notes
+
     def table(self) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
         """The chart's numbers as a header row and body rows, formatted for people."""
         header = ("", *(s.label for s in self.series))
@@ -121,12 +156,24 @@ def format_value(value: float | None, value_format: ValueFormat) -> str:
     return f"{value:,.0f}"
 
 
+def axis_value(value: float | None, value_format: ValueFormat) -> str:
+    """A value on an axis or a bar: whole euros from €10 up (the table has the cents)."""
+    whole = value is not None and math.isfinite(value) and (value == 0 or abs(value) >= 10)
+    if value_format == "euro" and whole:
+        return f"€{value:,.0f}"
+    return format_value(value, value_format)
+
+
 # --- rendering ------------------------------------------------------------------------
 
 
-def render_svg(spec: ChartSpec) -> str:
-    """Draw the chart; an SVG document with ``<title>`` and ``<desc>``."""
-    chart = _CHARTS[spec.kind](spec)
+def render_svg(spec: ChartSpec, *, narrow: bool = False) -> str:
+    """Draw the chart; an SVG document with ``<title>`` and ``<desc>``.
+
+    ``narrow`` draws it for a phone: half as wide, so the page scales it barely at all and
+    its text stays readable; shorter labels and a one-column legend.
+    """
+    chart = _CHARTS[spec.kind](spec, narrow)
     # pygal names the document (and scopes its CSS) by a random id; the digest keeps
     # one set of numbers one document.
     chart.uuid = spec.digest()
@@ -170,29 +217,38 @@ def _style(colours: Sequence[str] = PALETTE) -> Any:
         opacity_hover="1",
         transition="0s",
         font_family="system-ui, -apple-system, 'Segoe UI', sans-serif",
-        label_font_size=11,
-        major_label_font_size=11,
-        value_font_size=11,
-        value_label_font_size=11,
-        legend_font_size=11,
-        title_font_size=12,
+        label_font_size=14,
+        major_label_font_size=14,
+        value_font_size=13,
+        value_label_font_size=13,
+        legend_font_size=14,
+        title_font_size=14,
         no_data_font_size=16,
     )
 
 
-def _config(spec: ChartSpec, *, height: int, colours: Sequence[str] = PALETTE) -> dict[str, Any]:
+def _config(
+    spec: ChartSpec, *, height: int, narrow: bool, colours: Sequence[str] = PALETTE
+) -> dict[str, Any]:
+    columns = 1 if narrow else LEGEND_COLUMNS
+    if narrow and len(spec.series) > 1:  # one legend row per series instead of one per two
+        height += LEGEND_ROW * (len(spec.series) - math.ceil(len(spec.series) / LEGEND_COLUMNS))
     return {
         "style": _style(colours),
-        "width": WIDTH,
+        "width": NARROW_WIDTH if narrow else WIDTH,
         "height": height,
         "js": [],  # no tooltip script: the console runs none, and loads nothing
         "disable_xml_declaration": True,
         "legend_at_bottom": True,
-        "legend_at_bottom_columns": min(4, max(len(spec.series), 1)),
+        "legend_at_bottom_columns": min(columns, max(len(spec.series), 1)),
+        "legend_box_size": 14,
         "show_legend": len(spec.series) > 1,
-        "truncate_label": -1,  # creative names in full
-        "truncate_legend": -1,
-        "value_formatter": lambda value: format_value(value, spec.value_format),
+        "truncate_label": LABEL_CHARS,  # x labels of vertical charts; see _cut
+        "truncate_legend": LABEL_CHARS + 8,
+        "max_scale": 4 if narrow else 6,  # a few value labels, never a crowded axis
+        "min_scale": 3,
+        "include_x_axis": not spec.log_scale,  # amounts are compared from zero
+        "value_formatter": lambda value: axis_value(value, spec.value_format),
         "no_data_text": "No figures yet",
         "y_title": None,
         "x_title": spec.value_label or None,
@@ -202,24 +258,41 @@ def _config(spec: ChartSpec, *, height: int, colours: Sequence[str] = PALETTE) -
 
 def _rows_height(spec: ChartSpec, per_row: int) -> int:
     rows = max(len(spec.categories), 1)
-    legend = 28 * math.ceil(len(spec.series) / 4) if len(spec.series) > 1 else 0
-    return int(min(max(180, 70 + rows * per_row + legend), 720))
+    return int(min(max(180, 70 + rows * per_row), 720)) + _legend_height(spec)
+
+
+def _legend_height(spec: ChartSpec) -> int:
+    """Room under the plot for the legend's rows (pygal cuts off what does not fit)."""
+    if len(spec.series) < 2:
+        return 0
+    return 12 + LEGEND_ROW * math.ceil(len(spec.series) / LEGEND_COLUMNS)
+
+
+def _label_chars(narrow: bool) -> int:
+    return NARROW_LABEL_CHARS if narrow else LABEL_CHARS
+
+
+def _cut(label: str, limit: int) -> str:
+    """pygal does not shorten the category labels of horizontal charts; this does."""
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
 def _numbers(values: Sequence[float | None]) -> list[float | None]:
     return [None if v is None or math.isnan(v) else float(v) for v in values]
 
 
-def _horizontal_bars(spec: ChartSpec, per_row: int, colours: Sequence[str] = PALETTE) -> Graph:
+def _horizontal_bars(
+    spec: ChartSpec, per_row: int, narrow: bool, colours: Sequence[str] = PALETTE
+) -> Graph:
     pygal = _pygal()
     chart: Graph = pygal.HorizontalBar(
-        **_config(spec, height=_rows_height(spec, per_row), colours=colours),
+        **_config(spec, height=_rows_height(spec, per_row), narrow=narrow, colours=colours),
         logarithmic=spec.log_scale,
         print_values=spec.kind == "bars",
         print_values_position="top",
     )
     # pygal draws the first category at the bottom; the table reads top down.
-    chart.x_labels = list(reversed(spec.categories))
+    chart.x_labels = [_cut(c, _label_chars(narrow)) for c in reversed(spec.categories)]
     for series in spec.series:
         chart.add(series.label, list(reversed(_numbers(series.values))))
     if spec.value_format == "percent":
@@ -232,30 +305,30 @@ def _horizontal_bars(spec: ChartSpec, per_row: int, colours: Sequence[str] = PAL
     return chart
 
 
-def _grouped_bars(spec: ChartSpec) -> Graph:
-    return _horizontal_bars(spec, per_row=max(14 * len(spec.series), 24))
+def _grouped_bars(spec: ChartSpec, narrow: bool) -> Graph:
+    return _horizontal_bars(spec, max(14 * len(spec.series), 24), narrow)
 
 
-def _bars(spec: ChartSpec) -> Graph:
-    return _horizontal_bars(spec, per_row=28)
+def _bars(spec: ChartSpec, narrow: bool) -> Graph:
+    return _horizontal_bars(spec, 28, narrow)
 
 
-def _paired_bars(spec: ChartSpec) -> Graph:
-    return _horizontal_bars(spec, per_row=34, colours=(PALETTE[0], PALETTE[2]))
+def _paired_bars(spec: ChartSpec, narrow: bool) -> Graph:
+    return _horizontal_bars(spec, 34, narrow, colours=(PALETTE[0], PALETTE[2]))
 
 
-def _interval(spec: ChartSpec) -> Graph:
+def _interval(spec: ChartSpec, narrow: bool) -> Graph:
     pygal = _pygal()
-    finite = [
-        h for s in spec.series for h in (s.high or s.values) if h is not None and math.isfinite(h)
-    ]
-    # An interval without an upper bound (no conversion yet) is drawn to the edge.
-    ceiling = max(finite, default=1.0) * 1.1 or 1.0
+    # An interval without an upper bound (no conversion yet), or one far wider than the
+    # rest, is drawn to the edge; the page notes it (ChartSpec.shown_notes).
+    ceiling, _ = spec.interval_ceiling()
     chart: Graph = pygal.HorizontalBar(
-        **_config(spec, height=_rows_height(spec, 18 * max(len(spec.series), 1) + 8)),
+        **_config(
+            spec, height=_rows_height(spec, 18 * max(len(spec.series), 1) + 8), narrow=narrow
+        ),
         range=(0, ceiling),
     )
-    chart.x_labels = list(reversed(spec.categories))
+    chart.x_labels = [_cut(c, _label_chars(narrow)) for c in reversed(spec.categories)]
     for series in spec.series:
         points: list[dict[str, Any] | None] = []
         for index, value in enumerate(series.values):
@@ -273,25 +346,30 @@ def _interval(spec: ChartSpec) -> Graph:
     return chart
 
 
-def _stacked_area(spec: ChartSpec) -> Graph:
+def _stacked_area(spec: ChartSpec, narrow: bool) -> Graph:
     pygal = _pygal()
-    step = max(1, math.ceil(len(spec.categories) / 12))  # at most ~12 week labels
+    step = max(1, math.ceil(len(spec.categories) / (4 if narrow else 8)))
+    config = _config(spec, height=320 + _legend_height(spec), narrow=narrow)
+    # ISO weeks read "W47" on the axis, unrotated, the years in the axis title: long
+    # rotated labels ran off the picture's edge.
+    years = sorted({week.split("-")[0] for week in spec.categories})
+    config["x_title"] = "ISO week, " + " to ".join(dict.fromkeys((years[0], years[-1])))
     chart: Graph = pygal.StackedLine(
-        **_config(spec, height=300 + 22 * math.ceil(len(spec.series) / 4)),
+        **config,
         fill=True,
         show_dots=False,
-        x_label_rotation=45,
         show_minor_x_labels=False,
         show_x_guides=False,
     )
-    chart.x_labels = list(spec.categories)
-    chart.x_labels_major = list(spec.categories[::step])
+    labels = [week.rpartition("-")[2] for week in spec.categories]
+    chart.x_labels = labels
+    chart.x_labels_major = labels[::step]
     for series in spec.series:
         chart.add(series.label, [0.0 if v is None else float(v) for v in series.values])
     return chart
 
 
-_CHARTS: dict[ChartKind, Callable[[ChartSpec], Graph]] = {
+_CHARTS: dict[ChartKind, Callable[[ChartSpec, bool], Graph]] = {
     "grouped_bars": _grouped_bars,
     "stacked_area": _stacked_area,
     "interval": _interval,
@@ -370,12 +448,12 @@ class ChartCache:
             svg = self._entries.get(key)
         return None if svg is None else RenderedChart(key, svg)
 
-    def render(self, spec: ChartSpec) -> RenderedChart:
-        key = spec.digest()
+    def render(self, spec: ChartSpec, *, narrow: bool = False) -> RenderedChart:
+        key = spec.digest() + ("-narrow" if narrow else "")
         cached = self.get(key)
         if cached is not None:
             return cached
-        svg = render_svg(spec)
+        svg = render_svg(spec, narrow=narrow)
         with self._lock:
             self.renders += 1
             self._entries[key] = svg

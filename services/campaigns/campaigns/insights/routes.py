@@ -217,8 +217,10 @@ def dashboard_chart(
     slow_answers: AnswerCacheDep,
     v: Annotated[str, Query(max_length=64)] = "",
     week: WeekQuery = None,
+    size: Literal["wide", "narrow"] = "wide",
 ) -> Response:
-    """One dashboard chart as SVG; ``v`` is the version the page linked."""
+    """One dashboard chart as SVG; ``v`` is the version the page linked, ``size`` narrow
+    for a phone."""
     spec: ChartSpec | None = cache.issued(campaign.id, name, v) if v else None
     if spec is None:  # another process rendered the page, or the cache moved on
         loaded = load_dashboard(
@@ -243,5 +245,5 @@ def dashboard_chart(
     }
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    rendered = cache.render(spec)
+    rendered = cache.render(spec, narrow=size == "narrow")
     return Response(rendered.svg, media_type="image/svg+xml", headers=headers)
