@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from cryptography.fernet import Fernet
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
@@ -119,6 +120,7 @@ def test_every_service_closes_its_operator_pages_in_production(
                 environment="production",
                 database_url=f"sqlite:///{tmp_path}/c.db",
                 secret_key="campaigns-secret",
+                delivery_key=Fernet.generate_key().decode(),
                 **common,
             )
         ),
