@@ -174,7 +174,9 @@ def test_a_marketer_sets_up_a_campaign_and_follows_it_to_a_hire(
     candidate_context = chromium.new_context(**PHONE)
     candidate = candidate_context.new_page()
     candidate.goto(f"{stack.landing_url}/j/{SLUG}?v=video-a&utm_source=instagram")
-    assert candidate.locator("h1").inner_text() == "Word zorgmedewerker in Groningen"
+    # Long words carry soft hyphens (they break on the narrowest phones); read without them.
+    headline = candidate.locator("h1").inner_text().replace("\u00ad", "")
+    assert headline == "Word zorgmedewerker in Groningen"
     candidate.locator("a[data-entry=lead]").click()
     candidate.get_by_label("Naam").fill("Fatima El Amrani")
     candidate.get_by_label("Telefoonnummer").fill("06 23456789")
