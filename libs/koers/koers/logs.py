@@ -125,3 +125,5 @@ def configure_logging(service: str, level: str = "INFO", log_format: LogFormat =
     # Alembic logs its plugins and every revision at INFO; the migrate commands say
     # themselves that the database is up to date, and errors still come through.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # SQLAlchemy logs statements with their parameters (personal data) at INFO: never.
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
