@@ -155,7 +155,9 @@ def test_a_lead_travels_from_the_landing_page_to_the_console(
             variant_totals(analytics_funnel(stack, campaign_id), "instagram")["leads"]
             == leads_before + 1
         ),
-        15,
+        # Correctness, not speed: the latency target is measured in bench/, and a busy
+        # two-core CI runner can stall the relay and consumer for seconds.
+        60,
         interval_s=0.05,
         message="the lead in the analytics funnel",
     )

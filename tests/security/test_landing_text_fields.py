@@ -25,6 +25,7 @@ from landing.submissions.domain import ValidLead
 from landing.submissions.repository import leads, quiz_results
 from landing.submissions.service import Journeys
 from landing.submissions.tokens import FormGrant, TokenSigner
+from tests.support.event_loop import run_in_own_loop
 from tests.support.landing_app import (
     SERVICE_TOKEN,
     SLUG,
@@ -198,7 +199,7 @@ def test_a_lead_the_database_refuses_inside_a_group_commit_costs_no_other_lead(
             return_exceptions=True,
         )
 
-    results = asyncio.run(submit_all())
+    results = run_in_own_loop(submit_all)
 
     failed = [r for r in results if isinstance(r, BaseException)]
     assert all(isinstance(r, CandidatePageError) for r in failed), failed

@@ -127,3 +127,11 @@ def configure_logging(service: str, level: str = "INFO", log_format: LogFormat =
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # SQLAlchemy logs statements with their parameters (personal data) at INFO: never.
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+    # uvicorn's own logging config (used by an in-process server) gives its loggers their
+    # own handlers and stops them at "uvicorn"; ours then never sees them. One root rules.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
+        logger.disabled = False
+        logger.setLevel(logging.NOTSET)

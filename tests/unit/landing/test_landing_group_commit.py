@@ -7,9 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import Callable, Coroutine, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -22,10 +20,9 @@ from landing.config import Settings
 from landing.main import create_app
 from landing.submissions.group_commit import GroupCommit
 from landing.submissions.tokens import TokenSigner
+from tests.support.event_loop import run_in_own_loop
 
 pytestmark = pytest.mark.unit
-
-T = TypeVar("T")
 
 
 def _viewed(n: int) -> Envelope:
@@ -56,13 +53,6 @@ class FakeStore:
         return {str(e.event_id) for batch in self.commits for e in batch}
 
 
-def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """``asyncio.run(main())`` in a thread of its own: a session fixture of another test
-    (Playwright's sync API) may keep an event loop running in the main thread."""
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        return thread.submit(lambda: asyncio.run(main())).result()
-
-
 Commit = Callable[[Sequence[Envelope]], Sequence[None]]
 
 
@@ -90,7 +80,7 @@ def test_views_arriving_together_share_one_commit_and_return_after_it() -> None:
     async def main() -> None:
         await asyncio.gather(*(view(e) for e in events))
 
-    run(main)
+    run_in_own_loop(main)
     assert [len(batch) for batch in store.commits] == [10]
     assert store.commits[0] == events, "in the order they arrived"
     assert returned_before_commit == [False] * 10
@@ -104,7 +94,7 @@ def test_a_lone_view_gets_a_commit_of_its_own_at_once() -> None:
         await asyncio.wait_for(log.submit(_viewed(1)), timeout=5)
         await asyncio.wait_for(log.submit(_viewed(2)), timeout=5)
 
-    run(main)
+    run_in_own_loop(main)
     assert [len(batch) for batch in store.commits] == [1, 1]
 
 
@@ -119,7 +109,7 @@ def test_a_failed_commit_fails_every_view_it_carried_and_no_other() -> None:
         stored = await record_all(log, second)
         return failed, stored
 
-    failed, stored = run(main)
+    failed, stored = run_in_own_loop(main)
     assert all(isinstance(error, RuntimeError) for error in failed)
     assert stored == [None, None]
     assert store.committed() == {str(e.event_id) for e in second}
@@ -128,7 +118,7 @@ def test_a_failed_commit_fails_every_view_it_carried_and_no_other() -> None:
 def test_batches_are_bounded() -> None:
     store = FakeStore()
     log = GroupCommit(store.commit, in_line, max_batch=4)
-    run(lambda: record_all(log, [_viewed(n) for n in range(10)]))
+    run_in_own_loop(lambda: record_all(log, [_viewed(n) for n in range(10)]))
     assert [len(batch) for batch in store.commits] == [4, 4, 2]
 
 
@@ -159,7 +149,7 @@ def test_views_keep_queueing_while_a_commit_runs_in_a_worker_thread() -> None:
         release_first_commit.set()
         await asyncio.wait_for(asyncio.gather(first, *later), timeout=5)
 
-    run(main)
+    run_in_own_loop(main)
     assert [len(batch) for batch in store.commits] == [1, 5]
 
 
@@ -194,7 +184,7 @@ def test_on_a_database_server_commits_overlap_up_to_the_limit() -> None:
         release.set()
         await asyncio.wait_for(asyncio.gather(*views), timeout=5)
 
-    run(main)
+    run_in_own_loop(main)
     assert running[1] == 2
     assert len(store.committed()) == 4
 
@@ -211,7 +201,7 @@ def test_a_view_whose_client_went_away_is_still_stored_and_others_go_on() -> Non
         await asyncio.wait_for(staying, timeout=5)
         await log.submit(_viewed(2))
 
-    run(main)
+    run_in_own_loop(main)
     assert len(store.committed()) == 3
 
 
@@ -236,7 +226,7 @@ def test_concurrent_page_views_each_store_their_event_before_the_page(
                 )
             )
 
-    responses = run(main)
+    responses = run_in_own_loop(main)
     assert [r.status_code for r in responses] == [200] * 30
     answered = set()
     for response in responses:
@@ -290,7 +280,7 @@ def test_concurrent_leads_share_commits_and_each_is_stored_once_with_its_event(
                 )
             )
 
-    responses = run(main)
+    responses = run_in_own_loop(main)
     assert [r.status_code for r in responses] == [303] * 22
     assert responses[20].headers["location"] == responses[0].headers["location"]
     assert responses[21].headers["location"] == responses[1].headers["location"]
@@ -330,7 +320,7 @@ def test_a_repeated_form_in_a_shared_commit_gets_the_lead_stored_before(
             )
             return first, together
 
-    first, together = run(main)
+    first, together = run_in_own_loop(main)
     assert [r.status_code for r in [first, *together]] == [303] * 5
     assert together[0].headers["location"] == first.headers["location"]
     assert len(outbox(engine, "LeadSubmitted")) == 4
