@@ -52,6 +52,7 @@ class _Counts(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     visits: int = 0
+    unique_visitors: int = 0
     quiz_starts: int = 0
     lead_starts: int = 0
     apply_starts: int = 0

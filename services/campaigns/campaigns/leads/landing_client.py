@@ -130,8 +130,6 @@ class LandingClient(Protocol):
     def close(self) -> None: ...
 
 
-
-
 class HttpLandingClient(ServiceClient):
     """Calls landing's ``/internal/v1`` API with the service token and a short timeout.
 
