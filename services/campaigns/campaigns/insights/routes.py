@@ -22,6 +22,7 @@ from campaigns.catalog import repository as catalog_repo
 from campaigns.catalog.deps import TenantCampaign
 from campaigns.catalog.domain import Campaign, Variant
 from campaigns.decisions import repository as decisions_repo
+from campaigns.decisions.domain import planned_week
 from campaigns.errors import ObjectNotFound
 from campaigns.insights.analytics_client import (
     AllocationProposal,
@@ -32,7 +33,7 @@ from campaigns.insights.analytics_client import (
 )
 from campaigns.insights.cache import AnswerCache
 from campaigns.insights.charts import ChartSpec
-from campaigns.insights.dashboard import DashboardView, build_dashboard
+from campaigns.insights.dashboard import PLAN_WEEKS, DashboardView, build_dashboard
 from campaigns.insights.deps import (
     AnswerCacheDep,
     ChartCacheDep,
@@ -45,7 +46,7 @@ from campaigns.web.deps import EngineDep, SettingsDep
 from campaigns.web.rendering import render
 from campaigns.web.weeks import WeekQuery
 from koers.events import utcnow
-from koers.isoweeks import next_iso_week
+from koers.isoweeks import shift_week
 
 router = APIRouter(include_in_schema=False)
 
@@ -145,6 +146,18 @@ def load_dashboard(
     with engine.connect() as conn:
         variants = catalog_repo.variants_of(conn, campaign.id)
         stored = decisions_repo.allocation_proposal(conn, campaign.id, week)
+        since = shift_week(week, -PLAN_WEEKS)
+        stored_proposals = decisions_repo.proposals_of_campaign(conn, campaign.id, since)
+        decisions = decisions_repo.decisions_of_campaign(conn, campaign.id, since)
+    proposals = {
+        w: {str(k): float(v) for k, v in (payload.get("allocation") or {}).items()}
+        for w, payload in stored_proposals.items()
+    }
+    approved = {
+        w: {k: cents / 100 for k, cents in decision.amounts.items()}
+        for w, decision in decisions.items()
+        if decision.pushable
+    }
     data = fetch_dashboard_data(
         pool, analytics, campaign.id, week, timeout_s=timeout_s, slow_answers=slow_answers
     )
@@ -159,6 +172,8 @@ def load_dashboard(
         proposal=proposal,
         health=data.health.value,
         insights=data.insights.value,
+        proposals=proposals,
+        approved=approved,
     )
     return LoadedDashboard(campaign, variants, data, view, source)
 
@@ -178,11 +193,11 @@ def campaign_dashboard(
     week: WeekQuery = None,
 ) -> Response:
     """A campaign's funnel, costs, chances, budget, insights, health and weekly proposal."""
-    planned_week = week or next_iso_week(utcnow().date())
+    shown_week = week or planned_week(utcnow())
     loaded = load_dashboard(
         engine,
         campaign,
-        planned_week,
+        shown_week,
         analytics=analytics,
         pool=pool,
         timeout_s=settings.analytics_timeout_s + 1.0,
@@ -226,7 +241,7 @@ def dashboard_chart(
         loaded = load_dashboard(
             engine,
             campaign,
-            week or next_iso_week(utcnow().date()),
+            week or planned_week(utcnow()),
             analytics=analytics,
             pool=pool,
             timeout_s=settings.analytics_timeout_s + 1.0,
