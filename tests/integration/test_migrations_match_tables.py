@@ -8,25 +8,31 @@ a column one side lacks is either dead or a crash waiting for its first query.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+import analytics.main
+import analytics.storage.schema
+import campaigns.main
+import campaigns.schema
+import landing.db
+import landing.main
 from koers.db import migrate
 
 pytestmark = pytest.mark.integration
 
 # service: (the composition root, which imports every table and sits beside the
 # migrations folder; the metadata's module)
-SERVICES = {
-    "campaigns": ("campaigns.main", "campaigns.schema"),
-    "landing": ("landing.main", "landing.db"),
-    "analytics": ("analytics.main", "analytics.storage.schema"),
+SERVICES: dict[str, tuple[ModuleType, ModuleType]] = {
+    "campaigns": (campaigns.main, campaigns.schema),
+    "landing": (landing.main, landing.db),
+    "analytics": (analytics.main, analytics.storage.schema),
 }
 
 
@@ -34,11 +40,10 @@ SERVICES = {
 def test_the_migrated_database_matches_the_table_definitions(
     service: str, make_database_url: Callable[[str], str]
 ) -> None:
-    root, metadata_module = SERVICES[service]
-    main_file = importlib.import_module(root).__file__
-    assert main_file is not None
-    metadata: sa.MetaData = importlib.import_module(metadata_module).metadata
-    migrations = Path(main_file).parent / "migrations"
+    root, schema = SERVICES[service]
+    assert root.__file__ is not None
+    metadata: sa.MetaData = schema.metadata
+    migrations = Path(root.__file__).parent / "migrations"
     url = make_database_url(service)
     migrate(url, migrations)
 

@@ -40,6 +40,7 @@ from campaigns.insights.deps import CHART_CACHE_ENTRIES, FETCH_WORKERS, SLOW_ANS
 from campaigns.leads import routes as lead_routes
 from campaigns.leads.deps import LANDING_TIMEOUT_S
 from campaigns.leads.landing_client import HttpLandingClient, LandingClient
+from campaigns.organic import routes as organic_routes
 from campaigns.scheduling import JobScheduler, NoScheduler
 from campaigns.scheduling import routes as scheduling_routes
 from campaigns.scheduling.embedded import EmbeddedScheduler
@@ -264,6 +265,7 @@ def create_app(
         decision_workspace.router,
         lead_routes.router,
         scheduling_routes.router,
+        organic_routes.router,
     ):
         app.include_router(router)
     return app

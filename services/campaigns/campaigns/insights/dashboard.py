@@ -21,6 +21,7 @@ from campaigns.catalog.domain import Variant
 from campaigns.insights.analytics_client import AllocationProposal, DataHealth, Insights
 from campaigns.insights.charts import ChartSpec, Series
 from campaigns.insights.domain import CampaignFunnel, FunnelCounts
+from campaigns.organic.domain import OrganicSummary, organic_summary
 
 INTERVAL_LEVEL = 0.90
 """The cost intervals' coverage; the same as analytics' classical checks."""
@@ -187,6 +188,8 @@ class DashboardView:
     insights: Insights | None
     labels: Mapping[str, str] = field(default_factory=dict)
     budget_weeks: tuple[BudgetWeek, ...] = ()
+    organic: OrganicSummary | None = None
+    """Employee-made creatives' organic views and their value; None without any."""
 
     def chart(self, name: str) -> ChartSpec | None:
         return next((c for c in self.charts if c.name == name), None)
@@ -202,11 +205,14 @@ def build_dashboard(
     insights: Insights | None,
     proposals: Mapping[str, Mapping[str, float]] | None = None,
     approved: Mapping[str, Mapping[str, float]] | None = None,
+    organic_views: Mapping[str, int] | None = None,
+    cpm_cents: int | None = None,
 ) -> DashboardView:
     """Assemble everything the dashboard shows from what analytics and the database said.
 
     ``proposals`` and ``approved`` are the campaign's stored weekly amounts (week ->
-    creative id -> euros) for the plan-against-spend chart.
+    creative id -> euros) for the plan-against-spend chart; ``organic_views`` the
+    employee-made creatives' recorded views, valued at ``cpm_cents``.
     """
     labels = creative_labels(variants, funnel)
     p_best = proposal.p_best if proposal else {}
@@ -235,6 +241,13 @@ def build_dashboard(
         proposals=proposals or {}, approved=approved or {}, funnel=funnel, up_to_week=week
     )
     plan_chart = budget_plan_chart(budget_weeks)
+    employee_made = [(v.variant_id, v.name) for v in variants if v.employee_generated]
+    spend = {r.variant_id: int(r.counts.spend * 100) for r in rows}
+    organic = (
+        organic_summary(employee_made, organic_views or {}, spend, cpm_cents)
+        if employee_made and cpm_cents is not None
+        else None
+    )
     return DashboardView(
         week=week,
         rows=tuple(rows),
@@ -252,6 +265,7 @@ def build_dashboard(
         insights=insights,
         labels=labels,
         budget_weeks=budget_weeks,
+        organic=organic,
     )
 
 

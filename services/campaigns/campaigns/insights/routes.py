@@ -41,6 +41,7 @@ from campaigns.insights.deps import (
     InsightAnalyticsDep,
 )
 from campaigns.insights.domain import CampaignFunnel
+from campaigns.organic import repository as organic_repo
 from campaigns.tenancy.deps import ConsoleUser
 from campaigns.web.deps import EngineDep, SettingsDep
 from campaigns.web.rendering import render
@@ -149,6 +150,8 @@ def load_dashboard(
         since = shift_week(week, -PLAN_WEEKS)
         stored_proposals = decisions_repo.proposals_of_campaign(conn, campaign.id, since)
         decisions = decisions_repo.decisions_of_campaign(conn, campaign.id, since)
+        organic_views = organic_repo.total_views(conn, campaign.id)
+        cpm_cents = organic_repo.cpm_of(conn, campaign.tenant_id)
     proposals = {
         w: {str(k): float(v) for k, v in (payload.get("allocation") or {}).items()}
         for w, payload in stored_proposals.items()
@@ -174,6 +177,8 @@ def load_dashboard(
         insights=data.insights.value,
         proposals=proposals,
         approved=approved,
+        organic_views=organic_views,
+        cpm_cents=cpm_cents,
     )
     return LoadedDashboard(campaign, variants, data, view, source)
 
