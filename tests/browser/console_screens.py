@@ -16,7 +16,7 @@ from typing import Any
 
 from console_support import DEMO_PASSWORD
 
-from campaigns.demo import DEMO_EMAIL, DEMO_SLUG
+from campaigns.demo import DEMO_EMAIL, DEMO_SLUG, DEMO_TENANT
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEND_EXPORT = ROOT / "tests" / "fixtures" / "spend" / "meta_nl_days.csv"
@@ -43,6 +43,9 @@ def log_in(page: Any, base: str) -> None:
     page.get_by_label("E-mail address").fill(DEMO_EMAIL)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+    if "/employer" in page.url:  # the demo user works for several employers: choose
+        page.get_by_role("button", name=DEMO_TENANT).click()
     page.wait_for_url(f"{base}/")
 
 

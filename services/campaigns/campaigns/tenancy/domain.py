@@ -81,8 +81,10 @@ def employer_name(raw: str) -> str:
     """``raw`` as an employer's name: trimmed, inner spaces single, NFC; ValueError (a
     message for the form) when empty, too long, or holding characters a database or a
     page would choke on (NUL and other control characters)."""
+    # Tabs and line breaks are spacing (pasted from a spreadsheet); other control
+    # characters are refused, not silently dropped.
     name = " ".join(unicodedata.normalize("NFC", raw).split())
-    if _UNSTORABLE.search(raw.strip()):
+    if _UNSTORABLE.search(name):
         raise ValueError("Use letters, digits and punctuation only (no control characters).")
     if not name:
         raise ValueError("Give the employer a name, such as Bakkerij Jansen.")
