@@ -63,6 +63,24 @@ def _import_preview(page: Any, base: str) -> None:
     page.wait_for_load_state()
 
 
+SECOND_EMPLOYER = "Bakkerij Jansen"
+
+
+def _employers(page: Any, base: str) -> None:
+    """The overview, once the demo user works for a second employer (added through the
+    console the first time); the demo employer stays the one worked for."""
+    page.goto(f"{base}/employers")
+    if page.locator("#tenant-switch").count() == 0:
+        page.goto(f"{base}/employers/new")
+        page.get_by_label("Employer name").fill(SECOND_EMPLOYER)
+        page.get_by_role("button", name="Add employer").click()
+        page.wait_for_load_state()
+        page.locator("#tenant-switch").select_option(label=f"{DEMO_TENANT} (owner)")
+        page.get_by_role("button", name="Switch").click()
+        page.wait_for_load_state()
+        page.goto(f"{base}/employers")
+
+
 SCREENS: dict[str, Callable[[Any, str], None]] = {
     "campaigns": _goto("/"),
     "campaign": _goto(f"/campaigns/{DEMO_SLUG}"),
@@ -72,6 +90,9 @@ SCREENS: dict[str, Callable[[Any, str], None]] = {
     "leads": _goto("/leads"),
     "audit": _goto("/audit"),
     "import-preview": _import_preview,
+    "insights": _goto("/insights"),
+    "employer-new": _goto("/employers/new"),
+    "employers": _employers,
 }
 
 

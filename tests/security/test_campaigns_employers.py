@@ -372,3 +372,47 @@ def _user_id(engine: Engine, email: str) -> str:
         user = repo.user_by_email(conn, email)
     assert user is not None
     return str(user.id)
+
+
+def test_an_operator_adds_a_first_employer_whose_owner_accepts(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a fresh installation nobody owns an employer, so the first comes from the CLI:
+    the employer, and an owner invitation its invitee accepts with their own password."""
+    from typer.testing import CliRunner
+
+    from campaigns.cli import app
+
+    monkeypatch.setenv(
+        "KOERS_CAMPAIGNS_DATABASE_URL", str(scene.engine.url.render_as_string(False))
+    )
+    monkeypatch.setenv("KOERS_CAMPAIGNS_URL", "https://console.koers.example")
+    runner = CliRunner()
+    refused = runner.invoke(app, ["add-employer", "Nul\x00byte", "--owner-email", "a@b.example"])
+    assert refused.exit_code == 2 and "name" in refused.output
+    refused = runner.invoke(app, ["add-employer", "Goed BV", "--owner-email", "not an address"])
+    assert refused.exit_code == 2 and "email" in refused.output
+    assert _tenant_count(scene.engine) == 2
+
+    result = runner.invoke(
+        app, ["add-employer", "Eerste Werkgever", "--owner-email", "eigenaar@eerste.example"]
+    )
+    assert result.exit_code == 0, result.output
+    link = result.output.split("https://console.koers.example", 1)[1].split()[0]
+    assert memberships(scene.engine, "eigenaar@eerste.example") == set()  # not before accepting
+    with TestClient(scene.app) as invitee:
+        form = invitee.get(link, headers=HTML)
+        assert "Eerste Werkgever" in form.text
+        accepted = invitee.post(
+            link,
+            data={
+                "csrf_token": csrf_from(form.text),
+                "password": "een eigen wachtwoord 1",
+                "repeat": "een eigen wachtwoord 1",
+            },
+            headers=HTML,
+            follow_redirects=False,
+        )
+        assert accepted.status_code == 303
+        assert invitee.get("/api/v1/me").json()["role"] == "owner"
+    assert memberships(scene.engine, "eigenaar@eerste.example") == {"Eerste Werkgever"}

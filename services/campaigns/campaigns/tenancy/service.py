@@ -411,3 +411,33 @@ def owner_behind_token(conn: Connection, *, tenant_id: str, token_id: str) -> st
             "longer owns its employer. Use a token made by a current owner."
         )
     return str(maker.id)
+
+
+def found_employer(
+    conn: Connection, *, name: str, owner_email: str, actor: str, now: datetime
+) -> tuple[str, Invitation, str]:
+    """An operator's first employer: the employer, and an owner invitation for
+    ``owner_email`` with its one-time token; ``(tenant id, invitation, token)``.
+
+    Nobody owns anything yet on a fresh installation, so nobody could add it in the
+    console; the invitee still accepts (and chooses their password) themselves.
+    """
+    cleaned = name_field(name)
+    email = email_field(owner_email)
+    tenant_id = str(uuid.uuid4())
+    repo.add_tenant(conn, tenant_id, cleaned)
+    audit.record(
+        conn,
+        tenant_id=tenant_id,
+        actor=actor,
+        action="create_employer",
+        object_type="tenant",
+        object_id=tenant_id,
+        before=None,
+        after={"name": cleaned},
+        at=now,
+    )
+    invitation, token = invite_member(
+        conn, tenant_id=tenant_id, email=email, role="owner", actor=actor, now=now
+    )
+    return tenant_id, invitation, token
