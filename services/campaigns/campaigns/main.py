@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
+from campaigns.agency import routes as agency_routes
 from campaigns.audit import api as audit_api
 from campaigns.audit import routes as audit_routes
 from campaigns.catalog import api as catalog_api
@@ -254,6 +255,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (
         tenancy_routes.router,
+        agency_routes.router,
         catalog_routes.router,
         audit_routes.router,
         catalog_api.router,

@@ -183,6 +183,16 @@ def load_dashboard(
     return LoadedDashboard(campaign, variants, data, view, source)
 
 
+@router.get("/insights", name="insights_index")
+def insights_index(request: Request, user: ConsoleUser, engine: EngineDep) -> Response:
+    """Insights start from a campaign: the employer's campaigns, each to its dashboard."""
+    with engine.connect() as conn:
+        found = catalog_repo.campaigns_of_tenant(conn, user.tenant_id)
+    order = {"live": 0, "paused": 1, "ended": 2, "draft": 3}
+    found.sort(key=lambda c: order.get(c.status, 4))
+    return render(request, "insights_index.html", {"campaigns": found}, user=user)
+
+
 @router.get("/campaigns/{slug}/dashboard", name="campaign_dashboard")
 def campaign_dashboard(
     request: Request,
