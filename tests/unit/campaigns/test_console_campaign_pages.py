@@ -138,7 +138,13 @@ def test_creating_a_campaign_with_creatives_and_a_page(
     )
     assert saved.headers["location"].endswith("/page/preview")  # type: ignore[attr-defined]
     preview = client.get("/campaigns/monteur-amersfoort/page/preview", headers=HTML)
-    assert "Word servicemonteur" in preview.text and "Laat je nummer achter" in preview.text
+    frame = re.search(r'<iframe class="preview-frame" src="([^"]+)"', preview.text)
+    assert frame is not None and frame.group(1).endswith("/page/preview/frame?lang=nl")
+    # landing renders the frame (tests/browser/test_page_builder_browser.py); without it
+    # the frame says so instead of failing
+    framed = client.get(frame.group(1), headers=HTML)
+    assert framed.status_code == 503 and "did not answer" in framed.text
+    assert "frame-ancestors 'self'" in framed.headers["content-security-policy"]
 
     unconfirmed = post(client, "/campaigns/monteur-amersfoort/page/publish", {})
     assert unconfirmed.headers["location"].endswith("/page/publish")  # type: ignore[attr-defined]

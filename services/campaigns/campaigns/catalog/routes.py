@@ -6,20 +6,22 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import iter_route_contexts
+from markupsafe import escape
 from starlette.datastructures import FormData
 
 from campaigns.audit import repository as audit
 from campaigns.audit.names import object_names
 from campaigns.catalog import forms, service
 from campaigns.catalog import repository as repo
-from campaigns.catalog.deps import TenantCampaign
+from campaigns.catalog.deps import PagePreviewsDep, TenantCampaign
 from campaigns.catalog.domain import (
     CAMPAIGN_STATUSES,
     TRANSITIONS,
     Campaign,
     Variant,
+    complete_page,
     page_changes,
     page_problems,
     publication_fingerprint,
@@ -31,6 +33,7 @@ from campaigns.catalog.inputs import (
     NewCreativeInput,
     PageInput,
 )
+from campaigns.catalog.page_preview import PreviewUnavailable, frame_policy, framed
 from campaigns.errors import CampaignNotPublishable, CampaignsError, TransitionRefused
 from campaigns.insights.analytics_client import AnalyticsUnavailable
 from campaigns.insights.deps import AnalyticsDep
@@ -44,7 +47,7 @@ from campaigns.web.forms import FieldErrors, FormDep, checked, submit_form, text
 from campaigns.web.pager import PageNumber, Pager
 from campaigns.web.rendering import redirect, render
 from koers.db import transaction
-from koers.events import utcnow
+from koers.events import PageSnapshot, utcnow
 
 router = APIRouter(include_in_schema=False)
 
@@ -561,30 +564,67 @@ def page_save(
     return redirect(request, "page_builder", slug=slug)
 
 
+PreviewLanguage = Annotated[Literal["nl", "en"] | None, Query()]
+
+
 @router.get("/campaigns/{slug}/page/preview", name="page_preview")
 def page_preview(
     request: Request,
     slug: str,
     user: ConsoleUser,
     campaign: TenantCampaign,
-    engine: EngineDep,
-    lang: Annotated[Literal["nl", "en"] | None, Query()] = None,
+    lang: PreviewLanguage = None,
 ) -> Response:
-    """How the page draft will look to a candidate on a phone."""
-    page = campaign.page
-    language = lang or page.get("language", "nl")
-    texts = {"headline": page.get("headline", ""), "intro": page.get("intro", "")}
-    translated = (page.get("translations") or {}).get(language)
-    if language != page.get("language") and translated:
-        texts = {**texts, **translated}
+    """How the page draft will look to a candidate on a phone (landing renders it)."""
+    page = complete_page(campaign.page)
+    own = page.get("language", "nl")
+    languages = [own, *(other for other in page.get("languages") or [] if other != own)]
+    language = lang if lang in languages else own
     context = {
         "campaign": campaign,
-        "page": page,
-        "texts": texts,
+        "languages": languages,
         "language": language,
-        "problems": page_problems(page),
+        "problems": page_problems(campaign.page),
     }
     return render(request, "page_preview.html", context, user=user)
+
+
+@router.get("/campaigns/{slug}/page/preview/frame", name="page_preview_frame")
+def page_preview_frame(
+    request: Request,
+    slug: str,
+    user: ConsoleUser,
+    campaign: TenantCampaign,
+    settings: SettingsDep,
+    previews: PagePreviewsDep,
+    lang: PreviewLanguage = None,
+) -> Response:
+    """The draft as landing renders it, for the preview's frame."""
+    headers = {"content-security-policy": frame_policy(settings.landing_url)}
+    if page_problems(campaign.page):
+        message = "This draft cannot be shown yet: the page builder says what it still needs."
+        return HTMLResponse(_frame_notice(message), status_code=409, headers=headers)
+    snapshot = PageSnapshot.model_validate({**campaign.page, "version": campaign.page_version + 1})
+    try:
+        html = previews.render(
+            tenant_id=campaign.tenant_id,
+            campaign_id=campaign.id,
+            slug=campaign.slug,
+            page=snapshot.model_dump(mode="json"),
+            language=lang,
+        )
+        framed_html = framed(html, settings.landing_url)
+    except PreviewUnavailable:
+        message = "The landing service did not answer; try again in a moment."
+        return HTMLResponse(_frame_notice(message), status_code=503, headers=headers)
+    return HTMLResponse(framed_html, headers={**headers, "cache-control": "no-store"})
+
+
+def _frame_notice(message: str) -> str:
+    return (
+        '<!doctype html><html lang="en"><meta charset="utf-8"><title>Preview</title>'
+        f"<p>{escape(message)}</p></html>"
+    )
 
 
 @router.get("/campaigns/{slug}/page/publish", name="page_publish_review")
