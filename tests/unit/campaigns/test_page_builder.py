@@ -4,6 +4,7 @@ changes nothing, and publishing shows what changes and waits for a confirmation.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -169,3 +170,37 @@ def test_publishing_shows_what_changes_and_waits_for_a_confirmation(
     assert stale.headers["location"] == REVIEW
     assert "gewijzigd sinds je de wijzigingen bekeek" in client.get(REVIEW, headers=HTML).text
     assert live_content(engine) == before  # nothing reached candidates unconfirmed
+
+
+def test_texts_of_a_language_not_offered_are_kept_with_a_message(
+    client: TestClient, seeded: SeedResult, engine: Engine
+) -> None:
+    log_in(client, DEMO_EMAIL, DEMO_PASSWORD)
+    builder = client.get(BUILDER, headers=HTML).text
+    fields: dict[str, list[str]] = {}
+    for name, value in form_submission(builder, BUILDER):
+        if not (name == "languages" and value == "en"):  # English unticked, texts kept
+            fields.setdefault(name, []).append(value)
+    refused = client.post(BUILDER, data=fields, headers=HTML)
+
+    assert refused.status_code == 422
+    message = re.search(r'id="e-tr_headline">([^<]+)<', refused.text)
+    assert message is not None and "tick it there" in message.group(1)
+    assert "Help customers from Utrecht" in refused.text  # what was typed stays
+    assert page_content(demo_campaign(engine).page) == live_content(engine)
+
+
+def test_a_draft_not_ready_is_not_framed_and_the_frame_is_framed_by_the_console_only(
+    client: TestClient, seeded: SeedResult, engine: Engine
+) -> None:
+    log_in(client, DEMO_EMAIL, DEMO_PASSWORD)
+    campaign = demo_campaign(engine)
+    with transaction(engine) as conn:
+        not_ready = {**campaign.page, "entry_points": ["quiz"], "quiz": []}
+        catalog_repo.save_campaign(conn, replace(campaign, page=not_ready))
+    preview = client.get(f"/campaigns/{DEMO_SLUG}/page/preview", headers=HTML).text
+    assert "Not ready to show yet" in preview and "<iframe" not in preview
+    frame = client.get(f"/campaigns/{DEMO_SLUG}/page/preview/frame", headers=HTML)
+    assert frame.status_code == 409 and "cannot be shown yet" in frame.text
+    assert "frame-ancestors 'self'" in frame.headers["content-security-policy"]
+    assert client.get(f"{REVIEW}", headers=HTML).text.count("Bevestigen") == 0

@@ -244,8 +244,8 @@ def page_form_errors(errors: dict[str, str]) -> dict[str, str]:
         parts = key.split(".")
         prefix = ""
         if parts[0] == "translations":
-            # translations.en.headline, translations.en.quiz.0.options.1, or the
-            # model's own "translations: en is not one of the other languages"
+            # translations.en.headline, translations.en.quiz.0.options.1, or
+            # the model's own "translations: texts in en need en among the languages"
             prefix, parts = "tr_", parts[2:] or ["headline"]
         if parts[0] == "quiz" and len(parts) >= 2 and parts[1].isdigit():
             q = parts[1]

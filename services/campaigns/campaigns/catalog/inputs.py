@@ -207,7 +207,10 @@ class PageInput(Input):
             raise ValueError(f"quiz_pass_score: above the highest reachable score ({reachable})")
         for language in self.translations:
             if language == self.language or language not in self.languages:
-                raise ValueError(f"translations: {language} is not one of the other languages")
+                raise ValueError(
+                    f"translations: texts in {language} need {language} among the page's "
+                    "languages; tick it there or leave these texts empty"
+                )
         return self
 
     def to_page(self) -> dict[str, Any]:
