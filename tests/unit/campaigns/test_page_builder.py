@@ -171,6 +171,18 @@ def test_publishing_shows_what_changes_and_waits_for_a_confirmation(
     assert "gewijzigd sinds je de wijzigingen bekeek" in client.get(REVIEW, headers=HTML).text
     assert live_content(engine) == before  # nothing reached candidates unconfirmed
 
+    builder = client.get(BUILDER, headers=HTML).text
+    assert "Back to the live page" in builder
+    reverted = client.post(
+        f"{BUILDER}/revert",
+        data={"csrf_token": csrf_from(builder)},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert reverted.status_code == 303
+    assert page_content(demo_campaign(engine).page) == before
+    assert "The saved draft is what candidates see now." in client.get(BUILDER, headers=HTML).text
+
 
 def test_texts_of_a_language_not_offered_are_kept_with_a_message(
     client: TestClient, seeded: SeedResult, engine: Engine

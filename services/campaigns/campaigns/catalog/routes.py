@@ -23,6 +23,7 @@ from campaigns.catalog.domain import (
     Variant,
     complete_page,
     page_changes,
+    page_content,
     page_problems,
     publication_fingerprint,
 )
@@ -561,6 +562,26 @@ def page_save(
     flash(request, "Page draft saved. Preview it, then publish when it is ready.")
     if text(form, "then") == "preview":
         return redirect(request, "page_preview", slug=slug)
+    return redirect(request, "page_builder", slug=slug)
+
+
+@router.post("/campaigns/{slug}/page/revert", name="page_revert")
+def page_revert(
+    request: Request, slug: str, user: ConsoleEditor, campaign: TenantCampaign, engine: EngineDep
+) -> Response:
+    """Make the draft the live page again (its unpublished changes are dropped)."""
+    with engine.connect() as conn:
+        latest = repo.latest_page_version(conn, campaign.id)
+    if latest is None or not campaign.page_published:
+        flash(request, "Nothing is published yet: there is no live page to go back to.", "error")
+        return redirect(request, "page_builder", slug=slug)
+    live = PageInput.model_validate(page_content(latest.snapshot))
+    try:
+        with transaction(engine) as conn:
+            service.save_page(conn, campaign=campaign, data=live, actor=user.actor, now=utcnow())
+    except TransitionRefused as exc:
+        return _refused(request, exc)
+    flash(request, f"The draft is version {latest.version} again, the page candidates see.")
     return redirect(request, "page_builder", slug=slug)
 
 
