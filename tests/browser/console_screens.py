@@ -79,12 +79,27 @@ def _employers(page: Any, base: str) -> None:
         page.get_by_role("button", name="Switch").click()
         page.wait_for_load_state()
         page.goto(f"{base}/employers")
+def _page_preview(page: Any, base: str) -> None:
+    page.goto(f"{base}/campaigns/{DEMO_SLUG}/page/preview")
+    page.frame_locator("iframe.preview-frame").locator("h1").wait_for()
+
+
+def _page_publish(page: Any, base: str) -> None:
+    """The review before publishing, with two fields changed in the builder."""
+    page.goto(f"{base}/campaigns/{DEMO_SLUG}/page")
+    page.fill("#f-headline", "Word klantenservicemedewerker in Utrecht")
+    page.uncheck("input[name=contact_channels][value=linkedin]")
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_load_state()
+    page.goto(f"{base}/campaigns/{DEMO_SLUG}/page/publish")
 
 
 SCREENS: dict[str, Callable[[Any, str], None]] = {
     "campaigns": _goto("/"),
     "campaign": _goto(f"/campaigns/{DEMO_SLUG}"),
     "page-builder": _goto(f"/campaigns/{DEMO_SLUG}/page"),
+    "page-preview": _page_preview,
+    "page-publish": _page_publish,
     "dashboard": _goto(f"/campaigns/{DEMO_SLUG}/dashboard"),
     "decisions": _goto("/decisions"),
     "leads": _goto("/leads"),

@@ -20,6 +20,7 @@ from campaigns.audit import api as audit_api
 from campaigns.audit import routes as audit_routes
 from campaigns.catalog import api as catalog_api
 from campaigns.catalog import routes as catalog_routes
+from campaigns.catalog.page_preview import HttpPagePreviews
 from campaigns.config import Settings
 from campaigns.decisions import routes as decision_routes
 from campaigns.decisions import service as decisions
@@ -163,6 +164,9 @@ def create_app(
     landing_client = landing or HttpLandingClient(
         settings.landing_url, settings.service_token, timeout_s=LANDING_TIMEOUT_S
     )
+    page_previews = HttpPagePreviews(
+        settings.landing_url, settings.service_token, timeout_s=LANDING_TIMEOUT_S
+    )
     fetch_pool = ThreadPoolExecutor(FETCH_WORKERS, thread_name_prefix="insight-fetch")
     meta_http = make_meta_client(settings)
     platform_delivery = PlatformDelivery(settings, meta_http)
@@ -196,6 +200,7 @@ def create_app(
             job_analytics.close()
         analytics_client.close()
         landing_client.close()
+        page_previews.close()
         meta_http.close()
         engine.dispose()
 
@@ -211,6 +216,7 @@ def create_app(
     app.state.analytics = analytics_client
     app.state.insight_analytics = insight_analytics
     app.state.landing = landing_client
+    app.state.page_previews = page_previews
     app.state.chart_cache = ChartCache(CHART_CACHE_ENTRIES)
     app.state.insight_answers = AnswerCache(SLOW_ANSWER_TTL_S)
     app.state.insight_pool = fetch_pool
