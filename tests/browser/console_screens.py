@@ -79,6 +79,8 @@ def _employers(page: Any, base: str) -> None:
         page.get_by_role("button", name="Switch").click()
         page.wait_for_load_state()
         page.goto(f"{base}/employers")
+
+
 def _page_preview(page: Any, base: str) -> None:
     page.goto(f"{base}/campaigns/{DEMO_SLUG}/page/preview")
     page.frame_locator("iframe.preview-frame").locator("h1").wait_for()
