@@ -109,6 +109,8 @@ SCREENS: dict[str, Callable[[Any, str], None]] = {
     "organic": _goto(f"/campaigns/{DEMO_SLUG}/organic"),
     "import-preview": _import_preview,
     "insights": _goto("/insights"),
+    "insights-by-region": _goto("/insights?group=region"),
+    "campaign-edit": _goto(f"/campaigns/{DEMO_SLUG}/edit"),
     "employer-new": _goto("/employers/new"),
     "employers": _employers,
 }

@@ -34,6 +34,9 @@ DEMO_DETAILS: dict[str, Any] = {
     "persona_drivers": "Zekerheid, een vast rooster en collega’s die helpen; vaak mbo, 20–35 jaar.",
     "persona_channels": "Instagram en TikTok in de avond; Facebook bij 30+.",
     "persona_regions": "Utrecht en 25 km daaromheen; goed bereikbaar met OV.",
+    "audience_segments": ("starters", "career_switchers"),
+    "target_regions": ("utrecht",),
+    "target_channels": ("instagram", "tiktok", "facebook", "linkedin"),
 }
 
 DEMO_CAMPAIGN: dict[str, Any] = {

@@ -133,6 +133,10 @@ class Campaign:
     persona_drivers: str = ""
     persona_channels: str = ""
     persona_regions: str = ""
+    audience_segments: tuple[str, ...] = ()
+    target_regions: tuple[str, ...] = ()
+    target_channels: tuple[str, ...] = ()
+    """Structured audience choices (``catalog.audience``) beside the free notes."""
     starts_on: date | None = None
     ends_on: date | None = None
     guardrails: Guardrails = field(default_factory=Guardrails)

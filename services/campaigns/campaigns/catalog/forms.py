@@ -60,6 +60,9 @@ def campaign_data(form: FormData) -> dict[str, Any]:
         "persona_drivers": text(form, "persona_drivers"),
         "persona_channels": text(form, "persona_channels"),
         "persona_regions": text(form, "persona_regions"),
+        "audience_segments": many(form, "audience_segments"),
+        "target_regions": many(form, "target_regions"),
+        "target_channels": many(form, "target_channels"),
         "goal": text(form, "goal") or "lead",
         "starts_on": optional(form, "starts_on"),
         "ends_on": optional(form, "ends_on"),
@@ -92,6 +95,9 @@ def campaign_form_values(campaign: Campaign | None) -> dict[str, Any]:
         values[f"cap_{channel}"] = _pct(cap)
     if campaign is None:
         return values
+    values["audience_segments"] = list(campaign.audience_segments)
+    values["target_regions"] = list(campaign.target_regions)
+    values["target_channels"] = list(campaign.target_channels)
     for name in (
         "name",
         "vacancy_title",

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from campaigns.catalog.audience import AudienceSegment, Region, TargetChannel
 from koers.events import (
     ApplyOptions,
     CampaignGoal,
@@ -69,6 +70,9 @@ class CampaignInput(Input):
     persona_drivers: str = Field(default="", max_length=2000)
     persona_channels: str = Field(default="", max_length=2000)
     persona_regions: str = Field(default="", max_length=2000)
+    audience_segments: list[AudienceSegment] = Field(default_factory=list, max_length=6)
+    target_regions: list[Region] = Field(default_factory=list, max_length=14)
+    target_channels: list[TargetChannel] = Field(default_factory=list, max_length=6)
     goal: CampaignGoal = "lead"
     starts_on: date | None = None
     ends_on: date | None = None

@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 
 from campaigns.audit import repository as audit
 from campaigns.audit.names import object_names
-from campaigns.catalog import forms, service
+from campaigns.catalog import audience, forms, service
 from campaigns.catalog import repository as repo
 from campaigns.catalog.deps import PagePreviewsDep, TenantCampaign
 from campaigns.catalog.domain import (
@@ -70,6 +70,9 @@ def choices() -> dict[str, Any]:
         "goals": forms.GOALS,
         "entry_point_choices": forms.ENTRY_POINTS,
         "contact_channel_choices": forms.CONTACT_CHANNELS,
+        "audience_labels": audience.AUDIENCE_LABELS,
+        "region_labels": audience.REGION_LABELS,
+        "target_channel_labels": audience.CHANNEL_LABELS,
     }
 
 
@@ -168,6 +171,13 @@ def campaign_detail(
         ],
         "page_problems": page_problems(campaign.page),
         "related": related_pages(request, campaign.slug),
+        "audience": [
+            (title, [labels.get(code, code) for code in getattr(campaign, field)])
+            for title, (field, labels) in zip(
+                ("For", "Where", "Channels"), audience.GROUPINGS.values(), strict=True
+            )
+            if getattr(campaign, field)
+        ],
     }
     return render(request, "campaign.html", context, user=user)
 

@@ -40,7 +40,8 @@ from campaigns.insights.deps import (
     FetchPoolDep,
     InsightAnalyticsDep,
 )
-from campaigns.insights.domain import CampaignFunnel
+from campaigns.insights.domain import CampaignFunnel, FunnelCounts
+from campaigns.insights.groups import group_campaigns
 from campaigns.organic import repository as organic_repo
 from campaigns.tenancy.deps import ConsoleUser
 from campaigns.web.deps import EngineDep, SettingsDep
@@ -183,14 +184,55 @@ def load_dashboard(
     return LoadedDashboard(campaign, variants, data, view, source)
 
 
+GROUPED_CAMPAIGNS_MAX = 100
+"""Campaigns whose figures a grouped insights page asks analytics for, newest first."""
+
+
 @router.get("/insights", name="insights_index")
-def insights_index(request: Request, user: ConsoleUser, engine: EngineDep) -> Response:
-    """Insights start from a campaign: the employer's campaigns, each to its dashboard."""
+def insights_index(
+    request: Request,
+    user: ConsoleUser,
+    engine: EngineDep,
+    analytics: InsightAnalyticsDep,
+    pool: FetchPoolDep,
+    settings: SettingsDep,
+    group: Annotated[Literal["audience", "region", "channel"] | None, Query()] = None,
+) -> Response:
+    """Insights start from a campaign, or from results grouped by who, where and channel."""
     with engine.connect() as conn:
         found = catalog_repo.campaigns_of_tenant(conn, user.tenant_id)
     order = {"live": 0, "paused": 1, "ended": 2, "draft": 3}
     found.sort(key=lambda c: order.get(c.status, 4))
-    return render(request, "insights_index.html", {"campaigns": found}, user=user)
+    context: dict[str, Any] = {"campaigns": found, "group": group, "groups": []}
+    if group is not None:
+        measured = [c for c in found if c.status != "draft"][:GROUPED_CAMPAIGNS_MAX]
+        totals = _funnel_totals(pool, analytics, measured, settings.analytics_timeout_s + 1.0)
+        context["groups"] = group_campaigns(measured, totals, group)
+        context["analytics_missing"] = sum(1 for c in measured if totals.get(c.id) is None)
+    return render(request, "insights_index.html", context, user=user)
+
+
+def _funnel_totals(
+    pool: ThreadPoolExecutor,
+    analytics: AnalyticsInsights,
+    campaigns: list[Campaign],
+    timeout_s: float,
+) -> dict[str, FunnelCounts | None]:
+    """Each campaign's funnel totals from analytics, None where it did not answer in time."""
+
+    def totals(campaign_id: str) -> FunnelCounts | None:
+        funnel = analytics.campaign_funnel(campaign_id)
+        return None if funnel is None else funnel.totals
+
+    futures = {c.id: pool.submit(totals, c.id) for c in campaigns}
+    found: dict[str, FunnelCounts | None] = {}
+    for campaign_id, future in futures.items():
+        try:
+            found[campaign_id] = future.result(timeout=timeout_s)
+        except (AnalyticsUnavailable, FutureTimeout):  # shown as unknown, not a 500
+            future.cancel()
+            found[campaign_id] = None
+    return found
 
 
 @router.get("/campaigns/{slug}/dashboard", name="campaign_dashboard")
