@@ -10,9 +10,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    model_validator,
+    with_config,
+)
+from typing_extensions import TypedDict
 
 from koers.isoweeks import ISO_WEEK_PATTERN, week_ordinal
 
@@ -88,36 +100,110 @@ class HistoryRow(BaseModel):
     )
 
 
+@with_config(ConfigDict(extra="forbid"))
+class PriorVariant(TypedDict):
+    """A prior campaign's creative: a :class:`Variant`'s shape and limits, read as a dict.
+
+    Prior campaigns may carry hundreds of thousands of rows that the engine only sums, so
+    their items are validated as plain dicts (about a quarter of a model's cost each);
+    the JSON they accept, and every message they give, are those of the models.
+    """
+
+    variant_id: VariantId
+    channel: Channel
+    created_week: IsoWeek
+    attributes: NotRequired[
+        Annotated[
+            dict[str, Any] | None,
+            Field(description="Creative attributes (format, hook, family, …)"),
+        ]
+    ]
+
+
+@with_config(ConfigDict(extra="forbid"))
+class PriorHistoryRow(TypedDict):
+    """A prior campaign's weekly row: a :class:`HistoryRow`'s shape and limits, as a dict."""
+
+    variant_id: VariantId
+    week: RowWeek
+    spend: Amount
+    impressions: Count
+    clicks: Count
+    conversions: Count
+
+
+@dataclass(frozen=True)
+class PriorColumns:
+    """A prior campaign's history as arrays: what the engine sums, read in one pass."""
+
+    unit: NDArray[np.int64]
+    """Per row: the index of its creative in ``variants``."""
+    week: NDArray[np.int64]
+    """Per row: the index of its week in ``week_labels``."""
+    week_labels: tuple[str, ...]
+    spend: NDArray[np.float64]
+    conversions: NDArray[np.float64]
+
+
 class PriorCampaign(BaseModel):
     """An earlier or concurrent campaign of the same employer, in the request's own shapes."""
 
     model_config = _STRICT
 
     campaign_id: str = Field(min_length=1, max_length=128, examples=["c-0"])
-    variants: list[Variant] = Field(max_length=MAX_VARIANTS)
-    history: list[HistoryRow] = Field(default_factory=list, max_length=MAX_HISTORY_ROWS)
+    variants: list[PriorVariant] = Field(max_length=MAX_VARIANTS)
+    history: list[PriorHistoryRow] = Field(default_factory=list, max_length=MAX_HISTORY_ROWS)
+
+    _columns: PriorColumns | None = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _consistent(self) -> PriorCampaign:
-        listed: set[str] = set()
-        for variant in self.variants:
-            if variant.variant_id in listed:
-                raise ValueError(f"variant_id {variant.variant_id!r} is listed twice")
-            listed.add(variant.variant_id)
-        rows: set[tuple[str, str]] = set()
-        for row in self.history:
-            if row.variant_id not in listed:
-                raise ValueError(
-                    f"history row for {row.variant_id!r} names no variant of this campaign "
-                    "(a prior campaign's rows need their creative's channel)"
-                )
-            key = (row.variant_id, row.week)
-            if key in rows:
-                raise ValueError(
-                    f"history has two rows for variant {row.variant_id!r} in {row.week}"
-                )
-            rows.add(key)
+        # Checked on whole columns; the offending item is looked for only once one exists.
+        ids = [variant["variant_id"] for variant in self.variants]
+        index = {variant_id: i for i, variant_id in enumerate(ids)}
+        if len(index) < len(ids):
+            seen: set[str] = set()
+            for variant_id in ids:
+                if variant_id in seen:
+                    raise ValueError(f"variant_id {variant_id!r} is listed twice")
+                seen.add(variant_id)
+        rows = self.history
+        count = len(rows)
+        unit = np.fromiter((index.get(row["variant_id"], -1) for row in rows), np.int64, count)
+        if count and unit.min() < 0:
+            variant_id = rows[int(np.argmin(unit))]["variant_id"]
+            raise ValueError(
+                f"history row for {variant_id!r} names no variant of this campaign "
+                "(a prior campaign's rows need their creative's channel)"
+            )
+        labels: dict[str, int] = {}
+        week = np.fromiter(
+            (labels.setdefault(row["week"], len(labels)) for row in rows), np.int64, count
+        )
+        key = unit * max(len(labels), 1) + week
+        if count and bool((np.diff(np.sort(key)) == 0).any()):
+            found: set[int] = set()
+            for i, value in enumerate(key.tolist()):
+                if value in found:
+                    raise ValueError(
+                        f"history has two rows for variant {rows[i]['variant_id']!r} in "
+                        f"{rows[i]['week']}"
+                    )
+                found.add(value)
+        self._columns = PriorColumns(
+            unit=unit,
+            week=week,
+            week_labels=tuple(labels),
+            spend=np.fromiter((row["spend"] for row in rows), float, count),
+            conversions=np.fromiter((row["conversions"] for row in rows), float, count),
+        )
         return self
+
+    @property
+    def columns(self) -> PriorColumns:
+        """The history as arrays, read once while validating."""
+        assert self._columns is not None  # set by the validator of every instance
+        return self._columns
 
 
 class AllocationPolicy(BaseModel):
@@ -319,7 +405,7 @@ class AllocationRequest(BaseModel):
                 raise ValueError(
                     f"prior campaigns hold more than {MAX_PRIOR_ROWS:,} history rows together"
                 )
-            for week in {row.week for row in prior.history}:
+            for week in prior.columns.week_labels:
                 if ordinal(week) >= planned:
                     raise ValueError(
                         f"prior campaign {prior.campaign_id!r} has a history row in {week}, "
