@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 from typing import Annotated, Any, Literal, NotRequired
 
 import numpy as np
@@ -126,6 +128,11 @@ class PriorVariant(TypedDict):
     ]
 
 
+_VARIANT_ID, _WEEK, _SPEND, _CONVERSIONS = (
+    itemgetter(key) for key in ("variant_id", "week", "spend", "conversions")
+)
+
+
 @dataclass(frozen=True)
 class PriorColumns:
     """A prior campaign's history as arrays: what the engine sums, read in one pass."""
@@ -163,17 +170,17 @@ class PriorCampaign(BaseModel):
                 seen.add(variant_id)
         rows = self.history
         count = len(rows)
-        unit = np.fromiter((index.get(row["variant_id"], -1) for row in rows), np.int64, count)
+        # map over C callables, not generator expressions: these run once per row.
+        unit = np.fromiter(map(index.get, map(_VARIANT_ID, rows), repeat(-1)), np.int64, count)
         if count and unit.min() < 0:
             variant_id = rows[int(np.argmin(unit))]["variant_id"]
             raise ValueError(
                 f"history row for {variant_id!r} names no variant of this campaign "
                 "(a prior campaign's rows need their creative's channel)"
             )
-        labels: dict[str, int] = {}
-        week = np.fromiter(
-            (labels.setdefault(row["week"], len(labels)) for row in rows), np.int64, count
-        )
+        weeks = list(map(_WEEK, rows))
+        labels = {label: i for i, label in enumerate(dict.fromkeys(weeks))}
+        week = np.fromiter(map(labels.__getitem__, weeks), np.int64, count)
         key = unit * max(len(labels), 1) + week
         if count and bool((np.diff(np.sort(key)) == 0).any()):
             found: set[int] = set()
@@ -188,8 +195,8 @@ class PriorCampaign(BaseModel):
             unit=unit,
             week=week,
             week_labels=tuple(labels),
-            spend=np.fromiter((row["spend"] for row in rows), float, count),
-            conversions=np.fromiter((row["conversions"] for row in rows), float, count),
+            spend=np.fromiter(map(_SPEND, rows), float, count),
+            conversions=np.fromiter(map(_CONVERSIONS, rows), float, count),
         )
         return self
 
