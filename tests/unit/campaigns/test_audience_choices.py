@@ -89,9 +89,7 @@ def test_the_choices_are_saved_shown_and_bad_ones_refused(
         "target_regions": ["limburg", "belgium"],
         "target_channels": ["indeed"],
     }
-    saved = client.post(
-        f"/campaigns/{DEMO_SLUG}", data=base, headers=HTML, follow_redirects=False
-    )
+    saved = client.post(f"/campaigns/{DEMO_SLUG}", data=base, headers=HTML, follow_redirects=False)
     assert saved.status_code == 303, saved.text
     page = client.get(f"/campaigns/{DEMO_SLUG}", headers=HTML).text
     assert "Returners to work" in page and "Belgium (Flanders)" in page and "Indeed" in page
