@@ -41,6 +41,7 @@ STATE_LABELS = {
 JOB_TITLES = {
     "koers_weekly_allocation": "Weekly budget proposals",
     "koers_daily_retention": "Daily data retention",
+    "koers_push_due": "Hourly push of decided budgets",
 }
 
 
