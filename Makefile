@@ -80,7 +80,7 @@ typecheck: setup airflow-setup
 		services/analytics/analytics
 	cd deploy/airflow/dags && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml \
 		--cache-dir $(CURDIR)/.mypy_cache --python-executable $(CURDIR)/$(AIRFLOW_BIN)/python \
-		koers_api.py koers_weekly_allocation.py koers_daily_retention.py
+		koers_api.py koers_weekly_allocation.py koers_daily_retention.py koers_push_due.py
 
 contracts: setup
 	$(BIN)/koers contracts export contracts
