@@ -18,10 +18,11 @@ PACKAGE_FILES := constraints.txt requirements-dev.txt libs/koers/pyproject.toml 
 	services/campaigns/pyproject.toml services/landing/pyproject.toml \
 	services/analytics/pyproject.toml
 
-.PHONY: setup browser-setup airflow-setup run test lint typecheck unit contracts clean-var help
+.PHONY: setup browser-setup airflow-setup run demo test lint typecheck unit contracts clean-var help
 
 help:
 	@echo "make run   - set up and run Koers (campaigns :8000, landing :8001, analytics :8002)"
+	@echo "make demo  - with \`make run\` up: eight simulated weeks on autopilot, in minutes"
 	@echo "make test  - set up and run ruff, mypy and the whole test suite"
 
 # Two stamps: `make run` needs only the packages and the Procfile runner; `make test`
@@ -70,6 +71,11 @@ run: $(RUN_STAMP) var/koers.env
 	echo && echo "Starting Koers; the URLs and the login follow once it is up." && echo && \
 	set -o pipefail && PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile \
 		-e var/koers.env 2>&1 | $(BIN)/python deploy/dev/announce.py
+
+# Needs the stack of `make run` (another terminal). Writes var/demo/ and docs/benchmarks.md.
+demo: $(RUN_STAMP) var/koers.env
+	@set -a; source var/koers.env; set +a; \
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python deploy/dev/demo.py $(DEMO_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
