@@ -93,6 +93,13 @@ still fit well inside that day."""
 CONCURRENT_CANDIDATES = 12
 LEAD_FILL_SECONDS = 45.0
 WAIT_FOR_ANALYTICS_S = 180.0
+MAX_CHANGE = 1.0
+"""The demo campaign's largest week-on-week change per creative (a share of last week's
+amount). Analytics may cut a creative still in its learning phase at once (down 90% when
+it is clearly not the best), but the console's guardrail check before autopilot applies
+a split holds any cut beyond this share; with the new-campaign default of 20% autopilot
+holds every such week and the budget never moves (see the integrator's note). 100%
+lets autopilot apply analytics' splits; ``--max-change 0.2`` shows the holding."""
 
 
 # --- the world ---------------------------------------------------------------------------------
@@ -137,7 +144,7 @@ def ad_name(variant_id: str) -> str:
 
 
 def create_campaign(
-    engine: Engine, world: WorldCampaign, budget: Decimal, now: datetime
+    engine: Engine, world: WorldCampaign, budget: Decimal, max_change: float, now: datetime
 ) -> DemoCampaign:
     """A new live campaign of the demo employer on autopilot, and an API token."""
     slug = f"demo-acht-weken-{now:%Y%m%d%H%M%S}"
@@ -171,8 +178,10 @@ def create_campaign(
             actor=ACTOR,
             now=now,
         )
-        # The default guardrails, with autopilot on: what a marketer would switch on.
-        campaign = replace(campaign, guardrails=Guardrails(autopilot=True))
+        # Autopilot on, the other guardrails as a new campaign gets them except the week's
+        # largest change (``--max-change``): see MAX_CHANGE for why the demo widens it.
+        guardrails = Guardrails(autopilot=True, max_weekly_change=max_change)
+        campaign = replace(campaign, guardrails=guardrails)
         catalog_repo.save_campaign(conn, campaign)
         catalog.publish(conn, tenant_id=tenant_id, slug=slug, actor=ACTOR, now=now)
         for variant in variants:  # so the bulk files name each ad set
@@ -273,7 +282,12 @@ FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 class WeekTraffic:
     visits: dict[str, int] = field(default_factory=dict)
     leads: dict[str, int] = field(default_factory=dict)
-    refused: int = 0
+    refused: dict[str, int] = field(default_factory=dict)
+    """What the pages refused a candidate, by step and status (should stay empty)."""
+
+    def refuse(self, step: str, status: int) -> None:
+        key = f"{step} {status}"
+        self.refused[key] = self.refused.get(key, 0) + 1
 
 
 def candidate_address(rng: random.Random) -> str:
@@ -299,19 +313,19 @@ async def candidate(
         f"/j/{slug}", params={"v": variant_id, "utm_source": "demo"}, headers=headers
     )
     if page.status_code != 200:
-        traffic.refused += 1
+        traffic.refuse("page", page.status_code)
         return
     traffic.visits[variant_id] = traffic.visits.get(variant_id, 0) + 1
     if not converts:
         return
     link = LEAD_LINK.search(page.text)
     if link is None:
-        traffic.refused += 1
+        traffic.refuse("no lead link", page.status_code)
         return
     form = await http.get(html.unescape(link.group(1)), headers=headers)
     token = FORM_TOKEN.search(form.text)
     if form.status_code != 200 or token is None:
-        traffic.refused += 1
+        traffic.refuse("lead form", form.status_code)
         return
     # A person takes a while; on the simulated clock that is a blink.
     await asyncio.sleep(LEAD_FILL_SECONDS / CLOCK_SPEED)
@@ -321,19 +335,19 @@ async def candidate(
         data={
             "form_token": token.group(1),
             "name": f"Demo kandidaat {number}",
-            "phone": f"06 {rng.randint(10_000_000, 99_999_999)}",
+            "phone": f"06 {rng.randint(20_000_000, 59_999_999)}",  # valid mobile numbers
             "email": "",
-            "contact_channel": rng.choice(("whatsapp", "phone", "email")),
+            "contact_channel": rng.choice(("whatsapp", "phone")),  # no e-mail address given
             "best_moment": "evening",
             "consent": "yes",
             "website": "",
         },
         headers=headers,
     )
-    if sent.status_code in (200, 303):
+    if sent.status_code == 303:  # on to the thank-you page
         traffic.leads[variant_id] = traffic.leads.get(variant_id, 0) + 1
     else:
-        traffic.refused += 1
+        traffic.refuse("lead", sent.status_code)
 
 
 @dataclass(frozen=True)
@@ -520,6 +534,7 @@ class WeekResult:
     expected_koers: float
     expected_equal: float
     amounts: dict[str, Decimal]
+    refused: dict[str, int]
 
 
 def expected_leads(amounts: dict[str, Decimal], demo: DemoCampaign, week_number: int) -> float:
@@ -605,6 +620,12 @@ def main(argv: list[str] | None = None) -> int:
         "--budget", type=Decimal, default=Decimal("500"), help="weekly budget in EUR"
     )
     parser.add_argument("--seed", type=int, default=7, help="seed of the simulated world")
+    parser.add_argument(
+        "--max-change",
+        type=float,
+        default=MAX_CHANGE,
+        help="the campaign's largest weekly change per creative, as a share (default 1.0)",
+    )
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="where files go")
     parser.add_argument(
         "--no-report", action="store_true", help="do not write docs/benchmarks.md (tests)"
@@ -620,11 +641,11 @@ def main(argv: list[str] | None = None) -> int:
     campaigns_url = campaigns_settings.console_url.rstrip("/")
     service_token = campaigns_settings.service_token
     world = demo_world(args.seed, args.weeks)
-    demo = create_campaign(engine, world, args.budget, datetime.now(UTC))
+    demo = create_campaign(engine, world, args.budget, args.max_change, datetime.now(UTC))
     console.print(
         f"Campaign [bold]{demo.campaign.name}[/] ({demo.campaign.slug}): "
         f"{len(demo.variants)} creatives from the simulator's world (seed {world.seed}), "
-        f"€{args.budget} a week, autopilot on."
+        f"€{args.budget} a week, autopilot on (largest weekly change {args.max_change:.0%})."
     )
     landing_url = campaigns_settings.landing_url.rstrip("/")
     wait_for(
@@ -638,9 +659,7 @@ def main(argv: list[str] | None = None) -> int:
     variant_ids = [v.variant_id for v in demo.variants]
     results: list[WeekResult] = []
     clock = SimulatedClock()
-    expected_visits = sum(
-        planned_clicks(equal_split(args.budget, variant_ids), demo) for _ in weeks
-    )
+    equal_week_visits = planned_clicks(equal_split(args.budget, variant_ids), demo)
     with (
         landing_on(clock) as sim_landing,
         Progress(
@@ -651,12 +670,17 @@ def main(argv: list[str] | None = None) -> int:
             console=console,
         ) as progress,
     ):
-        overall = progress.add_task("candidates", total=max(expected_visits, 1))
+        overall = progress.add_task("candidates", total=equal_week_visits * len(weeks))
         for number, week in enumerate(weeks, start=1):
             progress.update(overall, description=f"{week}: weekly job")
             run_weekly_job(week)
             decision = decided_amounts(engine, demo, week)
-            progress.update(overall, description=f"{week}: candidates")
+            # The split decides how many clicks the budget buys: re-estimate what is left.
+            done = int(progress.tasks[overall].completed)
+            left = planned_clicks(decision.amounts, demo) + equal_week_visits * (
+                len(weeks) - number
+            )
+            progress.update(overall, description=f"{week}: candidates", total=done + left)
             traffic, spend_rows = asyncio.run(
                 simulate_week(
                     sim_landing,
@@ -702,8 +726,10 @@ def main(argv: list[str] | None = None) -> int:
                         equal_split(args.budget, variant_ids), demo, number
                     ),
                     amounts=decision.amounts,
+                    refused=traffic.refused,
                 )
             )
+        progress.update(overall, total=progress.tasks[overall].completed, description="done")
     files = write_bulk_files(engine, demo, args.out / "bulk")
     chart_path = args.out / "leads-vs-equal-split.svg"
     chart(results, chart_path)
@@ -715,6 +741,12 @@ def main(argv: list[str] | None = None) -> int:
     observed = sum(r.leads for r in results)
     elapsed = time.monotonic() - started
     ratio = koers / equal if equal else math.nan
+    refused: dict[str, int] = {}
+    for r in results:
+        for key, n in r.refused.items():
+            refused[key] = refused.get(key, 0) + n
+    if refused:
+        console.print(f"[yellow]Refused by the candidate pages:[/] {refused}")
     console.print(
         f"Koers's splits were expected to bring {koers:.1f} leads against {equal:.1f} for an "
         f"equal split ({ratio:.2f}x); the landing pages took {observed}. "
@@ -727,8 +759,9 @@ def main(argv: list[str] | None = None) -> int:
             "`make demo`: eight weeks on autopilot against an equal split",
             f"""
 One simulated campaign ({len(demo.variants)} creatives from
-`analytics.simulation.world`, seed {world.seed}, €{args.budget} a week) run through the
-real stack of `make run` for {len(results)} past ISO weeks: candidates visit and leave
+`analytics.simulation.world`, seed {world.seed}, €{args.budget} a week, autopilot on with
+a largest weekly change of {args.max_change:.0%}) run through the
+running stack (the processes of `make run`) for {len(results)} past ISO weeks: candidates visit and leave
 leads on the landing page over HTTP, spend is imported as Meta CSVs through the API,
 and the weekly job runs on autopilot each week. "Expected" columns use the world's true
 conversion rates per euro for the split that ran and for an equal split of the same

@@ -68,6 +68,7 @@ SCREENS: dict[str, Callable[[Any, str], None]] = {
     "decisions": _goto("/decisions"),
     "leads": _goto("/leads"),
     "audit": _goto("/audit"),
+    "jobs": _goto("/jobs"),
     "import-preview": _import_preview,
 }
 

@@ -54,6 +54,7 @@ def test_a_short_demo_runs_two_weeks_on_autopilot_through_the_real_stack(
 
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert "Leads per week" in result.stdout and "total" in result.stdout
+    assert "Refused by the candidate pages" not in result.stdout  # every lead was taken
     assert sorted(p.name for p in (out / "spend").iterdir())[0].startswith("meta-")
     assert (out / "leads-vs-equal-split.svg").read_bytes().startswith(b"<?xml")
     engine = make_engine(stack.database_urls["campaigns"])
