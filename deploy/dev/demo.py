@@ -761,7 +761,8 @@ def main(argv: list[str] | None = None) -> int:
 One simulated campaign ({len(demo.variants)} creatives from
 `analytics.simulation.world`, seed {world.seed}, €{args.budget} a week, autopilot on with
 a largest weekly change of {args.max_change:.0%}) run through the
-running stack (the processes of `make run`) for {len(results)} past ISO weeks: candidates visit and leave
+running stack (the processes of `make run`)
+for {len(results)} past ISO weeks: candidates visit and leave
 leads on the landing page over HTTP, spend is imported as Meta CSVs through the API,
 and the weekly job runs on autopilot each week. "Expected" columns use the world's true
 conversion rates per euro for the split that ran and for an equal split of the same

@@ -5,7 +5,7 @@ analytics holds, same event); pushing what is due is idempotent; counts, not nam
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from decisions_testkit import WEEK, FakeDelivery, FakeInsights, demo_campaign, proposal_of
@@ -90,3 +90,16 @@ def test_a_week_that_is_not_one_is_a_problem_not_an_error(
     response = internal.post(f"/internal/v1/weeks/{week}/autopilot", headers=AUTH)
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_without_airflow_the_console_runs_the_push_every_hour(internal: TestClient) -> None:
+    """Under ``make run`` a split approved after Monday goes out within the hour of its
+    push time: the embedded scheduler has the push as a job of its own."""
+    scheduler = internal.app.state.scheduler  # type: ignore[attr-defined]
+    jobs = {job.job_id: job for job in scheduler.jobs()}
+
+    assert set(jobs) == {"koers_weekly_allocation", "koers_push_due"}
+    next_push = jobs["koers_push_due"].next_run_at
+    assert next_push is not None
+    assert timedelta(0) < next_push - datetime.now(UTC) <= timedelta(hours=1)
+    assert next_push < jobs["koers_weekly_allocation"].next_run_at
