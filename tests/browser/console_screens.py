@@ -107,6 +107,7 @@ SCREENS: dict[str, Callable[[Any, str], None]] = {
     "leads": _goto("/leads"),
     "audit": _goto("/audit"),
     "organic": _goto(f"/campaigns/{DEMO_SLUG}/organic"),
+    "jobs": _goto("/jobs"),
     "import-preview": _import_preview,
     "insights": _goto("/insights"),
     "insights-by-region": _goto("/insights?group=region"),

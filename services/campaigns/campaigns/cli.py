@@ -105,6 +105,7 @@ def weekly(
     from campaigns.insights.analytics_client import HttpAnalyticsClient
     from campaigns.main import WEEKLY_JOB_ANALYTICS_TIMEOUT_S, weekly_job
     from campaigns.scheduling import planned_week
+    from campaigns.scheduling.steps import WeeklySteps
     from campaigns.scheduling.weekly import WeeklyJobFailed
     from koers.db import make_engine
     from koers.events import utcnow
@@ -121,7 +122,8 @@ def weekly(
     )
     meta_http = make_meta_client(settings)
     try:
-        summary = weekly_job(engine, analytics, PlatformDelivery(settings, meta_http))(planned)
+        steps = WeeklySteps(engine, analytics, PlatformDelivery(settings, meta_http), clock=utcnow)
+        summary = weekly_job(engine, analytics, steps)(planned)
     except WeeklyJobFailed as exc:
         typer.echo(f"The weekly job failed: {exc}", err=True)
         _echo_campaigns(exc.summary, err=True)
