@@ -255,6 +255,9 @@ class AllocationProposed(Payload):
     allocation: dict[str, float]
     p_best: dict[str, float]
     explanation: tuple[str, ...]
+    max_change_exempt: tuple[str, ...] = Field(default=(), max_length=10_000)
+    """Creatives the max-change guardrail does not hold (in learning, or ruled out): a
+    check of the split, by a person or autopilot, applies the same rule as the engine."""
 
 
 # --- the envelope and the registry ---------------------------------------------------

@@ -431,6 +431,12 @@ class VariantAllocation(BaseModel):
     expected_conversions: float = Field(description="Expected conversions from its amount")
     change: float | None = Field(description="EUR change from last week; null if unknown")
     reason: str = Field(description="Why it gets this amount, in a sentence")
+    max_change_holds: bool = Field(
+        default=True,
+        description="Whether the policy's max_change limits this creative's cut: false for "
+        "a creative in the ad platform's learning phase or ruled out (see "
+        "learning_exit_conversions), which may be cut further",
+    )
 
 
 class AllocationResponse(BaseModel):

@@ -175,6 +175,9 @@ def propose_allocation(
                 allocation=response.allocation,
                 p_best=response.p_best,
                 explanation=tuple(response.explanation),
+                max_change_exempt=tuple(
+                    v.variant_id for v in response.variants if not v.max_change_holds
+                ),
             ),
             source=SOURCE,
             tenant_id=campaign.tenant_id,

@@ -179,6 +179,8 @@ class AllocationProposal(_Answer):
     decided_at: datetime | None = None
     reasons: dict[str, str] = Field(default_factory=dict)
     """Per creative, why it gets its amount (the engine's sentence)."""
+    max_change_exempt: tuple[str, ...] = ()
+    """Creatives the max-change guardrail does not hold (in learning, or ruled out)."""
     expected_conversions: float | None = None
     equal_split_expected_conversions: float | None = None
 
@@ -209,6 +211,13 @@ class AllocationProposal(_Answer):
                     for line in lines
                     if isinstance(line, dict) and "variant_id" in line and line.get("reason")
                 }
+                flat["max_change_exempt"] = tuple(
+                    str(line["variant_id"])
+                    for line in lines
+                    if isinstance(line, dict)
+                    and "variant_id" in line
+                    and line.get("max_change_holds") is False
+                )
             return flat
         return value
 
