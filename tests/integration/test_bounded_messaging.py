@@ -119,7 +119,7 @@ def age(engine: sa.Engine, table: sa.Table, column: str, by: timedelta) -> None:
                 [
                     {**{f"k_{k}": row[i] for i, k in enumerate(keys)}, "moment": row[-1] - by}
                     for row in rows
-                ],  # fmt: skip
+                ],
             )
 
 
@@ -128,10 +128,12 @@ def age_sent_rows(engine: sa.Engine, by: timedelta) -> None:
 
 
 def test_taking_over_the_lease_raises_its_token(engine: sa.Engine) -> None:
-    first = OutboxRelay(engine, FakeBroker(), holder="first", lease_seconds=0.6,
-                        publish_timeout_s=0.1)  # fmt: skip
-    second = OutboxRelay(engine, FakeBroker(), holder="second", lease_seconds=0.6,
-                         publish_timeout_s=0.1)  # fmt: skip
+    first = OutboxRelay(
+        engine, FakeBroker(), holder="first", lease_seconds=0.6, publish_timeout_s=0.1
+    )
+    second = OutboxRelay(
+        engine, FakeBroker(), holder="second", lease_seconds=0.6, publish_timeout_s=0.1
+    )
     assert first.acquire_lease() and first.token == 1
     assert first.acquire_lease() and first.token == 1  # a renewal keeps it
     assert not second.acquire_lease()
@@ -252,7 +254,7 @@ def test_table_sizes_stay_flat_over_a_long_stream(engine: sa.Engine) -> None:
     )
     sizes: list[tuple[int, int]] = []
     consumed = 0
-    for day in range(10):
+    for _day in range(10):
         write_events(engine, 400)
         assert relay.acquire_lease()
         while relay.publish_batch():
