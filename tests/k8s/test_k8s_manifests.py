@@ -128,7 +128,9 @@ def secret_sourced(objects: list[Manifest], container: dict[str, Any]) -> set[st
         if "secretRef" in source:
             names |= set(secrets[source["secretRef"]["name"]]["data"])
     for variable in container.get("env", []):
-        if "secretKeyRef" in variable.get("valueFrom", {}) or any(n in names for n in VARIABLE.findall(variable.get("value", ""))):
+        if "secretKeyRef" in variable.get("valueFrom", {}) or any(
+            n in names for n in VARIABLE.findall(variable.get("value", ""))
+        ):
             names.add(variable["name"])
     return names
 
