@@ -12,7 +12,7 @@ from koers.messaging.schema import add_messaging_tables
 
 metadata = sa.MetaData()
 
-outbox, relay_lease, processed_events = add_messaging_tables(metadata)
+outbox, relay_lease, relay_topic_counts, processed_events = add_messaging_tables(metadata)
 
 
 def full_metadata() -> sa.MetaData:

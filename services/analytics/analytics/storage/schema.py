@@ -127,7 +127,7 @@ fact_versions_table = sa.Table(
 )
 FactKind = Literal["counters", "delivery", "state", "allocations"]
 
-add_messaging_tables(metadata)  # outbox, relay lease, processed events: created in 0001
+add_messaging_tables(metadata)  # outbox, relay lease, topic counts, processed events
 
 
 def migrate_database(database_url: str) -> None:
