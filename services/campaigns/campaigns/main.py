@@ -40,6 +40,8 @@ from campaigns.insights.deps import CHART_CACHE_ENTRIES, FETCH_WORKERS, SLOW_ANS
 from campaigns.leads import routes as lead_routes
 from campaigns.leads.deps import LANDING_TIMEOUT_S
 from campaigns.leads.landing_client import HttpLandingClient, LandingClient
+from campaigns.memo import routes as memo_routes
+from campaigns.memo.mail import Mailer, SmtpMailer
 from campaigns.scheduling import JobScheduler, NoScheduler
 from campaigns.scheduling import routes as scheduling_routes
 from campaigns.scheduling.embedded import EmbeddedScheduler
@@ -134,6 +136,13 @@ def build_scheduler(settings: Settings, job: Callable[[str], WeeklyRunSummary]) 
     )
 
 
+def build_mailer(settings: Settings) -> Mailer | None:
+    """SMTP when its URL is set (a malformed one fails here, at start-up); else None and
+    the memo page offers its HTML to download."""
+    url = settings.smtp_url.get_secret_value()
+    return SmtpMailer(url, settings.memo_from) if url else None
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -176,6 +185,7 @@ def create_app(
         )
     )
     push_delivery = delivery or platform_delivery
+    memo_mailer = build_mailer(settings)
     scheduler = build_scheduler(settings, weekly_job(engine, job_analytics, push_delivery))
 
     @asynccontextmanager
@@ -216,6 +226,7 @@ def create_app(
     app.state.platform_delivery = platform_delivery
     app.state.delivery = push_delivery
     app.state.scheduler = scheduler
+    app.state.memo_mailer = memo_mailer
 
     def render_error(request: Request, status: int, title: str, detail: str) -> Response:
         context = {"title": title, "detail": detail, "status": status}
@@ -264,6 +275,7 @@ def create_app(
         decision_workspace.router,
         lead_routes.router,
         scheduling_routes.router,
+        memo_routes.router,
     ):
         app.include_router(router)
     return app
