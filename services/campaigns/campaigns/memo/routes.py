@@ -165,37 +165,37 @@ def send_memo_now(
         return redirect_to(back)
     now = utcnow()
     templates: Jinja2Templates = request.app.state.templates
-    with transaction(engine) as conn:
+    with engine.connect() as conn:
         recipients = [user.email] if audience == "me" else repo.recipients(conn, user.tenant_id)
-        if not recipients:
-            flash(
-                request,
-                "Niemand heeft zich nog aangemeld voor de weekmemo; er is niets verstuurd.",
-                "warning",
-            )
-            return redirect_to(back)
         memo = weekly_memo(conn, user.tenant_id, week, now)
-        content = email_content(templates.env, memo, console_url=settings.console_url)
-        try:
-            sent = send_memo(
-                conn,
-                mailer,
-                content,
-                tenant_id=user.tenant_id,
-                week=week,
-                audience=audience,
-                recipients=recipients,
-                actor=user.actor,
-                now=now,
-            )
-        except MailNotSent as exc:
-            flash(
-                request,
-                f"De memo is niet verstuurd: de mailserver gaf een fout ({exc}). "
-                "Probeer het later opnieuw of download de HTML.",
-                "error",
-            )
-            return redirect_to(back)
+    if not recipients:
+        flash(
+            request,
+            "Niemand heeft zich nog aangemeld voor de weekmemo; er is niets verstuurd.",
+            "warning",
+        )
+        return redirect_to(back)
+    content = email_content(templates.env, memo, console_url=settings.console_url)
+    try:
+        sent = send_memo(
+            engine,
+            mailer,
+            content,
+            tenant_id=user.tenant_id,
+            week=week,
+            audience=audience,
+            recipients=recipients,
+            actor=user.actor,
+            now=now,
+        )
+    except MailNotSent as exc:
+        flash(
+            request,
+            f"De memo is niet verstuurd: de mailserver gaf een fout ({exc}). "
+            "Probeer het later opnieuw of download de HTML.",
+            "error",
+        )
+        return redirect_to(back)
     flash(
         request,
         "De memo is naar jou verstuurd."

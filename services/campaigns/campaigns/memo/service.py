@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from jinja2 import Environment
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from campaigns.audit import repository as audit
 from campaigns.catalog import repository as catalog_repo
@@ -36,6 +36,7 @@ from campaigns.memo.domain import (
 )
 from campaigns.memo.mail import MailContent, Mailer
 from campaigns.tenancy import repository as tenancy_repo
+from koers.db import transaction
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ def email_content(env: Environment, memo: Memo, *, console_url: str) -> MailCont
 
 
 def send_memo(
-    conn: Connection,
+    engine: Engine,
     mailer: Mailer,
     content: MailContent,
     *,
@@ -153,30 +154,31 @@ def send_memo(
     actor: str,
     now: datetime,
 ) -> int:
-    """Send the memo to ``recipients`` and audit who sent which week to how many.
+    """Send the memo to ``recipients``, then audit who sent which week to how many.
 
-    The audit row commits with the caller's transaction; a failed send raises
-    ``MailNotSent`` and so records nothing. Neither the audit row nor the log names an
-    address.
+    The mail goes out before the audit row's short transaction, so no database lock is
+    held while an SMTP server answers; a failed send raises ``MailNotSent`` and records
+    nothing. Neither the audit row's contents nor the log name an address.
     """
     mailer.send(content, recipients, at=now)
-    audit.record(
-        conn,
-        tenant_id=tenant_id,
-        actor=actor,
-        action="memo_sent",
-        object_type="memo",
-        object_id=week,
-        before=None,
-        after={
-            "summary": f"The weekly memo of {week} was sent to "
-            f"{len(recipients)} recipient{'s' if len(recipients) != 1 else ''}.",
-            "week": week,
-            "to": "the sender" if audience == "me" else "members who opted in",
-            "recipients": len(recipients),
-        },
-        at=now,
-    )
+    with transaction(engine) as conn:
+        audit.record(
+            conn,
+            tenant_id=tenant_id,
+            actor=actor,
+            action="memo_sent",
+            object_type="memo",
+            object_id=week,
+            before=None,
+            after={
+                "summary": f"The weekly memo of {week} was sent to "
+                f"{len(recipients)} recipient{'s' if len(recipients) != 1 else ''}.",
+                "week": week,
+                "to": "the sender" if audience == "me" else "members who opted in",
+                "recipients": len(recipients),
+            },
+            at=now,
+        )
     log.info(
         "memo sent",
         extra={
