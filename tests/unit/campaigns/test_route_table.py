@@ -84,7 +84,14 @@ PUBLIC = {
     ("GET", "/invite/{token}"),
     ("POST", "/invite/{token}"),
 }
-SESSION_ONLY = {("POST", "/logout"), ("POST", "/tenant"), ("POST", "/account/password")}
+SESSION_ONLY = {
+    ("POST", "/logout"),
+    ("POST", "/tenant"),
+    ("POST", "/account/password"),
+    # A member's own copy of the weekly memo: any role may opt in or mail it to themselves.
+    ("POST", "/memo/subscription"),
+    ("POST", "/memo/send-to-me"),
+}
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 # A valid body per API operation that has one, so a 404/403 cannot hide behind a 422.

@@ -8,25 +8,29 @@ another employer is simply not found (404).
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
 
 from campaigns.catalog.deps import TenantCampaign
+from campaigns.config import Settings
+from campaigns.errors import InvalidInput
 from campaigns.memo import dutch
 from campaigns.memo import repository as repo
 from campaigns.memo.domain import Memo
 from campaigns.memo.mail import Mailer, MailNotSent
 from campaigns.memo.service import Audience, email_content, send_memo, weekly_memo
 from campaigns.scheduling.weeks import planned_week
-from campaigns.tenancy.deps import ConsoleUser, User
+from campaigns.tenancy.deps import ConsoleEditor, ConsoleUser, User
 from campaigns.web.deps import EngineDep, SettingsDep
 from campaigns.web.flash import flash
 from campaigns.web.forms import FormDep, text
 from campaigns.web.rendering import local_path, render
-from campaigns.web.weeks import WeekPath, WeekQuery
+from campaigns.web.weeks import WeekQuery, existing_week
 from koers.db import transaction
 from koers.events import utcnow
 from koers.isoweeks import ISO_WEEK_PATTERN
@@ -115,43 +119,62 @@ def _email_html(
     return email_content(templates.env, memo, console_url=console_url).html
 
 
-@router.get("/memo/{week}/email", name="memo_email_preview")
+@router.get("/memo/email", name="memo_email_preview")
 def memo_email_preview(
-    request: Request, week: WeekPath, user: ConsoleUser, engine: EngineDep, settings: SettingsDep
+    request: Request,
+    user: ConsoleUser,
+    engine: EngineDep,
+    settings: SettingsDep,
+    week: WeekQuery = None,
 ) -> Response:
     """The memo exactly as the e-mail shows it."""
-    html = _email_html(request, user, engine, week, settings.console_url)
+    html = _email_html(request, user, engine, _week(week), settings.console_url)
     return HTMLResponse(html, headers={"Content-Security-Policy": EMAIL_CSP})
 
 
-@router.get("/memo/{week}/email.html", name="memo_email_download")
+@router.get("/memo/email.html", name="memo_email_download")
 def memo_email_download(
-    request: Request, week: WeekPath, user: ConsoleUser, engine: EngineDep, settings: SettingsDep
+    request: Request,
+    user: ConsoleUser,
+    engine: EngineDep,
+    settings: SettingsDep,
+    week: WeekQuery = None,
 ) -> Response:
     """The memo's e-mail HTML as a file, to send with any mail program."""
-    html = _email_html(request, user, engine, week, settings.console_url)
+    chosen = _week(week)
+    html = _email_html(request, user, engine, chosen, settings.console_url)
     return HTMLResponse(
         html,
         headers={
             "Content-Security-Policy": EMAIL_CSP,
-            "Content-Disposition": f'attachment; filename="koers-weekmemo-{week}.html"',
+            "Content-Disposition": f'attachment; filename="koers-weekmemo-{chosen}.html"',
         },
     )
 
 
-@router.post("/memo/{week}/send", name="send_memo")
-def send_memo_now(
+def _form_week(form: Mapping[str, Any]) -> str:
+    """The form's ISO week; a missing or impossible one is a 422 that names it."""
+    week = text(form, "week")
+    if re.fullmatch(ISO_WEEK_PATTERN, week, re.ASCII):
+        try:
+            return existing_week(week)
+        except ValueError:
+            pass
+    raise InvalidInput(
+        f"“{week[:20]}” is geen bestaande ISO-week (zoals 2026-W49).", {"week": "ISO-week"}
+    )
+
+
+def _send(
     request: Request,
-    week: WeekPath,
-    user: ConsoleUser,
-    engine: EngineDep,
-    settings: SettingsDep,
-    mailer: MailerDep,
-    form: FormDep,
+    user: User,
+    engine: Engine,
+    settings: Settings,
+    mailer: Mailer | None,
+    week: str,
+    audience: Audience,
 ) -> Response:
-    """Send the week's memo to yourself, or (editors) to every member who opted in."""
     back = local_path(request, "memo_week") + f"?week={week}"
-    audience: Audience = "subscribers" if text(form, "to") == "subscribers" else "me"
     if mailer is None:
         flash(
             request,
@@ -159,9 +182,6 @@ def send_memo_now(
             "Download de HTML en verstuur hem zelf.",
             "warning",
         )
-        return redirect_to(back)
-    if audience == "subscribers" and not user.can("edit_campaigns"):
-        flash(request, "Alleen wie campagnes mag wijzigen, stuurt de memo naar iedereen.", "error")
         return redirect_to(back)
     now = utcnow()
     templates: Jinja2Templates = request.app.state.templates
@@ -203,6 +223,32 @@ def send_memo_now(
         else f"De memo is verstuurd naar {dutch.plural(sent, 'ontvanger', 'ontvangers')}.",
     )
     return redirect_to(back)
+
+
+@router.post("/memo/send-to-me", name="send_memo_to_me")
+def send_memo_to_me(
+    request: Request,
+    user: ConsoleUser,
+    engine: EngineDep,
+    settings: SettingsDep,
+    mailer: MailerDep,
+    form: FormDep,
+) -> Response:
+    """Send the week's memo to yourself (any member may)."""
+    return _send(request, user, engine, settings, mailer, _form_week(form), "me")
+
+
+@router.post("/memo/send", name="send_memo")
+def send_memo_to_subscribers(
+    request: Request,
+    user: ConsoleEditor,
+    engine: EngineDep,
+    settings: SettingsDep,
+    mailer: MailerDep,
+    form: FormDep,
+) -> Response:
+    """Send the week's memo to every member of the employer who opted in."""
+    return _send(request, user, engine, settings, mailer, _form_week(form), "subscribers")
 
 
 @router.post("/memo/subscription", name="memo_subscription")

@@ -136,7 +136,7 @@ def test_an_autopilot_week_says_what_autopilot_did(console: TestClient, engine: 
 
 def test_the_email_preview_is_the_inline_styled_email(console: TestClient, engine: Engine) -> None:
     store_proposal(engine, demo_campaign(engine), PROPOSED_AT)
-    preview = console.get(f"/memo/{WEEK}/email", headers=HTML)
+    preview = console.get(f"/memo/email?week={WEEK}", headers=HTML)
     assert preview.status_code == 200
     html = preview.text
     assert "Weekmemo 2026-W49" in html and INSTAGRAM in html
@@ -144,7 +144,7 @@ def test_the_email_preview_is_the_inline_styled_email(console: TestClient, engin
     assert 'style="' in html and "<table" in html
     assert "'unsafe-inline'" in preview.headers["content-security-policy"]
     assert "script-src" not in preview.headers["content-security-policy"]
-    download = console.get(f"/memo/{WEEK}/email.html", headers=HTML)
+    download = console.get(f"/memo/email.html?week={WEEK}", headers=HTML)
     assert download.status_code == 200
     assert download.headers["content-disposition"] == (
         f'attachment; filename="koers-weekmemo-{WEEK}.html"'
@@ -157,9 +157,9 @@ def test_without_smtp_the_page_says_so_and_sending_sends_nothing(
 ) -> None:
     page = console.get(f"/memo?week={WEEK}", headers=HTML)
     assert "E-mail versturen is niet ingesteld op deze server" in page.text
-    assert f'/memo/{WEEK}/email.html"' in page.text
+    assert f'/memo/email.html?week={WEEK}"' in page.text
     sent = console.post(
-        f"/memo/{WEEK}/send", data={"csrf_token": csrf_from(page.text), "to": "me"}, headers=HTML
+        "/memo/send-to-me", data={"csrf_token": csrf_from(page.text), "week": WEEK}, headers=HTML
     )
     assert sent.status_code == 200
     assert "E-mail is niet ingesteld (KOERS_CAMPAIGNS_SMTP_URL)" in sent.text
@@ -169,12 +169,22 @@ def test_without_smtp_the_page_says_so_and_sending_sends_nothing(
 
 
 @pytest.mark.parametrize(
-    "path", ["/memo?week=2026-W99", "/memo/2026-W99/email", "/memo/week/email"]
+    "path", ["/memo?week=2026-W99", "/memo/email?week=2026-W99", "/memo/email.html?week=x"]
 )
 def test_a_week_that_does_not_exist_is_a_readable_4xx(console: TestClient, path: str) -> None:
     page = console.get(path, headers=HTML)
-    assert 400 <= page.status_code < 500
+    assert page.status_code == 422
     assert "text/html" in page.headers["content-type"]
+
+
+@pytest.mark.parametrize("week", ["", "2026-W99", "W49", "2026-W49'><script>"])
+def test_sending_an_impossible_week_is_a_readable_422(console: TestClient, week: str) -> None:
+    page = console.get("/memo", headers=HTML)
+    sent = console.post(
+        "/memo/send-to-me", data={"csrf_token": csrf_from(page.text), "week": week}, headers=HTML
+    )
+    assert sent.status_code == 422
+    assert "geen bestaande ISO-week" in sent.text and "<script>" not in sent.text
 
 
 def test_opting_in_and_out(console: TestClient, engine: Engine) -> None:
@@ -213,7 +223,7 @@ def test_another_employers_memo_is_unreachable(
         assert page.status_code == 200
         assert "Bouwbedrijf Noord" in page.text
         assert CAMPAIGN not in page.text and DEMO_TENANT not in page.text
-        assert INSTAGRAM not in client.get(f"/memo/{WEEK}/email", headers=HTML).text
+        assert INSTAGRAM not in client.get(f"/memo/email?week={WEEK}", headers=HTML).text
         assert (
             client.get(f"/campaigns/{DEMO_SLUG}/memo?week={WEEK}", headers=HTML).status_code == 404
         )
