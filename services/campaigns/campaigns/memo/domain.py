@@ -381,5 +381,8 @@ def name_creatives(sentence: str, names: Mapping[str, str]) -> str:
     if not sentence or not names:
         return sentence
     ids = sorted(names, key=len, reverse=True)  # longest first: "ig-2" before "ig"
-    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(i) for i in ids) + r")(?![\w-])")
+    # Not inside parentheses: there the engine names a channel ("ig (instagram)"), and a
+    # creative whose id is its channel's name would otherwise be named twice.
+    alternatives = "|".join(re.escape(i) for i in ids)
+    pattern = re.compile(r"(?<![\w(-])(" + alternatives + r")(?![\w)-])")
     return pattern.sub(lambda m: names[m.group(1)], sentence)

@@ -221,3 +221,10 @@ def test_the_totals_add_up_over_campaigns() -> None:
     assert total is not None
     assert (total.expected, total.equal_split) == (83.0, 72.0)
     assert memo.subject == "Koers weekmemo 2026-W49 · T"
+
+
+def test_a_channel_in_parentheses_stays_a_channel() -> None:
+    names = {"facebook": "Facebook – werk dichtbij huis"}  # noqa: RUF001
+    assert name_creatives("facebook (facebook) is most likely best", names) == (
+        "Facebook – werk dichtbij huis (facebook) is most likely best"  # noqa: RUF001
+    )
