@@ -67,3 +67,20 @@ def recipients(conn: Connection, tenant_id: str) -> list[str]:
         .order_by(users.c.email)
     )
     return [str(row.email) for row in rows]
+
+
+def tenants_with_recipients(conn: Connection) -> list[str]:
+    """Every employer with at least one member who opted in, sorted by id."""
+    rows = conn.execute(
+        sa.select(memo_subscriptions.c.tenant_id)
+        .join(
+            memberships,
+            sa.and_(
+                memberships.c.user_id == memo_subscriptions.c.user_id,
+                memberships.c.tenant_id == memo_subscriptions.c.tenant_id,
+            ),
+        )
+        .distinct()
+        .order_by(memo_subscriptions.c.tenant_id)
+    )
+    return [str(row.tenant_id) for row in rows]

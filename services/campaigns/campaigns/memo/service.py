@@ -24,6 +24,7 @@ from campaigns.decisions import service as decisions
 from campaigns.decisions.domain import to_cents
 from campaigns.insights.analytics_client import AllocationProposal
 from campaigns.memo import dutch
+from campaigns.memo import repository as memo_repo
 from campaigns.memo.domain import (
     CampaignFacts,
     Creative,
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 Audience = Literal["me", "subscribers"]
 EMAIL_TEMPLATE = "memo_email.html"
 TEXT_TEMPLATE = "memo_email.txt"
+SUBSCRIBERS_LABEL = "members who opted in"
 DONE_OUTCOMES = ("changed", "already_set", "exported")
 """A stored change outcome that put the amount in place (``delivery.domain``'s done)."""
 
@@ -174,7 +176,7 @@ def send_memo(
                 "summary": f"The weekly memo of {week} was sent to "
                 f"{len(recipients)} recipient{'s' if len(recipients) != 1 else ''}.",
                 "week": week,
-                "to": "the sender" if audience == "me" else "members who opted in",
+                "to": "the sender" if audience == "me" else SUBSCRIBERS_LABEL,
                 "recipients": len(recipients),
             },
             at=now,
@@ -189,3 +191,54 @@ def send_memo(
         },
     )
     return len(recipients)
+
+
+MEMO_JOB = "memo job"
+"""How the audit log names the scheduled sending."""
+
+
+def already_sent(conn: Connection, tenant_id: str, week: str) -> bool:
+    """Whether the memo of ``week`` already went to the members who opted in."""
+    entries = audit.entries(conn, tenant_id, object_type="memo", object_ids=(week,), limit=100)
+    return any(
+        e.action == "memo_sent" and (e.after or {}).get("to") == SUBSCRIBERS_LABEL for e in entries
+    )
+
+
+def send_weekly_memos(
+    engine: Engine,
+    mailer: Mailer,
+    env: Environment,
+    *,
+    week: str,
+    now: datetime,
+    console_url: str,
+    again: bool = False,
+) -> list[tuple[str, int]]:
+    """Send ``week``'s memo to the members who opted in, employer by employer; an employer
+    whose memo of the week already went out is skipped unless ``again``. Returns (employer
+    name, recipients) per employer sent to. Raises ``MailNotSent`` on the first failure;
+    the employers before it stay sent and audited, so a rerun sends only the rest."""
+    with engine.connect() as conn:
+        tenant_ids = memo_repo.tenants_with_recipients(conn)
+    sent: list[tuple[str, int]] = []
+    for tenant_id in tenant_ids:
+        with engine.connect() as conn:
+            if not again and already_sent(conn, tenant_id, week):
+                continue
+            recipients = memo_repo.recipients(conn, tenant_id)
+            memo = weekly_memo(conn, tenant_id, week, now)
+        content = email_content(env, memo, console_url=console_url)
+        count = send_memo(
+            engine,
+            mailer,
+            content,
+            tenant_id=tenant_id,
+            week=week,
+            audience="subscribers",
+            recipients=recipients,
+            actor=MEMO_JOB,
+            now=now,
+        )
+        sent.append((memo.tenant, count))
+    return sent

@@ -203,3 +203,40 @@ def test_a_malformed_smtp_url_fails_at_start_up(settings: Settings) -> None:
     broken = settings.model_copy(update={"smtp_url": SecretStr("mail.example.nl")})
     with pytest.raises(ValueError, match="KOERS_CAMPAIGNS_SMTP_URL"):
         create_app(broken, analytics=FakeInsights())
+
+
+def test_the_scheduled_sending_mails_each_employer_once_per_week(
+    engine: Engine, seeded: SeedResult, smtp: tuple[Inbox, int]
+) -> None:
+    from campaigns.memo.mail import SmtpMailer
+    from campaigns.memo.service import MEMO_JOB, send_weekly_memos
+    from campaigns.web.rendering import build_templates
+
+    inbox, port = smtp
+    store_proposal(engine, demo_campaign(engine), PROPOSED_AT)
+    tenant_id = demo_campaign(engine).tenant_id
+    now = datetime.now().astimezone()
+    mailer = SmtpMailer(f"smtp://127.0.0.1:{port}", SENDER)
+    env = build_templates().env
+
+    CONSOLE = "https://koers.example"
+
+    def run(again: bool = False) -> list[tuple[str, int]]:
+        return send_weekly_memos(
+            engine, mailer, env, week=WEEK, now=now, console_url=CONSOLE, again=again
+        )
+
+    assert run() == [] and inbox.messages == []
+    opted = add_person(
+        engine, tenant_id=tenant_id, email="lisa@werving.example", role="viewer", now=now
+    )
+    with transaction(engine) as conn:
+        memo_repo.subscribe(conn, tenant_id, opted, now)
+    assert run() == [("Demo Werving BV", 1)]
+    assert run() == []  # once per week
+    assert run(again=True) == [("Demo Werving BV", 1)]
+    assert [rcpt for rcpt, _ in inbox.messages] == [["lisa@werving.example"]] * 2
+    assert f"{CONSOLE}/memo?week=2026-W49" in html_part(inbox.messages[0][1])
+    with engine.connect() as conn:
+        actors = {e.actor for e in audit.entries(conn, tenant_id) if e.action == "memo_sent"}
+    assert actors == {MEMO_JOB}
