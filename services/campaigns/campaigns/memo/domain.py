@@ -230,7 +230,8 @@ class Memo:
 
     @property
     def subject(self) -> str:
-        return f"Koers weekmemo {self.week} · {self.tenant}"
+        # One line whatever the employer's name holds: a header cannot carry a newline.
+        return f"Koers weekmemo {self.week} · {' '.join(self.tenant.split())}"
 
     @property
     def headline(self) -> str:

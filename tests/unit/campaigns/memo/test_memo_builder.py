@@ -228,3 +228,8 @@ def test_a_channel_in_parentheses_stays_a_channel() -> None:
     assert name_creatives("facebook (facebook) is most likely best", names) == (
         "Facebook – werk dichtbij huis (facebook) is most likely best"  # noqa: RUF001
     )
+
+
+def test_the_subject_is_one_line_whatever_the_employer_is_called() -> None:
+    memo = build_memo(tenant="Zorg\r\nBcc: x", week=WEEK, campaigns=(), now=NOW)
+    assert memo.subject == "Koers weekmemo 2026-W49 · Zorg Bcc: x"
