@@ -192,6 +192,41 @@ def send_memos(
     typer.echo(f"{chosen}: {len(sent)} employer(s) sent to")
 
 
+@app.command("add-employer")
+def add_employer_command(
+    name: str = typer.Argument(..., help="The employer's name, e.g. 'Bakkerij Jansen'."),
+    owner_email: str = typer.Option(
+        ..., "--owner-email", help="Who becomes its owner; they get a one-time link."
+    ),
+) -> None:
+    """Add an employer and invite its first owner (a fresh installation, or an employer
+    no console user owns). Owners add further employers in the console themselves."""
+    from campaigns.errors import InvalidInput
+    from campaigns.tenancy import service as tenancy
+    from koers.db import make_engine, transaction
+    from koers.events import utcnow
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(engine) as conn:
+            _, invitation, token = tenancy.found_employer(
+                conn, name=name, owner_email=owner_email, actor="koers-campaigns cli", now=utcnow()
+            )
+    except InvalidInput as exc:
+        for field, message in exc.field_errors.items():
+            typer.echo(f"Not added: {field}: {message}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    typer.echo(f"Added the employer {invitation.tenant_name}.")
+    typer.echo(
+        "Pass this one-time link to its owner; it works once, until "
+        f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC:"
+    )
+    typer.echo(f"  {settings.console_url.rstrip('/')}/invite/{token}")
+
+
 @app.command("seed-demo")
 def seed_demo_command() -> None:
     """Create the demo tenant, its owner and a published campaign with history (idempotent)."""

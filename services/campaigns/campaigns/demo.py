@@ -143,6 +143,7 @@ DEMO_VARIANTS: tuple[Variant, ...] = (
         creative_format="video",
         hook="‘Ik begon zonder ervaring, nu werk ik nieuwe collega’s in’ – Sanne (24)",
         ad_key="KS-Utrecht | TikTok collega",
+        employee_generated=True,  # Sanne filmed it herself
     ),
     Variant(
         variant_id="linkedin",

@@ -15,10 +15,12 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
+from campaigns.agency import routes as agency_routes
 from campaigns.audit import api as audit_api
 from campaigns.audit import routes as audit_routes
 from campaigns.catalog import api as catalog_api
 from campaigns.catalog import routes as catalog_routes
+from campaigns.catalog.page_preview import HttpPagePreviews
 from campaigns.config import Settings
 from campaigns.decisions import routes as decision_routes
 from campaigns.decisions import service as decisions
@@ -42,6 +44,7 @@ from campaigns.leads.deps import LANDING_TIMEOUT_S
 from campaigns.leads.landing_client import HttpLandingClient, LandingClient
 from campaigns.memo import routes as memo_routes
 from campaigns.memo.mail import Mailer, SmtpMailer
+from campaigns.organic import routes as organic_routes
 from campaigns.scheduling import JobScheduler, NoScheduler
 from campaigns.scheduling import routes as scheduling_routes
 from campaigns.scheduling.embedded import EmbeddedScheduler
@@ -170,6 +173,9 @@ def create_app(
     landing_client = landing or HttpLandingClient(
         settings.landing_url, settings.service_token, timeout_s=LANDING_TIMEOUT_S
     )
+    page_previews = HttpPagePreviews(
+        settings.landing_url, settings.service_token, timeout_s=LANDING_TIMEOUT_S
+    )
     fetch_pool = ThreadPoolExecutor(FETCH_WORKERS, thread_name_prefix="insight-fetch")
     meta_http = make_meta_client(settings)
     platform_delivery = PlatformDelivery(settings, meta_http)
@@ -204,6 +210,7 @@ def create_app(
             job_analytics.close()
         analytics_client.close()
         landing_client.close()
+        page_previews.close()
         meta_http.close()
         engine.dispose()
 
@@ -219,6 +226,7 @@ def create_app(
     app.state.analytics = analytics_client
     app.state.insight_analytics = insight_analytics
     app.state.landing = landing_client
+    app.state.page_previews = page_previews
     app.state.chart_cache = ChartCache(CHART_CACHE_ENTRIES)
     app.state.insight_answers = AnswerCache(SLOW_ANSWER_TTL_S)
     app.state.insight_pool = fetch_pool
@@ -264,6 +272,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (
         tenancy_routes.router,
+        agency_routes.router,
         catalog_routes.router,
         audit_routes.router,
         catalog_api.router,
@@ -276,6 +285,7 @@ def create_app(
         lead_routes.router,
         scheduling_routes.router,
         memo_routes.router,
+        organic_routes.router,
     ):
         app.include_router(router)
     return app

@@ -20,6 +20,7 @@ from koers.events import utcnow
 from koers.web import broker_check, install_web_chassis, service_token_checker
 from landing.config import Settings
 from landing.errors import CandidatePageError
+from landing.pages import preview as page_preview
 from landing.pages import routes as page_routes
 from landing.pages.cache import PageCache
 from landing.pages.stencils import StencilCache
@@ -167,6 +168,7 @@ def create_app(
     service_token = [Depends(service_token_checker(settings.service_token))]
     app.include_router(submissions_api.router, dependencies=service_token)
     app.include_router(privacy_api.router, dependencies=service_token)
+    app.include_router(page_preview.router, dependencies=service_token)
     return app
 
 

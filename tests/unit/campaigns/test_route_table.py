@@ -111,6 +111,7 @@ JSON_BODIES: dict[str, dict[str, Any]] = {
     "invite_member": {"email": "new-person@example.nl", "role": "viewer"},
     "change_member": {"role": "viewer"},
     "create_token": {"name": "script"},
+    "create_employer": {"name": "Nieuwe werkgever"},
 }
 FILE_BODIES = {"upload_spend_import", "spend_import_upload"}
 # Console forms: fields every form may carry; each handler reads the ones it needs.

@@ -10,7 +10,6 @@ for a proposal for a week that has none yet is also here.
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -22,7 +21,6 @@ from campaigns.decisions.proposals import request_proposal
 from campaigns.decisions.service import DecisionRefused
 from campaigns.errors import InvalidInput
 from campaigns.insights.analytics_client import (
-    AllocationProposal,
     AnalyticsRefused,
     AnalyticsUnavailable,
     Decision,
@@ -35,7 +33,6 @@ from campaigns.web.flash import FlashKind, flash
 from campaigns.web.forms import FormField
 from campaigns.web.rendering import local_path
 from campaigns.web.weeks import WeekPath
-from koers.db import transaction
 from koers.events import utcnow
 
 router = APIRouter(include_in_schema=False)
@@ -48,16 +45,6 @@ def _back(request: Request, slug: str, week: str, kind: FlashKind, message: str)
     flash(request, message, kind)
     url = local_path(request, "campaign_dashboard", slug=slug) + "?" + urlencode({"week": week})
     return RedirectResponse(url + "#allocation", status_code=303)
-
-
-def _audit_state(proposal: AllocationProposal) -> dict[str, Any]:
-    return {
-        "status": proposal.status,
-        "week": proposal.week,
-        "version": proposal.version,
-        "budget": proposal.budget,
-        "allocation": proposal.allocation,
-    }
 
 
 @router.post("/campaigns/{slug}/allocations/{week}/decision", name="decide_allocation")
@@ -84,46 +71,28 @@ def decide_allocation(
         )
     verdict = DECISIONS[decision]
     try:
-        before = analytics.allocation(campaign.id, week)
-        if before is None:
-            return _back(
-                request, slug, week, "warning", f"There is no proposal for {week} to decide on."
-            )
-        after = analytics.decide_allocation(
-            campaign.id, week, decision=verdict, decided_by=user.email, note=note.strip()
-        )
+        proposal = analytics.allocation(campaign.id, week)
     except AnalyticsRefused as exc:
         return _back(request, slug, week, "warning", f"Analytics refused: {exc.detail}")
     except AnalyticsUnavailable:
-        return _back(
-            request,
-            slug,
-            week,
-            "warning",
-            "The decision could not be recorded: analytics is not answering, or does not "
-            "take decisions yet. Nothing was changed; please try again later.",
-        )
-    if after is None:
-        return _back(
-            request,
-            slug,
-            week,
-            "warning",
-            "Analytics does not take decisions on proposals yet. Nothing was changed.",
-        )
+        return _back(request, slug, week, "warning", service.ANALYTICS_DOWN)
+    if proposal is None:
+        message = f"There is no proposal for {week} to decide on."
+        return _back(request, slug, week, "warning", message)
     try:
-        with transaction(engine) as conn:
-            service.record_decision(
-                conn,
-                campaign=campaign,
-                week=week,
-                proposal=after,
-                status=verdict,
-                amounts=None,
-                actor=user.actor,
-                now=utcnow(),
-                note=note.strip(),
-            )
+        service.decide(
+            engine,
+            analytics,
+            campaign=campaign,
+            week=week,
+            proposal=proposal,
+            verdict=verdict,
+            amounts=None,
+            actor=user.actor,
+            decided_by=user.email,
+            now=utcnow(),
+            note=note.strip(),
+        )
     except DecisionRefused as exc:
         return _back(request, slug, week, "warning", exc.detail)
     return _back(request, slug, week, "ok", f"The proposal for {week} is {verdict}.")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from campaigns.audit import repository as audit
 from campaigns.catalog import repository as catalog_repo
@@ -46,7 +46,12 @@ from campaigns.delivery import (
 from campaigns.delivery.csv_bulk import FORMATS, render_bulk_file
 from campaigns.delivery.domain import Channel, plan_changes
 from campaigns.errors import CampaignsError
-from campaigns.insights.analytics_client import AllocationProposal
+from campaigns.insights.analytics_client import (
+    AllocationProposal,
+    AnalyticsRefused,
+    AnalyticsUnavailable,
+)
+from koers.db import transaction
 from koers.web import Conflict
 
 log = logging.getLogger(__name__)
@@ -285,6 +290,95 @@ def approve_edited(
         now=now,
         note=note,
     )
+
+
+ANALYTICS_DOWN = (
+    "The decision could not be recorded: analytics is not answering. Nothing was changed; "
+    "please try again later."
+)
+
+
+class DecisionTaker(Protocol):
+    """Where a decision is recorded first: analytics, which applies approved splits."""
+
+    def decide_allocation(
+        self,
+        campaign_id: str,
+        week: str,
+        *,
+        decision: Literal["approved", "rejected"],
+        decided_by: str,
+        note: str,
+    ) -> AllocationProposal | None: ...
+
+
+def decide(
+    engine: Engine,
+    analytics: DecisionTaker,
+    *,
+    campaign: Campaign,
+    week: str,
+    proposal: AllocationProposal,
+    verdict: Literal["approved", "rejected"],
+    amounts: Mapping[str, int] | None,
+    actor: str,
+    decided_by: str,
+    now: datetime,
+    note: str = "",
+) -> StoredDecision:
+    """A person's decision, from any screen: analytics first, then stored and audited here.
+
+    Analytics takes it first so the audit log never claims a decision analytics does not
+    know. ``proposal`` is the one the person saw; ``amounts`` None means "as proposed";
+    edited amounts are re-checked against the guardrails (:class:`GuardrailsBroken`)
+    before anything is sent. A decision analytics refuses or cannot take raises
+    :class:`DecisionRefused` saying why; nothing changed.
+    """
+    edited = (
+        verdict == "approved" and amounts is not None and dict(amounts) != proposal_cents(proposal)
+    )
+    if edited and amounts is not None:
+        with engine.connect() as conn:
+            variants = catalog_repo.variants_of(conn, campaign.id)
+            breaches = check_amounts(conn, campaign, week, amounts, variants)
+        if breaches:
+            raise GuardrailsBroken(breaches)
+    full_note = ("Approved with edited amounts. " if edited else "") + note
+    try:
+        decided = analytics.decide_allocation(
+            campaign.id, week, decision=verdict, decided_by=decided_by, note=full_note.strip()
+        )
+    except AnalyticsRefused as exc:
+        raise DecisionRefused(f"Analytics refused: {exc.detail}") from exc
+    except AnalyticsUnavailable as exc:
+        raise DecisionRefused(ANALYTICS_DOWN) from exc
+    if decided is None:
+        raise DecisionRefused(
+            f"Analytics has no proposal for {week} to decide on. Nothing was changed."
+        )
+    with transaction(engine) as conn:
+        if verdict == "approved" and amounts is not None:
+            return approve_edited(
+                conn,
+                campaign=campaign,
+                week=week,
+                proposal=decided,
+                amounts=amounts,
+                actor=actor,
+                now=now,
+                note=note,
+            )
+        return record_decision(
+            conn,
+            campaign=campaign,
+            week=week,
+            proposal=decided,
+            status=verdict,
+            amounts=None,
+            actor=actor,
+            now=now,
+            note=note,
+        )
 
 
 def record_proposal_arrived(

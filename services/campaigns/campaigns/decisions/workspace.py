@@ -305,34 +305,20 @@ def decide_week(
             edits={campaign.id: raw},
             status_code=422,
         )
-    refused = _tell_analytics(analytics, campaign, week, action, user, note, edited)
-    if refused:
-        return _back(request, week, "warning", refused, slug)
     try:
-        with transaction(engine) as conn:
-            if action == "approve":
-                service.approve_edited(
-                    conn,
-                    campaign=campaign,
-                    week=week,
-                    proposal=proposal,
-                    amounts=amounts,
-                    actor=user.actor,
-                    now=now,
-                    note=note,
-                )
-            else:
-                service.record_decision(
-                    conn,
-                    campaign=campaign,
-                    week=week,
-                    proposal=proposal,
-                    status="rejected",
-                    amounts=None,
-                    actor=user.actor,
-                    now=now,
-                    note=note,
-                )
+        service.decide(
+            engine,
+            analytics,
+            campaign=campaign,
+            week=week,
+            proposal=proposal,
+            verdict="approved" if action == "approve" else "rejected",
+            amounts=amounts if action == "approve" else None,
+            actor=user.actor,
+            decided_by=user.email,
+            now=now,
+            note=note,
+        )
     except GuardrailsBroken as exc:
         return _back(request, week, "error", str(exc), slug)
     except DecisionRefused as exc:
@@ -345,38 +331,6 @@ def decide_week(
     return _back(
         request, week, "ok", f"The split of “{campaign.name}” for {week} is {verdict}.", slug
     )
-
-
-def _tell_analytics(
-    analytics: AnalyticsInsights,
-    campaign: Campaign,
-    week: str,
-    action: str,
-    user: User,
-    note: str,
-    edited: bool,
-) -> str | None:
-    """Record the decision in analytics first (it applies approved splits); the reason
-    when it did not take it, None when it did."""
-    full_note = ("Approved with edited amounts. " if edited else "") + note
-    try:
-        after = analytics.decide_allocation(
-            campaign.id,
-            week,
-            decision="approved" if action == "approve" else "rejected",
-            decided_by=user.email,
-            note=full_note.strip(),
-        )
-    except AnalyticsRefused as exc:
-        return f"Analytics refused: {exc.detail}"
-    except AnalyticsUnavailable:
-        return (
-            "The decision could not be recorded: analytics is not answering. Nothing was "
-            "changed; please try again later."
-        )
-    if after is None:
-        return f"Analytics has no proposal for {week} to decide on. Nothing was changed."
-    return None
 
 
 @router.post("/decisions/{slug}/{week}/undo", name="undo_autopilot")

@@ -1,7 +1,7 @@
 """The weekly memo: who of an employer's members receives it by e-mail.
 
 Revision ID: 0006_memo
-Revises: 0005_security
+Revises: 0009_employer_names
 Create Date: 2026-12-05
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_memo"
-down_revision = "0005_security"
+down_revision = "0009_employer_names"
 branch_labels = None
 depends_on = None
 
