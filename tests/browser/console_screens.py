@@ -63,6 +63,30 @@ def _import_preview(page: Any, base: str) -> None:
     page.wait_for_load_state()
 
 
+MEMO_WEEK = "2026-W48"  # the week of TODAY: the demo's history ends just before it
+
+
+def _with_proposal(path: str) -> Callable[[Any, str], None]:
+    """``path`` once the weekly job (the jobs page's "Run now") planned MEMO_WEEK: the
+    memo tells what is stored, as the job stores it."""
+
+    def go(page: Any, base: str) -> None:
+        page.goto(f"{base}/memo?week={MEMO_WEEK}")
+        if "Geen voorstellen" in page.locator("#memo-headline").inner_text():
+            page.goto(f"{base}/jobs")
+            page.locator("form.run-now").first.locator("input[name=week]").fill(MEMO_WEEK)
+            with page.expect_navigation():
+                page.locator("form.run-now").first.get_by_role("button", name="Run now").click()
+            for _ in range(60):  # the embedded scheduler runs it in its own thread
+                page.goto(f"{base}/memo?week={MEMO_WEEK}")
+                if "Geen voorstellen" not in page.locator("#memo-headline").inner_text():
+                    break
+                page.wait_for_timeout(500)
+        page.goto(f"{base}{path}")
+
+    return go
+
+
 SECOND_EMPLOYER = "Bakkerij Jansen"
 
 
@@ -109,6 +133,8 @@ SCREENS: dict[str, Callable[[Any, str], None]] = {
     "organic": _goto(f"/campaigns/{DEMO_SLUG}/organic"),
     "jobs": _goto("/jobs"),
     "import-preview": _import_preview,
+    "memo": _with_proposal(f"/memo?week={MEMO_WEEK}"),
+    "memo-email": _with_proposal(f"/memo/email?week={MEMO_WEEK}"),
     "insights": _goto("/insights"),
     "insights-by-region": _goto("/insights?group=region"),
     "campaign-edit": _goto(f"/campaigns/{DEMO_SLUG}/edit"),

@@ -146,6 +146,54 @@ def _echo_campaigns(summary: WeeklyRunSummary, *, err: bool = False) -> None:
         typer.echo(f"  {result.outcome:8} {result.campaign_name}: {detail}", err=err)
 
 
+@app.command("send-memos")
+def send_memos(
+    week: str | None = typer.Option(
+        None, "--week", help="The ISO week, e.g. 2026-W48; default the current week."
+    ),
+    again: bool = typer.Option(False, "--again", help="Also where it was already sent."),
+) -> None:
+    """Mail the week's memo to every employer's members who opted in (once per week)."""
+    from campaigns.main import build_mailer
+    from campaigns.memo.mail import MailNotSent
+    from campaigns.memo.service import send_weekly_memos
+    from campaigns.scheduling import planned_week
+    from campaigns.web.rendering import build_templates
+    from koers.db import make_engine
+    from koers.events import utcnow
+
+    settings = _settings()
+    mailer = build_mailer(settings)
+    if mailer is None:
+        typer.echo("Not sent: KOERS_CAMPAIGNS_SMTP_URL is not set.", err=True)
+        raise typer.Exit(2)
+    now = utcnow()
+    try:
+        chosen = planned_week(now, logical_date=None, requested=week)
+    except ValueError as exc:
+        typer.echo(f"Not sent: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    engine = make_engine(settings.database_url)
+    try:
+        sent = send_weekly_memos(
+            engine,
+            mailer,
+            build_templates().env,
+            week=chosen,
+            now=now,
+            console_url=settings.console_url,
+            again=again,
+        )
+    except MailNotSent as exc:
+        typer.echo(f"Stopped: the mail server failed ({exc}); run again for the rest.", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+    for tenant, count in sent:
+        typer.echo(f"{chosen} {tenant}: sent to {count}")
+    typer.echo(f"{chosen}: {len(sent)} employer(s) sent to")
+
+
 @app.command("add-employer")
 def add_employer_command(
     name: str = typer.Argument(..., help="The employer's name, e.g. 'Bakkerij Jansen'."),

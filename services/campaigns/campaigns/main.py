@@ -42,6 +42,8 @@ from campaigns.insights.deps import CHART_CACHE_ENTRIES, FETCH_WORKERS, SLOW_ANS
 from campaigns.leads import routes as lead_routes
 from campaigns.leads.deps import LANDING_TIMEOUT_S
 from campaigns.leads.landing_client import HttpLandingClient, LandingClient
+from campaigns.memo import routes as memo_routes
+from campaigns.memo.mail import Mailer, SmtpMailer
 from campaigns.organic import routes as organic_routes
 from campaigns.scheduling import JobScheduler, NoScheduler
 from campaigns.scheduling import internal_api as scheduling_internal_api
@@ -128,6 +130,13 @@ def build_scheduler(
     )
 
 
+def build_mailer(settings: Settings) -> Mailer | None:
+    """SMTP when its URL is set (a malformed one fails here, at start-up); else None and
+    the memo page offers its HTML to download."""
+    url = settings.smtp_url.get_secret_value()
+    return SmtpMailer(url, settings.memo_from) if url else None
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -175,6 +184,7 @@ def create_app(
     push_delivery = delivery or platform_delivery
     steps = WeeklySteps(engine, job_analytics, push_delivery, clock=utcnow)
     scheduler = build_scheduler(settings, weekly_job(engine, job_analytics, steps), steps.push_due)
+    memo_mailer = build_mailer(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -218,6 +228,7 @@ def create_app(
     app.state.scheduler = scheduler
     app.state.weekly_steps = steps
     app.state.check_service_token = service_token_checker(settings.service_token)
+    app.state.memo_mailer = memo_mailer
 
     def render_error(request: Request, status: int, title: str, detail: str) -> Response:
         context = {"title": title, "detail": detail, "status": status}
@@ -267,6 +278,7 @@ def create_app(
         decision_workspace.router,
         lead_routes.router,
         scheduling_routes.router,
+        memo_routes.router,
         organic_routes.router,
         scheduling_internal_api.router,
     ):

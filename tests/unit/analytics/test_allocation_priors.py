@@ -161,3 +161,21 @@ def test_prior_rows_are_read_into_columns_once() -> None:
     assert columns.unit.tolist() == [0, 0, 1, 1]
     assert [columns.week_labels[w] for w in columns.week] == ["2026-W01", "2026-W02"] * 2
     assert columns.conversions.tolist() == [10, 10, 40, 40]
+
+
+def test_the_response_says_how_much_earlier_campaigns_shaped_it() -> None:
+    """A structured summary travels with the proposal (the memo reports it); without
+    earlier campaigns the field is absent, not null."""
+    earlier = [
+        _earlier("c1", {"linkedin": 0.02, "tiktok": 0.08}),
+        _earlier("c2", {"linkedin": 0.03, "tiktok": 0.07}),
+    ]
+    informed = allocate(AllocationRequest.model_validate(_request(prior_campaigns=earlier)))
+    summary = informed.earlier_campaigns
+    assert summary is not None
+    assert (summary.campaigns, summary.creatives) == (2, 4)
+    assert 0 < summary.weight <= 1 and summary.disagreement >= 1
+    assert informed.model_dump(mode="json")["earlier_campaigns"]["campaigns"] == 2
+    plain = allocate(AllocationRequest.model_validate(_request()))
+    assert plain.earlier_campaigns is None
+    assert "earlier_campaigns" not in plain.model_dump(mode="json")

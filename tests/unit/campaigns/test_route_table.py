@@ -84,12 +84,19 @@ PUBLIC = {
     ("GET", "/invite/{token}"),
     ("POST", "/invite/{token}"),
 }
-SESSION_ONLY = {("POST", "/logout"), ("POST", "/tenant"), ("POST", "/account/password")}
 # The scheduled jobs' steps (Airflow calls them): every tenant at once, so only the service
 # token opens them; a session, a CSRF token or a user's API token gets 401.
 SERVICE_TOKEN_ONLY = {
     ("POST", "/internal/v1/weeks/{week}/autopilot"),
     ("POST", "/internal/v1/push-due"),
+}
+SESSION_ONLY = {
+    ("POST", "/logout"),
+    ("POST", "/tenant"),
+    ("POST", "/account/password"),
+    # A member's own copy of the weekly memo: any role may opt in or mail it to themselves.
+    ("POST", "/memo/subscription"),
+    ("POST", "/memo/send-to-me"),
 }
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -439,6 +439,18 @@ class VariantAllocation(BaseModel):
     )
 
 
+class EarlierCampaignsSummary(BaseModel):
+    """How much the employer's earlier campaigns (``prior_campaigns``) shaped the split."""
+
+    campaigns: int = Field(description="Earlier campaigns that informed the prior")
+    creatives: int = Field(description="Their creatives with results")
+    weight: float = Field(description="Their share of the channel estimates' precision (0-1)")
+    disagreement: float = Field(
+        description="How many times their spread was widened because this campaign's "
+        "results differ from them (1: they agree)"
+    )
+
+
 class AllocationResponse(BaseModel):
     """Next week's split, the evidence behind it and what to watch."""
 
@@ -458,6 +470,12 @@ class AllocationResponse(BaseModel):
     value_remaining: float | None = Field(
         description="Expected relative gain still available over the leader; null when "
         "there is no evidence yet"
+    )
+    earlier_campaigns: EarlierCampaignsSummary | None = Field(
+        None,
+        description="How much earlier campaigns shaped the split; absent when the request "
+        "carried none that could inform it",
+        exclude_if=lambda value: value is None,
     )
 
 

@@ -108,6 +108,14 @@ def respond(request: AllocationRequest, findings: Findings) -> AllocationRespons
             "value_remaining": finite_or_none(verdict.value_remaining)
             if story.has_evidence
             else None,
+            "earlier_campaigns": None
+            if story.earlier is None
+            else {
+                "campaigns": story.earlier.campaigns,
+                "creatives": story.earlier.creatives,
+                "weight": story.earlier.weight,
+                "disagreement": story.earlier.disagreement,
+            },
         }
     )
 

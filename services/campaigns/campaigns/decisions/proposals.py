@@ -26,7 +26,7 @@ from campaigns.decisions import repository
 from campaigns.decisions import service as decisions
 from campaigns.insights.analytics_client import AllocationProposal, AnalyticsUnavailable
 from koers.db import transaction
-from koers.events import AllocationProposed
+from koers.events import AllocationProposed, EarlierCampaigns
 
 
 class AllocationProposer(Protocol):
@@ -107,12 +107,17 @@ def store_proposal(
     with transaction(engine) as conn:
         if repository.allocation_event_id(conn, campaign.id, week) == proposal.event_id:
             return RequestedProposal(proposal, new=False)
+        earlier = proposal.earlier_campaigns
         payload = AllocationProposed(
             week=week,
             budget=proposal.budget,
             allocation=proposal.allocation,
             p_best=proposal.p_best,
             explanation=proposal.explanation,
+            reasons=proposal.reasons,
+            expected_conversions=proposal.expected_conversions,
+            equal_split_expected_conversions=proposal.equal_split_expected_conversions,
+            earlier_campaigns=None if earlier is None else EarlierCampaigns(**earlier.model_dump()),
         ).model_dump(mode="json")
         repository.upsert_allocation_proposal(
             conn,

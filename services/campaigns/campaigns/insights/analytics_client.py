@@ -158,6 +158,18 @@ class CostInterval(_Answer):
     high: float | None = None
 
 
+class EarlierCampaignsSummary(_Answer):
+    """How much the employer's earlier campaigns shaped a proposal (analytics' prior)."""
+
+    campaigns: int
+    creatives: int
+    weight: float
+    """Their share of the weight in the week's channel estimates (0-1)."""
+    disagreement: float = 1.0
+    """How many times the earlier campaigns' spread was widened because this campaign's
+    results differ from them (1: they agree)."""
+
+
 class AllocationProposal(_Answer):
     """Analytics' proposed budget split for one ISO week, and what became of it."""
 
@@ -183,6 +195,7 @@ class AllocationProposal(_Answer):
     """Creatives the max-change guardrail does not hold (in learning, or ruled out)."""
     expected_conversions: float | None = None
     equal_split_expected_conversions: float | None = None
+    earlier_campaigns: EarlierCampaignsSummary | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -204,6 +217,8 @@ class AllocationProposal(_Answer):
             for key in ("expected_conversions", "equal_split_expected_conversions"):
                 if isinstance(proposal.get(key), int | float):
                     flat[key] = proposal[key]
+            if isinstance(proposal.get("earlier_campaigns"), dict):
+                flat["earlier_campaigns"] = proposal["earlier_campaigns"]
             lines = proposal.get("variants")
             if isinstance(lines, list):
                 flat["reasons"] = {
