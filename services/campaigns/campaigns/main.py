@@ -37,6 +37,7 @@ from campaigns.insights.analytics_client import (
 from campaigns.insights.cache import AnswerCache
 from campaigns.insights.charts import ChartCache
 from campaigns.insights.deps import CHART_CACHE_ENTRIES, FETCH_WORKERS, SLOW_ANSWER_TTL_S
+from campaigns.leads import followup_routes
 from campaigns.leads import routes as lead_routes
 from campaigns.leads.deps import LANDING_TIMEOUT_S
 from campaigns.leads.landing_client import HttpLandingClient, LandingClient
@@ -140,9 +141,10 @@ def create_app(
     analytics: AnalyticsClient | None = None,
     landing: LandingClient | None = None,
     delivery: Delivery | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> FastAPI:
     """Build the campaigns app; pass fake ``analytics``, ``landing`` or ``delivery``
-    (ad-platform adapters) in tests."""
+    (ad-platform adapters), or a frozen ``clock``, in tests."""
     settings = settings or Settings()
     settings.check_production_secrets()
     engine = make_engine(settings.database_url)
@@ -206,6 +208,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.clock = clock
     app.state.analytics = analytics_client
     app.state.insight_analytics = insight_analytics
     app.state.landing = landing_client
@@ -263,6 +266,7 @@ def create_app(
         decision_routes.router,
         decision_workspace.router,
         lead_routes.router,
+        followup_routes.router,
         scheduling_routes.router,
     ):
         app.include_router(router)

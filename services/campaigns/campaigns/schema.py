@@ -20,6 +20,7 @@ def full_metadata() -> sa.MetaData:
     from campaigns.audit import repository as _audit  # noqa: F401
     from campaigns.catalog import repository as _catalog  # noqa: F401
     from campaigns.decisions import repository as _decisions  # noqa: F401
+    from campaigns.leads import repository as _leads  # noqa: F401
     from campaigns.spend import repository as _spend  # noqa: F401
     from campaigns.tenancy import repository as _tenancy  # noqa: F401
     from campaigns.web import flash as _flash  # noqa: F401
