@@ -45,7 +45,7 @@ EntryPoint = Literal["quiz", "lead", "apply"]
 ContactChannel = Literal["whatsapp", "phone", "email", "linkedin"]
 LeadOutcome = Literal["contacted", "interviewed", "hired", "rejected"]
 CreativeFormat = Literal["image", "video", "carousel"]
-CampaignGoal = Literal["lead", "application", "qualified_quiz", "interview", "hire"]
+CampaignGoal = Literal["lead", "application", "qualified_quiz", "reached", "interview", "hire"]
 
 Identifier = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 

@@ -27,6 +27,7 @@ TOTAL_KEYS = {
     "applications",
     "interviews",
     "hires",
+    "reached",
     "spend",
     "impressions",
     "clicks",

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -229,3 +231,51 @@ def test_erasing_a_candidate_from_the_console_takes_their_contact_history(
     with landing_engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(lead_contacts)).scalar() == 0
     assert figures(client) == ("\N{EM DASH}", "\N{EM DASH}")
+
+
+def test_follow_up_events_match_the_contracts_and_analytics_counts_the_reached_lead(
+    owner: tuple[TestClient, str],
+    landing: Landing,
+    engine: Engine,
+    make_database_url: Callable[[str], str],
+) -> None:
+    import analytics
+    from analytics.facts.handlers import HANDLERS as ANALYTICS_HANDLERS
+    from analytics.storage.schema import weekly_funnel_table
+    from tests.contract.test_producers_and_consumers import (
+        consume,
+        migrated,
+        validate_against_committed_schemas,
+    )
+
+    client, token = owner
+    lead_id = landing[2]["lead"][27]
+    contact(client, token, lead_id)
+    contact(client, token, lead_id, "email")
+    reply(client, token, lead_id)
+    produced = [
+        e
+        for e in campaigns_outbox(engine)
+        if e.type in {"LeadContacted", "LeadReplied", "LeadOutcomeRecorded"}
+    ]
+    for envelope in produced:
+        validate_against_committed_schemas(envelope)
+    assert [e.type for e in produced] == [
+        "LeadContacted",
+        "LeadOutcomeRecorded",
+        "LeadContacted",
+        "LeadReplied",
+    ]
+    assert [e.payload.get("first") for e in produced if e.type == "LeadContacted"] == [True, False]
+
+    analytics_db = migrated(make_database_url, analytics)
+    consumer = consume(analytics_db, "analytics", ANALYTICS_HANDLERS, produced)
+
+    assert consumer.dead_lettered == 0 and consumer.applied == len(produced)
+    with analytics_db.connect() as conn:
+        cells = conn.execute(
+            sa.select(weekly_funnel_table.c.iso_week, weekly_funnel_table.c.reached)
+        ).all()
+    visit_week = (NOW - timedelta(days=3)).strftime("%G-W%V")
+    assert [(week, reached) for week, reached in cells] == [(visit_week, 1)]
+    analytics_db.dispose()
