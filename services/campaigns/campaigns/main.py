@@ -59,13 +59,19 @@ from campaigns.web.csrf import csrf_guard
 from campaigns.web.rendering import STATIC_DIR, build_templates
 from koers.db import make_engine, ping, transaction
 from koers.events import utcnow
-from koers.web import broker_check, install_web_chassis
+from koers.web import DEFAULT_CSP, broker_check, install_web_chassis
 
 SESSION_COOKIE = "koers_session"
 # ``__Host-``: the browser only accepts it with Secure, Path=/ and no Domain, so no
 # sibling subdomain can plant or overwrite the console's session.
 SECURE_SESSION_COOKIE = "__Host-koers_session"
 SESSION_MAX_AGE_S = 12 * 60 * 60  # a working day; then log in again
+
+# The inbox's contact buttons post to the console, which records the attempt and
+# redirects to the chat, mail or call; browsers hold a form's redirect to form-action.
+CONSOLE_CSP = DEFAULT_CSP.replace(
+    "form-action 'self'", "form-action 'self' https://wa.me mailto: tel:"
+)
 
 WEEKLY_JOB_ANALYTICS_TIMEOUT_S = 60.0
 """Analytics computes a proposal per call; the console's 2 s budget is for pages, and a
@@ -233,6 +239,7 @@ def create_app(
         },
         degraded_ok=frozenset({"broker"}),
         html_renderer=render_error,
+        csp=CONSOLE_CSP,
         body_limits=dict.fromkeys(  # the import itself explains files over 10 MB
             ("/campaigns/*/spend-imports", "/api/v1/campaigns/*/spend-imports"), 32 * 1024 * 1024
         ),
