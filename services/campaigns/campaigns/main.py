@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
+from campaigns.actions import routes as action_routes
 from campaigns.audit import api as audit_api
 from campaigns.audit import routes as audit_routes
 from campaigns.catalog import api as catalog_api
@@ -270,6 +271,7 @@ def create_app(
         audit_api.router,
         spend_routes.router,
         insight_routes.router,
+        action_routes.router,
         decision_routes.router,
         decision_workspace.router,
         lead_routes.router,

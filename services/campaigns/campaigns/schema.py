@@ -17,6 +17,7 @@ outbox, relay_lease, processed_events = add_messaging_tables(metadata)
 
 def full_metadata() -> sa.MetaData:
     """The metadata with every feature's tables declared on it."""
+    from campaigns.actions import repository as _actions  # noqa: F401
     from campaigns.audit import repository as _audit  # noqa: F401
     from campaigns.catalog import repository as _catalog  # noqa: F401
     from campaigns.decisions import repository as _decisions  # noqa: F401

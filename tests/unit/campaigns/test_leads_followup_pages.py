@@ -279,3 +279,44 @@ def test_follow_up_events_match_the_contracts_and_analytics_counts_the_reached_l
     visit_week = (NOW - timedelta(days=3)).strftime("%G-W%V")
     assert [(week, reached) for week, reached in cells] == [(visit_week, 1)]
     analytics_db.dispose()
+
+
+def test_the_dashboard_advises_following_up_cold_leads_and_a_dismissal_is_audited(
+    owner: tuple[TestClient, str], landing: Landing, engine: Engine
+) -> None:
+    client, token = owner
+    dashboard = f"/campaigns/{SLUG}/dashboard"
+
+    advised = client.get(dashboard, headers=HTML).text
+    no_reason = client.post(
+        f"/campaigns/{SLUG}/actions/dismiss",
+        data={"csrf_token": token, "action": "follow_up:leads", "reason": "  "},
+        headers=HTML,
+    )
+    bad_key = client.post(
+        f"/campaigns/{SLUG}/actions/dismiss",
+        data={"csrf_token": token, "action": "<script>", "reason": "x"},
+        headers=HTML,
+    )
+    dismissed = client.post(
+        f"/campaigns/{SLUG}/actions/dismiss",
+        data={"csrf_token": token, "action": "follow_up:leads", "reason": "Agency calls them"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+
+    # Analytics is not running here: only the contact history speaks.
+    assert "Follow up 31 lead(s) going cold." in advised
+    assert "31 not contacted within 24 h, 0 without a reply" in advised
+    assert no_reason.status_code == 422 and "Say why you dismiss" in no_reason.text
+    assert bad_key.status_code == 422
+    assert dismissed.status_code == 303
+    after = client.get(dashboard, headers=HTML).text
+    assert "lead(s) going cold" not in after and "Nothing clearly calls for action" in after
+    tenant_id = campaigns_outbox(engine, "CampaignPublished")[0].tenant_id
+    with engine.connect() as conn:
+        logged = audit.entries(conn, tenant_id, object_type="campaign")
+    assert (logged[0].action, logged[0].after) == (
+        "next_action_dismissed",
+        {"action": "follow_up:leads", "reason": "Agency calls them"},
+    )

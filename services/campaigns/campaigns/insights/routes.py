@@ -18,6 +18,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import Engine
 
+from campaigns.actions.service import campaign_actions
 from campaigns.catalog import repository as catalog_repo
 from campaigns.catalog.deps import TenantCampaign
 from campaigns.catalog.domain import Campaign, Variant
@@ -40,8 +41,9 @@ from campaigns.insights.deps import (
     InsightAnalyticsDep,
 )
 from campaigns.insights.domain import CampaignFunnel
+from campaigns.leads.deps import LandingDep
 from campaigns.tenancy.deps import ConsoleUser
-from campaigns.web.deps import EngineDep, SettingsDep
+from campaigns.web.deps import ClockDep, EngineDep, SettingsDep
 from campaigns.web.rendering import render
 from campaigns.web.weeks import WeekQuery
 from koers.events import utcnow
@@ -175,9 +177,12 @@ def campaign_dashboard(
     cache: ChartCacheDep,
     pool: FetchPoolDep,
     slow_answers: AnswerCacheDep,
+    landing: LandingDep,
+    clock: ClockDep,
     week: WeekQuery = None,
 ) -> Response:
-    """A campaign's funnel, costs, chances, budget, insights, health and weekly proposal."""
+    """A campaign's funnel, costs, chances, budget, insights, health, weekly proposal and
+    next best actions."""
     planned_week = week or next_iso_week(utcnow().date())
     loaded = load_dashboard(
         engine,
@@ -198,6 +203,14 @@ def campaign_dashboard(
         "chart_keys": chart_keys,
         "proposal_source": loaded.proposal_source,
         "can_decide": user.can("edit_campaigns"),
+        "actions": campaign_actions(
+            engine,
+            landing,
+            loaded.campaign,
+            funnel=loaded.data.funnel.value,
+            variants=loaded.variants,
+            now=clock(),
+        ),
     }
     return render(request, "dashboard.html", context, user=user)
 

@@ -1,7 +1,8 @@
-"""Follow-up settings per employer: WhatsApp/e-mail message templates (Dutch, English),
-the target time to first contact and the recruiters' time zone.
+"""Follow-up: settings per employer (WhatsApp/e-mail message templates in Dutch and
+English, the target time to first contact, the recruiters' time zone) and the next best
+actions an employer dismissed per campaign, with the reason.
 
-Revision ID: 0010_contact_settings
+Revision ID: 0010_follow_up
 Revises: 0005_security
 Create Date: 2026-12-05
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_contact_settings"
+revision = "0010_follow_up"
 down_revision = "0005_security"
 branch_labels = None
 depends_on = None
@@ -28,7 +29,16 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_by", sa.String(320), nullable=False),
     )
+    op.create_table(
+        "action_dismissals",
+        sa.Column("campaign_id", sa.String(36), sa.ForeignKey("campaigns.id"), primary_key=True),
+        sa.Column("action_key", sa.String(200), primary_key=True),
+        sa.Column("reason", sa.String(500), nullable=False),
+        sa.Column("dismissed_by", sa.String(320), nullable=False),
+        sa.Column("dismissed_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("action_dismissals")
     op.drop_table("contact_settings")
