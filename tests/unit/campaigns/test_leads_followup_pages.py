@@ -2,6 +2,10 @@
 the employer's message, the reply, speed to lead, reminders, the message settings, and
 erasure taking the contact history."""
 
+# The inbox tests' fixtures are imported and named as parameters, which ruff reads as
+# redefinitions.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import json
@@ -17,7 +21,7 @@ from campaigns_testkit import NOW
 from fastapi.testclient import TestClient
 from insight_testkit import HTML, campaigns_outbox
 from sqlalchemy import Engine
-from test_leads_inbox_pages import (  # noqa: F401 - fixtures
+from test_leads_inbox_pages import (  # noqa: F401 - the inbox's fixtures, shared
     SLUG,
     landing,
     lead_cards,

@@ -95,7 +95,7 @@ def test_a_candidate_who_asked_for_a_message_is_called_after_a_reply() -> None:
         ("email", False, False),
     ]
     assert not any(a.after_reply for a in answered)
-    assert [(a.channel, a.preferred, a.after_reply) for a in caller][0] == ("phone", True, False)
+    assert (caller[0].channel, caller[0].preferred, caller[0].after_reply) == ("phone", True, False)
 
 
 def test_without_a_valid_number_there_is_no_whatsapp_or_call() -> None:
