@@ -67,6 +67,7 @@ SCREENS: dict[str, Callable[[Any, str], None]] = {
     "dashboard": _goto(f"/campaigns/{DEMO_SLUG}/dashboard"),
     "decisions": _goto("/decisions"),
     "leads": _goto("/leads"),
+    "follow-up-settings": _goto("/leads/settings"),
     "audit": _goto("/audit"),
     "import-preview": _import_preview,
 }
