@@ -52,6 +52,7 @@ class _Counts(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     visits: int = 0
+    unique_visitors: int = 0
     quiz_starts: int = 0
     lead_starts: int = 0
     apply_starts: int = 0
@@ -157,6 +158,18 @@ class CostInterval(_Answer):
     high: float | None = None
 
 
+class EarlierCampaignsSummary(_Answer):
+    """How much the employer's earlier campaigns shaped a proposal (analytics' prior)."""
+
+    campaigns: int
+    creatives: int
+    weight: float
+    """Their share of the weight in the week's channel estimates (0-1)."""
+    disagreement: float = 1.0
+    """How many times the earlier campaigns' spread was widened because this campaign's
+    results differ from them (1: they agree)."""
+
+
 class AllocationProposal(_Answer):
     """Analytics' proposed budget split for one ISO week, and what became of it."""
 
@@ -178,8 +191,11 @@ class AllocationProposal(_Answer):
     decided_at: datetime | None = None
     reasons: dict[str, str] = Field(default_factory=dict)
     """Per creative, why it gets its amount (the engine's sentence)."""
+    max_change_exempt: tuple[str, ...] = ()
+    """Creatives the max-change guardrail does not hold (in learning, or ruled out)."""
     expected_conversions: float | None = None
     equal_split_expected_conversions: float | None = None
+    earlier_campaigns: EarlierCampaignsSummary | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -201,6 +217,8 @@ class AllocationProposal(_Answer):
             for key in ("expected_conversions", "equal_split_expected_conversions"):
                 if isinstance(proposal.get(key), int | float):
                     flat[key] = proposal[key]
+            if isinstance(proposal.get("earlier_campaigns"), dict):
+                flat["earlier_campaigns"] = proposal["earlier_campaigns"]
             lines = proposal.get("variants")
             if isinstance(lines, list):
                 flat["reasons"] = {
@@ -208,6 +226,13 @@ class AllocationProposal(_Answer):
                     for line in lines
                     if isinstance(line, dict) and "variant_id" in line and line.get("reason")
                 }
+                flat["max_change_exempt"] = tuple(
+                    str(line["variant_id"])
+                    for line in lines
+                    if isinstance(line, dict)
+                    and "variant_id" in line
+                    and line.get("max_change_holds") is False
+                )
             return flat
         return value
 

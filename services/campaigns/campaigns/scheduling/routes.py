@@ -41,7 +41,11 @@ STATE_LABELS = {
 JOB_TITLES = {
     "koers_weekly_allocation": "Weekly budget proposals",
     "koers_daily_retention": "Daily data retention",
+    "koers_push_due": "Hourly push of decided budgets",
 }
+"""Also the order the page lists them in: the weekly job first."""
+WEEKLESS_JOBS = frozenset({"koers_push_due", "koers_daily_retention"})
+"""Jobs that act on "now", not on a week: their "Run now" asks for no week."""
 
 
 def get_scheduler(request: Request) -> JobScheduler:
@@ -86,7 +90,11 @@ def scheduled_jobs(request: Request, user: ConsoleOwner, scheduler: SchedulerDep
     problem: str | None = None
     not_configured = False
     try:
-        jobs = scheduler.jobs()
+        order = list(JOB_TITLES)
+        jobs = sorted(
+            scheduler.jobs(),
+            key=lambda j: (order.index(j.job_id) if j.job_id in order else len(order), j.job_id),
+        )
     except NotConfigured as exc:
         problem, not_configured = str(exc), True
     except SchedulerUnavailable as exc:
@@ -99,6 +107,7 @@ def scheduled_jobs(request: Request, user: ConsoleOwner, scheduler: SchedulerDep
         "current_week": planned_week(_now(), logical_date=None, requested=None),
         "state_labels": STATE_LABELS,
         "job_titles": JOB_TITLES,
+        "weekless_jobs": WEEKLESS_JOBS,
         "duration_text": duration_text,
         "local_time": local_time,
         "timezone": TIMEZONE,
@@ -146,5 +155,6 @@ def run_job_now(
     except (NotConfigured, SchedulerUnavailable) as exc:
         flash(request, f"Not started: {exc}", "warning")
     else:
-        flash(request, f"{title}: a run for {wanted or current} has started.", "ok")
+        what = "a run" if job_id in WEEKLESS_JOBS else f"a run for {wanted or current}"
+        flash(request, f"{title}: {what} has started.", "ok")
     return redirect(request, "scheduled_jobs")

@@ -2,7 +2,7 @@
 attributed to the week of their visit, so "reached" can be a campaign's goal.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0006
 Create Date: 2026-12-05
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0006"
 branch_labels: str | None = None
 depends_on: str | None = None
 

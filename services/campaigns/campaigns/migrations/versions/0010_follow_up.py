@@ -3,7 +3,7 @@ English, the target time to first contact, the recruiters' time zone) and the ne
 actions an employer dismissed per campaign, with the reason.
 
 Revision ID: 0010_follow_up
-Revises: 0005_security
+Revises: 0006_memo
 Create Date: 2026-12-05
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_follow_up"
-down_revision = "0005_security"
+down_revision = "0006_memo"
 branch_labels = None
 depends_on = None
 

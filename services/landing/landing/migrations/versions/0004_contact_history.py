@@ -2,7 +2,7 @@
 no message text), deleted with the lead.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0005
 Create Date: 2026-12-05
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
