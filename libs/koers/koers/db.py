@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -23,6 +24,10 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
     candidates' names, e-mail addresses and phone numbers, and errors end up in logs.
     """
     kwargs.setdefault("hide_parameters", True)
+    # SQLAlchemy logs every statement and every row it reads (personal data) once its
+    # logger allows INFO or DEBUG, whoever lowered the level (a root logger at DEBUG is
+    # enough): the engine log stays at WARNING, so nothing but errors ever comes out.
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     if database_url.startswith("sqlite"):

@@ -1,5 +1,7 @@
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -46,3 +48,17 @@ def test_upsert_adds_replaces_or_skips_and_times_read_back_in_utc(
     assert (rows["b"].count, rows["b"].label) == (5, "w")
     assert rows["a"].at == datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
     engine.dispose()
+
+
+def test_no_statement_or_row_is_logged_even_with_the_root_logger_at_debug(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.DEBUG)  # as a debugging session
+    caplog.set_level(logging.DEBUG)
+    engine = make_engine(f"sqlite:///{tmp_path / 'rows.db'}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE people (email TEXT)"))
+        conn.execute(sa.text("INSERT INTO people VALUES ('jan@example.org')"))
+        assert conn.execute(sa.text("SELECT email FROM people")).scalar() == "jan@example.org"
+    engine.dispose()
+    assert not [r for r in caplog.records if "jan@example.org" in r.getMessage()]
