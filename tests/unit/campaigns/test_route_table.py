@@ -84,7 +84,14 @@ PUBLIC = {
     ("GET", "/invite/{token}"),
     ("POST", "/invite/{token}"),
 }
-SESSION_ONLY = {("POST", "/logout"), ("POST", "/tenant"), ("POST", "/account/password")}
+# Your own session and account: every role may log out, switch, change its password and
+# choose the language it reads the console in.
+SESSION_ONLY = {
+    ("POST", "/logout"),
+    ("POST", "/tenant"),
+    ("POST", "/account/password"),
+    ("POST", "/account/language"),
+}
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 # A valid body per API operation that has one, so a 404/403 cannot hide behind a 422.

@@ -35,6 +35,7 @@ from campaigns.tenancy.deps import ConsoleEditor, ConsoleUser, User
 from campaigns.web.deps import EngineDep, SettingsDep
 from campaigns.web.flash import flash
 from campaigns.web.forms import FormDep, checked, text
+from campaigns.web.i18n import gettext_for
 from campaigns.web.pager import PageNumber, Pager
 from campaigns.web.rendering import redirect, render
 from koers.db import transaction
@@ -217,7 +218,11 @@ def campaign_create(
         return _campaign_form_again(request, user, None, form, field_errors(exc))
     except InvalidInput as exc:
         return _campaign_form_again(request, user, None, form, exc.field_errors)
-    flash(request, f"Campaign “{campaign.name}” created. Add creatives and build its page.")
+    flash(
+        request,
+        "Campaign “%(name)s” created. Add creatives and build its page.",
+        name=campaign.name,
+    )
     return redirect(request, "campaign_detail", slug=campaign.slug)
 
 
@@ -298,7 +303,7 @@ def campaign_transition(
     except (TransitionRefused, CampaignNotPublishable) as exc:
         flash(request, exc.detail, "error")
         return redirect(request, "campaign_detail", slug=slug)
-    flash(request, f"The campaign is now {changed.status}.")
+    flash(request, "The campaign is now %(status)s.", status=gettext_for(request)(changed.status))
     return redirect(request, "campaign_detail", slug=slug)
 
 
@@ -367,7 +372,7 @@ def creative_create(
     except TransitionRefused as exc:
         flash(request, exc.detail, "error")
         return redirect(request, "campaign_detail", slug=slug)
-    flash(request, f"Creative “{variant.name}” added.")
+    flash(request, "Creative “%(name)s” added.", name=variant.name)
     return redirect(request, "campaign_detail", slug=slug)
 
 
@@ -473,7 +478,12 @@ def creative_status(
     except TransitionRefused as exc:
         flash(request, exc.detail, "error")
         return redirect(request, "campaign_detail", slug=slug)
-    flash(request, f"Creative “{changed.name}” is now {changed.status}.")
+    flash(
+        request,
+        "Creative “%(name)s” is now %(status)s.",
+        name=changed.name,
+        status=gettext_for(request)(changed.status),
+    )
     return redirect(request, "campaign_detail", slug=slug)
 
 
@@ -571,12 +581,15 @@ def page_publish(
         flash(request, exc.detail, "error")
         return redirect(request, "page_builder", slug=slug)
     if published.status == "live":
-        flash(request, f"Page version {published.page_version} is published and live.")
+        flash(
+            request,
+            "Page version %(version)s is published and live.",
+            version=published.page_version,
+        )
     else:
         flash(
             request,
-            f"Page version {published.page_version} is saved; candidates see it once you "
-            "resume the campaign.",
+            "Page version %(version)s is saved; candidates see it once you resume the campaign.",
         )
     return redirect(request, "campaign_detail", slug=slug)
 

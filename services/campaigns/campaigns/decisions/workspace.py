@@ -578,7 +578,7 @@ def save_campaign_delivery(
             },
             at=now,
         )
-    flash(request, f"Delivery settings of “{campaign.name}” saved.")
+    flash(request, "Delivery settings of “%(name)s” saved.", name=campaign.name)
     return RedirectResponse(local_path(request, "campaign_delivery", slug=slug), status_code=303)
 
 

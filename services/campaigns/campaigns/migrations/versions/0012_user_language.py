@@ -1,0 +1,31 @@
+"""The console's language per user: ``users.language`` ('nl' or 'en', Dutch by default).
+
+Accounts that exist before this revision read the console in Dutch too, as the marketers
+do; each can switch in the navigation.
+
+Revision ID: 0012_user_language
+Revises: 0005_security
+Create Date: 2026-12-05
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012_user_language"
+down_revision = "0005_security"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("language", sa.String(5), nullable=False, server_default="nl"))
+        batch.create_check_constraint("ck_users_language", "language IN ('nl', 'en')")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.drop_constraint("ck_users_language", type_="check")
+        batch.drop_column("language")
