@@ -40,9 +40,10 @@ def viewport(width: int) -> dict[str, Any]:
 
 def log_in(page: Any, base: str) -> None:
     page.goto(f"{base}/login")
-    page.get_by_label("E-mail address").fill(DEMO_EMAIL)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    # By id: before logging in the page follows the browser's language (nl-NL on the phone).
+    page.locator("#email").fill(DEMO_EMAIL)
+    page.locator("#password").fill(DEMO_PASSWORD)
+    page.locator("form.stacked button[type=submit]").click()
     page.wait_for_url(f"{base}/")
 
 
@@ -56,7 +57,8 @@ def _goto(path: str) -> Callable[[Any, str], None]:
 def _import_preview(page: Any, base: str) -> None:
     page.goto(f"{base}/campaigns/{DEMO_SLUG}/spend-imports")
     page.set_input_files("#spend-file", str(SPEND_EXPORT))
-    page.get_by_role("button", name="Show preview").click()
+    # By the form, not the button's text: the screens are taken in Dutch too.
+    page.locator("form:has(#spend-file) button[type=submit]").click()
     page.wait_for_load_state()
 
 

@@ -35,7 +35,7 @@ from campaigns.tenancy.deps import ConsoleEditor, ConsoleUser, User
 from campaigns.web.deps import EngineDep, SettingsDep
 from campaigns.web.flash import flash
 from campaigns.web.forms import FormDep, checked, text
-from campaigns.web.i18n import gettext_for
+from campaigns.web.i18n import N_, gettext_for
 from campaigns.web.pager import PageNumber, Pager
 from campaigns.web.rendering import redirect, render
 from koers.db import transaction
@@ -48,9 +48,9 @@ SearchText = Annotated[str, Query(max_length=100)]
 
 
 TRANSITION_LABELS = {
-    "live": "Go live",
-    "paused": "Pause",
-    "ended": "End campaign",
+    "live": N_("Go live"),
+    "paused": N_("Pause"),
+    "ended": N_("End campaign"),
 }
 
 
@@ -152,7 +152,7 @@ def campaign_detail(
                 target,
                 TRANSITION_LABELS[target]
                 if campaign.status != "paused" or target != "live"
-                else "Resume",
+                else N_("Resume"),
             )
             for target in ("live", "paused", "ended")
             if target in TRANSITIONS[campaign.status]
