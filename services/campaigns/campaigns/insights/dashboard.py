@@ -19,8 +19,9 @@ from scipy import special
 
 from campaigns.catalog.domain import Variant
 from campaigns.insights.analytics_client import AllocationProposal, DataHealth, Insights
-from campaigns.insights.charts import ChartSpec, Series
+from campaigns.insights.charts import ChartSpec, Series, chart_words
 from campaigns.insights.domain import CampaignFunnel, FunnelCounts
+from campaigns.web.i18n import N_, Gettext, untranslated
 
 INTERVAL_LEVEL = 0.90
 """The cost intervals' coverage; the same as analytics' classical checks."""
@@ -124,6 +125,7 @@ def build_dashboard(
     proposal: AllocationProposal | None,
     health: DataHealth | None,
     insights: Insights | None,
+    gettext: Gettext = untranslated,
 ) -> DashboardView:
     """Assemble everything the dashboard shows from what analytics and the database said."""
     labels = creative_labels(variants, funnel)
@@ -157,7 +159,7 @@ def build_dashboard(
         total_cost_per_application=(
             cost_interval(totals.spend, totals.applications) if totals else None
         ),
-        charts=tuple(dashboard_charts(rows, funnel, labels, allocation)),
+        charts=tuple(dashboard_charts(rows, funnel, labels, allocation, gettext)),
         allocation=allocation,
         health=health,
         insights=insights,
@@ -207,11 +209,11 @@ def allocation_view(proposal: AllocationProposal, labels: Mapping[str, str]) -> 
 # --- charts -----------------------------------------------------------------------------
 
 FUNNEL_STAGES: tuple[tuple[str, str], ...] = (
-    ("Visits", "visits"),
-    ("Entry starts", "entry_starts"),
-    ("Quiz, lead or apply", "conversions"),
-    ("Interviews", "interviews"),
-    ("Hires", "hires"),
+    (N_("Visits"), "visits"),
+    (N_("Entry starts"), "entry_starts"),
+    (N_("Quiz, lead or apply"), "conversions"),
+    (N_("Interviews"), "interviews"),
+    (N_("Hires"), "hires"),
 )
 
 
@@ -227,15 +229,19 @@ def dashboard_charts(
     funnel: CampaignFunnel | None,
     labels: Mapping[str, str],
     allocation: AllocationView | None,
+    gettext: Gettext = untranslated,
 ) -> list[ChartSpec]:
+    """The dashboard's charts, their words in the reader's language (``gettext``)."""
+    _ = gettext
+    words = chart_words(gettext)
     charts: list[ChartSpec] = []
     if rows:
         categories = tuple(r.label for r in rows)
         charts.append(
             ChartSpec(
                 name="funnel",
-                title="Candidates per creative, stage by stage",
-                description=(
+                title=_("Candidates per creative, stage by stage"),
+                description=_(
                     "For each creative, how many people visited the landing page, started "
                     "an entry, finished a quiz, lead form or application, were interviewed "
                     "and were hired. Logarithmic scale."
@@ -243,67 +249,72 @@ def dashboard_charts(
                 kind="grouped_bars",
                 categories=categories,
                 series=tuple(
-                    Series(label, tuple(float(_stage(r.counts, name)) for r in rows))
+                    Series(_(label), tuple(float(_stage(r.counts, name)) for r in rows))
                     for label, name in FUNNEL_STAGES
                 ),
                 log_scale=True,
-                value_label="people (logarithmic scale)",
+                value_label=_("people (logarithmic scale)"),
+                words=words,
             )
         )
         charts.append(
             ChartSpec(
                 name="cost",
-                title="Cost per lead and per application",
-                description=(
-                    f"Spend divided by leads and by applications per creative, with "
-                    f"{INTERVAL_LEVEL:.0%} intervals; a creative without any yet has no "
-                    "upper bound."
-                ),
+                title=_("Cost per lead and per application"),
+                description=_(
+                    "Spend divided by leads and by applications per creative, with "
+                    "%(level)s intervals; a creative without any yet has no upper bound."
+                )
+                % {"level": f"{INTERVAL_LEVEL:.0%}"},
                 kind="interval",
                 categories=categories,
                 series=(
-                    _cost_series("Cost per lead", [r.cost_per_lead for r in rows]),
-                    _cost_series("Cost per application", [r.cost_per_application for r in rows]),
+                    _cost_series(_("Cost per lead"), [r.cost_per_lead for r in rows]),
+                    _cost_series(_("Cost per application"), [r.cost_per_application for r in rows]),
                 ),
                 value_format="euro",
-                value_label="euros per candidate",
+                value_label=_("euros per candidate"),
+                words=words,
             )
         )
     if any(r.p_best is not None for r in rows):
         charts.append(
             ChartSpec(
                 name="p_best",
-                title="Chance of being the best creative",
-                description=(
+                title=_("Chance of being the best creative"),
+                description=_(
                     "Per creative, analytics' probability that it produces candidates at the "
                     "lowest cost per euro."
                 ),
                 kind="bars",
                 categories=tuple(r.label for r in rows),
-                series=(Series("Chance of being best", tuple(r.p_best for r in rows)),),
+                series=(Series(_("Chance of being best"), tuple(r.p_best for r in rows)),),
                 value_format="percent",
+                words=words,
             )
         )
     if funnel is not None:
-        weekly = budget_weeks(funnel, labels)
+        weekly = budget_weeks(funnel, labels, gettext)
         if weekly is not None:
             charts.append(weekly)
     if allocation is not None and allocation.rows:
         charts.append(
             ChartSpec(
                 name="allocation",
-                title=f"Budget for {allocation.proposal.week}: now and proposed",
-                description=(
+                title=_("Budget for %(week)s: now and proposed")
+                % {"week": allocation.proposal.week},
+                description=_(
                     "Per creative, this week's amount beside the amount analytics proposes "
                     "for the coming week."
                 ),
                 kind="paired_bars",
                 categories=tuple(r.label for r in allocation.rows),
                 series=(
-                    Series("This week", tuple(r.current for r in allocation.rows)),
-                    Series("Proposed", tuple(r.proposed for r in allocation.rows)),
+                    Series(_("This week"), tuple(r.current for r in allocation.rows)),
+                    Series(_("Proposed"), tuple(r.proposed for r in allocation.rows)),
                 ),
                 value_format="euro",
+                words=words,
             )
         )
     return charts
@@ -318,8 +329,11 @@ def _cost_series(label: str, costs: Sequence[CostInterval]) -> Series:
     )
 
 
-def budget_weeks(funnel: CampaignFunnel, labels: Mapping[str, str]) -> ChartSpec | None:
+def budget_weeks(
+    funnel: CampaignFunnel, labels: Mapping[str, str], gettext: Gettext = untranslated
+) -> ChartSpec | None:
     """Spend per creative per ISO week over the last ``BUDGET_WEEKS`` weeks with spend."""
+    _ = gettext
     weeks = sorted({w for v in funnel.variants for w, c in v.weeks.items() if c.spend > 0})
     weeks = weeks[-BUDGET_WEEKS:]
     if not weeks:
@@ -334,13 +348,15 @@ def budget_weeks(funnel: CampaignFunnel, labels: Mapping[str, str]) -> ChartSpec
     )
     return ChartSpec(
         name="budget",
-        title="Spend over the weeks, per creative",
-        description=(
-            f"Spend per ISO week from {weeks[0]} to {weeks[-1]}, stacked by creative, as "
+        title=_("Spend over the weeks, per creative"),
+        description=_(
+            "Spend per ISO week from %(first)s to %(last)s, stacked by creative, as "
             "imported from the ad platforms."
-        ),
+        )
+        % {"first": weeks[0], "last": weeks[-1]},
         kind="stacked_area",
         categories=tuple(weeks),
         series=series,
         value_format="euro",
+        words=chart_words(gettext),
     )

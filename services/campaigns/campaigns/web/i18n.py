@@ -43,6 +43,11 @@ def N_(message: str) -> str:
     return message
 
 
+def untranslated(message: str) -> str:
+    """The English message id itself: ``gettext`` where no reader is known (jobs, tests)."""
+    return message
+
+
 def load_catalogues(locale_dir: Path = LOCALE_DIR) -> dict[Language, NullTranslations]:
     """Dutch compiled from its ``.po`` file; English is the message ids themselves."""
     return {"nl": compile_catalogue(locale_dir, "nl"), "en": Translations()}
