@@ -273,3 +273,20 @@ def test_amounts_and_dates_are_written_as_each_language_writes_them(
     assert formats.moment(datetime(2026, 12, 5, 9, 30, tzinfo=UTC)) == moment
     assert formats.moment(datetime(2026, 12, 5, 9, 30)) == moment  # SQLite's naive UTC
     assert formats.euro(None) == "-"
+
+
+def test_form_errors_are_in_the_readers_language(
+    client: TestClient, seeded: SeedResult, engine: Engine
+) -> None:
+    _set_language(engine, DEMO_EMAIL, "nl")
+    log_in(client, DEMO_EMAIL, DEMO_PASSWORD)
+    form = client.get("/campaigns/new", headers=HTML).text
+    response = client.post(
+        "/campaigns",
+        data={"csrf_token": csrf_from(form), "name": "", "weekly_budget": "veel"},
+        headers=HTML,
+    )
+    assert response.status_code == 422
+    assert "Verbeter de velden die hieronder zijn gemarkeerd." in response.text
+    assert "Vul dit in." in response.text
+    assert "Please fill this in." not in response.text

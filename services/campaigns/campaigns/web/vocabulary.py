@@ -69,3 +69,13 @@ CHASSIS_TEXTS: tuple[str, ...] = (
     N_("Internal error"),
     N_("Something went wrong on our side."),
 )
+
+FORM_MESSAGES: tuple[str, ...] = (
+    # the campaign form's cross-field rules, as catalog.inputs.field_errors shows them
+    N_("Must not be below the minimum hours."),
+    N_("Must not be below the minimum salary."),
+    N_("The campaign cannot end before it starts."),
+    N_("Cannot be more than the weekly budget."),
+    N_("This address is taken; choose another."),
+    N_("This person is already a member."),
+)
