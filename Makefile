@@ -18,10 +18,11 @@ PACKAGE_FILES := constraints.txt requirements-dev.txt libs/koers/pyproject.toml 
 	services/campaigns/pyproject.toml services/landing/pyproject.toml \
 	services/analytics/pyproject.toml
 
-.PHONY: setup browser-setup airflow-setup run test lint typecheck unit contracts clean-var help
+.PHONY: setup browser-setup airflow-setup run demo test lint typecheck unit contracts clean-var help
 
 help:
 	@echo "make run   - set up and run Koers (campaigns :8000, landing :8001, analytics :8002)"
+	@echo "make demo  - with \`make run\` up: eight simulated weeks on autopilot, in minutes"
 	@echo "make test  - set up and run ruff, mypy and the whole test suite"
 
 # Two stamps: `make run` needs only the packages and the Procfile runner; `make test`
@@ -71,6 +72,11 @@ run: $(RUN_STAMP) var/koers.env
 	set -o pipefail && PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile \
 		-e var/koers.env 2>&1 | $(BIN)/python deploy/dev/announce.py
 
+# Needs the stack of `make run` (another terminal). Writes var/demo/ and docs/benchmarks.md.
+demo: $(RUN_STAMP) var/koers.env
+	@set -a; source var/koers.env; set +a; \
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python deploy/dev/demo.py $(DEMO_ARGS)
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -80,7 +86,7 @@ typecheck: setup airflow-setup
 		services/analytics/analytics
 	cd deploy/airflow/dags && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml \
 		--cache-dir $(CURDIR)/.mypy_cache --python-executable $(CURDIR)/$(AIRFLOW_BIN)/python \
-		koers_api.py koers_weekly_allocation.py koers_daily_retention.py
+		koers_api.py koers_weekly_allocation.py koers_daily_retention.py koers_push_due.py
 
 contracts: setup
 	$(BIN)/koers contracts export contracts

@@ -17,6 +17,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+# The services' packages, imported before pytest puts any test folder on sys.path: the
+# test folders are named after them too (tests/unit/landing, tests/integration/landing),
+# and the editable installs are found only after sys.path, so a later first import
+# could bind "landing" to a test folder for the rest of the run.
+import analytics  # noqa: F401
+import campaigns  # noqa: F401
+import landing  # noqa: F401
 from koers.broker import EmbeddedBroker
 
 POSTGRES_URL = os.environ.get("KOERS_TEST_DATABASE_URL", "")

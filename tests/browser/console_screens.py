@@ -16,7 +16,7 @@ from typing import Any
 
 from console_support import DEMO_PASSWORD
 
-from campaigns.demo import DEMO_EMAIL, DEMO_SLUG
+from campaigns.demo import DEMO_EMAIL, DEMO_SLUG, DEMO_TENANT
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEND_EXPORT = ROOT / "tests" / "fixtures" / "spend" / "meta_nl_days.csv"
@@ -44,6 +44,9 @@ def log_in(page: Any, base: str) -> None:
     page.locator("#email").fill(DEMO_EMAIL)
     page.locator("#password").fill(DEMO_PASSWORD)
     page.locator("form.stacked button[type=submit]").click()
+    page.wait_for_load_state()
+    if "/employer" in page.url:  # the demo user works for several employers: choose
+        page.get_by_role("button", name=DEMO_TENANT).click()
     page.wait_for_url(f"{base}/")
 
 
@@ -62,15 +65,83 @@ def _import_preview(page: Any, base: str) -> None:
     page.wait_for_load_state()
 
 
+MEMO_WEEK = "2026-W48"  # the week of TODAY: the demo's history ends just before it
+
+
+def _with_proposal(path: str) -> Callable[[Any, str], None]:
+    """``path`` once the weekly job (the jobs page's "Run now") planned MEMO_WEEK: the
+    memo tells what is stored, as the job stores it."""
+
+    def go(page: Any, base: str) -> None:
+        page.goto(f"{base}/memo?week={MEMO_WEEK}")
+        if "Geen voorstellen" in page.locator("#memo-headline").inner_text():
+            page.goto(f"{base}/jobs")
+            page.locator("form.run-now").first.locator("input[name=week]").fill(MEMO_WEEK)
+            with page.expect_navigation():
+                page.locator("form.run-now").first.get_by_role("button", name="Run now").click()
+            for _ in range(60):  # the embedded scheduler runs it in its own thread
+                page.goto(f"{base}/memo?week={MEMO_WEEK}")
+                if "Geen voorstellen" not in page.locator("#memo-headline").inner_text():
+                    break
+                page.wait_for_timeout(500)
+        page.goto(f"{base}{path}")
+
+    return go
+
+
+SECOND_EMPLOYER = "Bakkerij Jansen"
+
+
+def _employers(page: Any, base: str) -> None:
+    """The overview, once the demo user works for a second employer (added through the
+    console the first time); the demo employer stays the one worked for."""
+    page.goto(f"{base}/employers")
+    if page.locator("#tenant-switch").count() == 0:
+        page.goto(f"{base}/employers/new")
+        page.get_by_label("Employer name").fill(SECOND_EMPLOYER)
+        page.get_by_role("button", name="Add employer").click()
+        page.wait_for_load_state()
+        page.locator("#tenant-switch").select_option(label=f"{DEMO_TENANT} (owner)")
+        page.get_by_role("button", name="Switch").click()
+        page.wait_for_load_state()
+        page.goto(f"{base}/employers")
+
+
+def _page_preview(page: Any, base: str) -> None:
+    page.goto(f"{base}/campaigns/{DEMO_SLUG}/page/preview")
+    page.frame_locator("iframe.preview-frame").locator("h1").wait_for()
+
+
+def _page_publish(page: Any, base: str) -> None:
+    """The review before publishing, with two fields changed in the builder."""
+    page.goto(f"{base}/campaigns/{DEMO_SLUG}/page")
+    page.fill("#f-headline", "Word klantenservicemedewerker in Utrecht")
+    page.uncheck("input[name=contact_channels][value=linkedin]")
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_load_state()
+    page.goto(f"{base}/campaigns/{DEMO_SLUG}/page/publish")
+
+
 SCREENS: dict[str, Callable[[Any, str], None]] = {
     "campaigns": _goto("/"),
     "campaign": _goto(f"/campaigns/{DEMO_SLUG}"),
     "page-builder": _goto(f"/campaigns/{DEMO_SLUG}/page"),
+    "page-preview": _page_preview,
+    "page-publish": _page_publish,
     "dashboard": _goto(f"/campaigns/{DEMO_SLUG}/dashboard"),
     "decisions": _goto("/decisions"),
     "leads": _goto("/leads"),
     "audit": _goto("/audit"),
+    "organic": _goto(f"/campaigns/{DEMO_SLUG}/organic"),
+    "jobs": _goto("/jobs"),
     "import-preview": _import_preview,
+    "memo": _with_proposal(f"/memo?week={MEMO_WEEK}"),
+    "memo-email": _with_proposal(f"/memo/email?week={MEMO_WEEK}"),
+    "insights": _goto("/insights"),
+    "insights-by-region": _goto("/insights?group=region"),
+    "campaign-edit": _goto(f"/campaigns/{DEMO_SLUG}/edit"),
+    "employer-new": _goto("/employers/new"),
+    "employers": _employers,
 }
 
 

@@ -24,11 +24,13 @@ import typer.main
 import yaml
 from sqlalchemy.engine import make_url
 
+from tests.support.deploy_rules import stateful_paths, under_any
+
 pytestmark = pytest.mark.compose
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
-CREATE_TOPICS = ROOT / "deploy" / "kafka" / "create-topics.sh"
+CREATE_TOPICS = ROOT / "deploy" / "k8s" / "base" / "kafka" / "create-topics.sh"
 POSTGRES_INIT_DIR = ROOT / "deploy" / "postgres"
 
 SERVICES = ("campaigns", "landing", "analytics")
@@ -340,6 +342,21 @@ def test_compose_environment_is_a_complete_production_configuration(services, cl
         assert broker_host in services, f"{name}: no broker service named {broker_host}"
 
 
+def test_every_stateful_path_is_a_named_volume(services, clean_koers_environ):
+    """What a container writes and must keep survives its re-creation only on a named
+    volume. The production shape keeps none (CVs and the rate limit are in PostgreSQL),
+    so any replica may be replaced."""
+    for name, service in built_services(services).items():
+        with pytest.MonkeyPatch.context() as patch:
+            for key, value in environment(services[name]).items():
+                patch.setenv(key, resolve(value))
+            settings = importlib.import_module(f"{service}.config").Settings()
+        named = [t for s, t in bind_mounts(services[name]) if not s.startswith((".", "/"))]
+        for path in stateful_paths(settings):
+            assert under_any(path, named), f"{name}: {path} is lost with the container"
+        assert stateful_paths(settings) == [], f"{name} keeps state on its own disk"
+
+
 def test_secrets_are_never_written_into_the_compose_file():
     text = COMPOSE_FILE.read_text()
     for line in text.splitlines():
@@ -448,7 +465,7 @@ def test_kafka_init_runs_the_script_against_the_kraft_broker(services):
     assert init_env["BOOTSTRAP_SERVERS"] in advertised
     assert init_env["PARTITIONS"] == "3"
     mounted = dict(bind_mounts(init))
-    script_target = mounted["./deploy/kafka/create-topics.sh"]
+    script_target = mounted["./deploy/k8s/base/kafka/create-topics.sh"]
     assert script_target in command_of(init)
     for name in built_services(services):
         bootstrap = environment(services[name])["KOERS_KAFKA_BOOTSTRAP_SERVERS"]

@@ -214,7 +214,7 @@ def test_campaigns_applies_a_schema_valid_allocation_proposal(
     # Analytics produces proposals in a later issue; until then, prove the consumer side
     # with a document that the committed schema accepts, for the seeded campaign.
     published = next(e for e in produced if e.type == "CampaignPublished")
-    from koers.events import new_envelope
+    from koers.events import EarlierCampaigns, new_envelope
 
     proposal = new_envelope(
         AllocationProposed(
@@ -223,6 +223,12 @@ def test_campaigns_applies_a_schema_valid_allocation_proposal(
             allocation={"instagram": 300.0, "tiktok": 200.0, "linkedin": 100.0, "facebook": 100.0},
             p_best={"instagram": 0.6, "tiktok": 0.3, "linkedin": 0.05, "facebook": 0.05},
             explanation=("Instagram brought the most leads per euro.",),
+            reasons={"instagram": "It is most likely the best creative."},
+            expected_conversions=41.5,
+            equal_split_expected_conversions=36.0,
+            earlier_campaigns=EarlierCampaigns(
+                campaigns=3, creatives=11, weight=0.4, disagreement=1.2
+            ),
         ),
         source="analytics",
         tenant_id=published.tenant_id,

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,11 @@ import sqlalchemy as sa
 from analytics.catalog.domain import CampaignState, VariantAttributes
 from analytics.catalog.repository import save_campaign, save_variant
 from analytics.facts.handlers import CONSUMED_TOPICS, GROUP_ID
+from campaigns.catalog import repository as catalog_repo
+from campaigns.decisions import repository as decisions_repo
+from campaigns.decisions.domain import PushTime
+from campaigns.delivery import PlatformIds
+from campaigns.demo import DEMO_SLUG
 from koers.broker import EmbeddedBroker
 from koers.db import make_engine, transaction
 from koers.events import Guardrails
@@ -190,14 +196,19 @@ def test_the_dag_folder_imports_and_schedules_as_intended(airflow_home: Path) ->
 
     assert report["import_errors"] == {}
     # The helper module is not parsed as a DAG file (.airflowignore).
-    assert sorted(report["files"]) == ["koers_daily_retention.py", "koers_weekly_allocation.py"]
+    assert sorted(report["files"]) == [
+        "koers_daily_retention.py",
+        "koers_push_due.py",
+        "koers_weekly_allocation.py",
+    ]
     dags = report["dags"]
-    assert set(dags) == {"koers_weekly_allocation", "koers_daily_retention"}
+    assert set(dags) == {"koers_weekly_allocation", "koers_daily_retention", "koers_push_due"}
     assert all(dag["has_doc"] and not dag["catchup"] for dag in dags.values())
 
     weekly = dags["koers_weekly_allocation"]
     assert (weekly["timetable"], weekly["summary"]) == ("CronDataIntervalTimetable", "0 6 * * 1")
     assert weekly["tasks"]["propose_allocation"] == {"retries": 3, "mapped": True}
+    assert {"apply_autopilot", "push_due"} <= set(weekly["tasks"])
     # From a Wednesday, the next run is a Monday 06:00 in Amsterdam, for the week before it.
     first = weekly["first_after_2026_11_25"]
     run_after = local(first["run_after"])
@@ -217,6 +228,14 @@ def test_the_dag_folder_imports_and_schedules_as_intended(airflow_home: Path) ->
     assert list(daily["tasks"]) == ["run_retention"]
     assert local(daily["first_after_2026_11_25"]["run_after"]) == datetime(
         2026, 11, 26, 3, tzinfo=AMSTERDAM
+    )
+
+    # Splits approved after Monday's run go out within the hour (12:00 UTC is 13:00 here).
+    hourly = dags["koers_push_due"]
+    assert (hourly["timetable"], hourly["summary"]) == ("CronTriggerTimetable", "5 * * * *")
+    assert list(hourly["tasks"]) == ["push_due"]
+    assert local(hourly["first_after_2026_11_25"]["run_after"]) == datetime(
+        2026, 11, 25, 13, 5, tzinfo=AMSTERDAM
     )
 
 
@@ -348,8 +367,9 @@ def proposals_published(stack: Stack, campaign_id: str) -> int:
 
 def start_history_path(stack: Stack) -> None:
     """The processes that carry the demo campaign and its history into analytics, and
-    the analytics API the DAG calls. The console, its consumer and the candidate pages
-    play no part in the weekly job, and leaving them out keeps this test short."""
+    the APIs the DAG calls (analytics, and campaigns for autopilot and the push). The
+    campaigns consumer is left out on purpose: autopilot must not wait for analytics'
+    events to reach campaigns. The candidate pages play no part in the weekly job."""
     for service in SERVICES:
         stack.run(service, "migrate")
     stack.start("campaigns-relay", "campaigns", "relay")
@@ -357,6 +377,63 @@ def start_history_path(stack: Stack) -> None:
     stack.start("landing-relay", "landing", "relay")
     stack.start("analytics-consumer", "analytics", "consume")
     stack.start_api("analytics")
+    stack.start_api("campaigns")
+
+
+def put_demo_campaign_on_autopilot(stack: Stack) -> str:
+    """Autopilot on, with a push time at the start of the week (so this week's split is
+    due whenever the test runs); returns the campaign id."""
+    engine = make_engine(stack.database_urls["campaigns"])
+    try:
+        with transaction(engine) as conn:
+            tenant_id = conn.execute(
+                sa.select(catalog_repo.campaigns.c.tenant_id).where(
+                    catalog_repo.campaigns.c.slug == DEMO_SLUG
+                )
+            ).scalar_one()
+            [campaign] = catalog_repo.campaigns_of_tenant(conn, tenant_id, status="live")
+            # Wide limits: this test is about the DAG reaching autopilot, not the rules.
+            guardrails = campaign.guardrails.model_copy(
+                update={"autopilot": True, "max_weekly_change": 10.0}
+            )
+            conn.execute(
+                catalog_repo.campaigns.update()
+                .where(catalog_repo.campaigns.c.id == campaign.id)
+                .values(guardrails=guardrails.model_dump(mode="json"))
+            )
+            decisions_repo.save_push_time(conn, campaign.id, PushTime(0, dt_time(0, 0)))
+            for variant in catalog_repo.variants_of(conn, campaign.id):  # so the files fill
+                decisions_repo.save_platform_ids(
+                    conn,
+                    campaign.id,
+                    variant.variant_id,
+                    PlatformIds(
+                        campaign_id=f"cmp-{variant.variant_id}",
+                        ad_set_id=f"set-{variant.variant_id}",
+                        ad_id=f"ad-{variant.variant_id}",
+                        campaign_name=f"Demo {variant.variant_id}",
+                    ),
+                )
+    finally:
+        engine.dispose()
+    return campaign.id
+
+
+def decided_and_pushed(stack: Stack, campaign_id: str, week: str) -> tuple[str | None, int]:
+    """The week's decision status in campaigns, and how many adapters took its split."""
+    engine = make_engine(stack.database_urls["campaigns"])
+    try:
+        with engine.connect() as conn:
+            decision = decisions_repo.decision_for(conn, campaign_id, week)
+            pushes = (
+                []
+                if decision is None
+                else decisions_repo.pushes_of(conn, f"{decision.tenant_id}:{campaign_id}:{week}")
+            )
+    finally:
+        engine.dispose()
+    sent = [p for p in pushes if p.kind == "push" and p.status == "sent"]
+    return (decision.status if decision else None), len(sent)
 
 
 def test_the_weekly_dag_plans_each_published_campaign_once(
@@ -374,6 +451,8 @@ def test_the_weekly_dag_plans_each_published_campaign_once(
     )
     campaign_ids = published_campaigns(stack)
     assert campaign_ids, "the demo campaign is published to analytics"
+    autopilot_campaign = put_demo_campaign_on_autopilot(stack)
+    assert autopilot_campaign in campaign_ids
     unplannable = add_campaign_without_live_creatives(stack)
     assert sorted(published_campaigns(stack)) == sorted([*campaign_ids, unplannable])
 
@@ -410,6 +489,12 @@ def test_the_weekly_dag_plans_each_published_campaign_once(
         assert sum(record["proposal"]["allocation"].values()) > 0
         stored[campaign_id] = record["event_id"]
         assert proposals_published(stack, campaign_id) == 1
+    # Then campaigns applied autopilot (reading the proposal analytics holds: its consumer
+    # is not running) and pushed the split, whose push time has passed.
+    assert f"week {week}: autopilot applied 1, held 0" in first
+    assert re.search(r"koers: pushed [1-9]\d* split\(s\) to ad platforms \(\{'sent'", first)
+    status, sent = decided_and_pushed(stack, autopilot_campaign, week)
+    assert status == "autopilot" and sent >= 1
 
     second = airflow(
         airflow_home,
@@ -428,6 +513,10 @@ def test_the_weekly_dag_plans_each_published_campaign_once(
     assert f"week {week}: planned {len(campaign_ids)} of {len(campaign_ids) + 1} campaign(s)" in (
         second
     )
+    # A second run decides and pushes nothing again.
+    assert f"week {week}: autopilot applied 0, held 0" in second
+    assert "koers: pushed 0 split(s) to ad platforms (nothing was due)" in second
+    assert decided_and_pushed(stack, autopilot_campaign, week) == ("autopilot", sent)
 
     # Re-planning a past week: a logical date plans the week it falls in (here a
     # Wednesday two weeks back, which the old interval-end rule planned a week early).

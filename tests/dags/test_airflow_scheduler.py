@@ -33,7 +33,8 @@ RUN_TIMEOUT_S = 420
 
 @pytest.fixture(scope="module")
 def analytics(broker: EmbeddedBroker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """An analytics API with no published campaign, for every run of this module.
+    """An analytics API with no published campaign, for every run of this module, and
+    the campaigns API the weekly DAG's steps after planning call (nothing to decide).
 
     Started before Airflow, which keeps two cores busy while it comes up."""
     workdir = tmp_path_factory.mktemp("analytics-for-airflow")
@@ -46,7 +47,9 @@ def analytics(broker: EmbeddedBroker, tmp_path_factory: pytest.TempPathFactory) 
     )
     try:
         stack.run("analytics", "migrate")
+        stack.run("campaigns", "migrate")
         stack.start_api("analytics")
+        stack.start_api("campaigns")
         yield stack
     finally:
         stack.stop_all()
@@ -59,6 +62,7 @@ def airflow_server(
     yield from start_airflow_standalone(
         tmp_path_factory.mktemp("airflow-standalone"),
         KOERS_ANALYTICS_URL=analytics.url("analytics"),
+        KOERS_CAMPAIGNS_URL=analytics.url("campaigns"),
         KOERS_SERVICE_TOKEN=analytics.service_token,
     )
 
@@ -106,7 +110,7 @@ def planned_week_of(server: AirflowServer, run_id: str) -> object:
 def test_the_scheduler_lists_the_koers_dags_as_jobs(scheduler: AirflowScheduler) -> None:
     jobs = {summary.job_id: summary for summary in scheduler.jobs()}
 
-    assert set(jobs) == {"koers_daily_retention", WEEKLY}
+    assert set(jobs) == {"koers_daily_retention", "koers_push_due", WEEKLY}
     weekly = jobs[WEEKLY]
     assert weekly.description.startswith("Monday 06:00 Amsterdam")
     assert weekly.paused is False
@@ -170,7 +174,7 @@ def test_a_week_where_every_campaign_was_skipped_fails_and_alerts(
 
     finished = wait_for_end(scheduler, ref.run_id)
     assert finished.state == "failed"
-    assert finished.failed_tasks == ("check_outcome",)
+    assert finished.failed_tasks == ("check_outcome",)  # autopilot and push never ran
     # The DAG's failure callback (run by the DAG processor) alerted the webhook.
     wait_until(
         lambda: any(a.get("run_id") == ref.run_id for a in airflow_server.alerts.received),

@@ -62,6 +62,7 @@ def stack(broker: EmbeddedBroker, tmp_path_factory: pytest.TempPathFactory) -> I
         # The API first and alone: on two busy cores four processes starting at once
         # can keep it from answering within its minute.
         stack.start_api("analytics")
+        stack.start_api("campaigns")  # the weekly DAG's autopilot and push steps
         stack.run("campaigns", "seed-demo")
         stack.start("campaigns-relay", "campaigns", "relay")
         stack.start("analytics-consumer", "analytics", "consume")
@@ -85,6 +86,7 @@ def airflow_server(
     yield from start_airflow_standalone(
         tmp_path_factory.mktemp("airflow-for-the-jobs-page"),
         KOERS_ANALYTICS_URL=stack.url("analytics"),
+        KOERS_CAMPAIGNS_URL=stack.url("campaigns"),
         KOERS_SERVICE_TOKEN=stack.service_token,
     )
 

@@ -64,3 +64,70 @@ def links(html: str) -> list[str]:
 
 def table_rows(html: str, css_class: str) -> list[list[str]]:
     return parse(html).tables.get(css_class, [])
+
+
+class _FormParser(HTMLParser):
+    """What a browser submits for the form posting to ``action``: text-like inputs,
+    ticked checkboxes, the selected option and textareas (their first newline dropped,
+    line breaks sent as CRLF, as the HTML standard says)."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.action = action
+        self.fields: list[tuple[str, str]] = []
+        self._in_form = False
+        self._select: str | None = None
+        self._select_first: str | None = None
+        self._selected = False
+        self._textarea: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self._in_form = a.get("action", "").endswith(self.action)
+        if not self._in_form:
+            return
+        if tag == "input" and a.get("name"):
+            kind = a.get("type", "text")
+            if kind in ("submit", "button", "image", "reset", "file"):
+                return
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.fields.append((a["name"], a.get("value", "on")))
+            else:
+                self.fields.append((a["name"], a.get("value", "")))
+        elif tag == "select":
+            self._select, self._select_first, self._selected = a.get("name"), None, False
+        elif tag == "option" and self._select:
+            if self._select_first is None:
+                self._select_first = a.get("value", "")
+            if "selected" in a and not self._selected:
+                self.fields.append((self._select, a.get("value", "")))
+                self._selected = True
+        elif tag == "textarea":
+            self._textarea, self._text = a.get("name"), []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._in_form = False
+        elif tag == "select" and self._select:
+            if not self._selected and self._select_first is not None:
+                self.fields.append((self._select, self._select_first))
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            value = "".join(self._text).removeprefix("\n")
+            self.fields.append((self._textarea, value.replace("\n", "\r\n")))
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self._text.append(data)
+
+
+def form_submission(html: str, action: str) -> list[tuple[str, str]]:
+    """The (name, value) pairs a browser sends for the form whose action ends with
+    ``action`` (a path: url_for gives absolute URLs)."""
+    parser = _FormParser(action)
+    parser.feed(html)
+    return parser.fields

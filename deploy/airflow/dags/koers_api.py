@@ -101,6 +101,29 @@ def json_object(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
+CAMPAIGNS = "KOERS_CAMPAIGNS_URL"
+
+
+def push_due_splits() -> dict[str, Any]:
+    """Ask campaigns to push every decided split whose push time has passed (the weekly
+    DAG after autopilot, and ``koers_push_due`` every hour): ``POST /internal/v1/push-due``.
+
+    Idempotent in campaigns: an adapter that took a split is not sent it again, so a retry
+    or the next hour changes nothing twice. Returns the counts campaigns answers with."""
+    with client(CAMPAIGNS) as http:
+        try:
+            response = call(http, "POST", "/internal/v1/push-due")
+        except ServiceRefused as refused:
+            raise AirflowFailException(f"campaigns refused the push: {refused}") from refused
+    counts = json_object(response)
+    log.info(
+        "koers: pushed %s split(s) to ad platforms (%s)",
+        counts.get("pushes"),
+        counts.get("by_status") or "nothing was due",
+    )
+    return counts
+
+
 def alert_on_failure(context: Any) -> None:
     """A DAG's ``on_failure_callback``: log one clear line; POST it to the alert webhook.
 

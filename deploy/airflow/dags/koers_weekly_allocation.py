@@ -1,8 +1,9 @@
 """
-### Koers: weekly allocation proposals
+### Koers: weekly allocation proposals, autopilot and push
 
 Every **Monday 06:00 Europe/Amsterdam** this DAG asks analytics for the budget split of
-the ISO week that starts that Monday, for every campaign analytics knows as published.
+the ISO week that starts that Monday, for every campaign analytics knows as published;
+then it has campaigns apply the autopilot campaigns' splits and push what is due.
 
 **Which week a run plans** (`koers_weeks.planned_week`, the same rule as the console's
 and `koers-campaigns weekly`; Amsterdam wall clock, weeks run Monday to Sunday):
@@ -36,10 +37,24 @@ Tasks:
    run when a task failed or when there were campaigns and **none** was planned (every
    one skipped), so such a week never shows as a success.
 
-A failed run logs `koers: ALERT: ...` and, when the Variable `KOERS_ALERT_WEBHOOK_URL` is
-set, POSTs a short JSON to it. The proposal then waits for a marketer's approval in the
-console. Calls carry `Authorization: Bearer {KOERS_SERVICE_TOKEN}`. See README.md beside
-this file.
+5. `apply_autopilot` (only after a successful check):
+   `POST {KOERS_CAMPAIGNS_URL}/internal/v1/weeks/{week}/autopilot`. Campaigns applies each
+   autopilot campaign's split when it stays within its guardrails and holds it for a
+   person otherwise (the same function as the embedded weekly job). **How campaigns sees
+   the proposals**: analytics announces each one as `AllocationProposed` on Kafka, which
+   may reach campaigns' consumer after this task starts. So campaigns does not wait: for
+   an autopilot campaign without the week's proposal it reads the one analytics holds
+   (`GET /v1/campaigns/{id}/allocations/{week}`: the same event, by id, computed again
+   by nobody) and stores it as the consumer would; the late event then changes nothing.
+   Idempotent: a decided week is left alone.
+6. `push_due`: `POST {KOERS_CAMPAIGNS_URL}/internal/v1/push-due`: every approved or
+   autopilot split whose push time (the approval deadline) has passed goes to the ad
+   platforms; an adapter never gets the same split twice. Splits approved later in the
+   week go out with the hourly DAG `koers_push_due`, which calls the same endpoint.
+
+Both answer with counts, which the tasks log. A failed run logs `koers: ALERT: ...` and,
+when the Variable `KOERS_ALERT_WEBHOOK_URL` is set, POSTs a short JSON to it. Calls carry
+`Authorization: Bearer {KOERS_SERVICE_TOKEN}`. See README.md beside this file.
 """
 
 from __future__ import annotations
@@ -52,7 +67,15 @@ from typing import Any
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, TriggerRule, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
-from koers_api import ServiceRefused, alert_on_failure, call, client, json_object
+from koers_api import (
+    CAMPAIGNS,
+    ServiceRefused,
+    alert_on_failure,
+    call,
+    client,
+    json_object,
+    push_due_splits,
+)
 from koers_weeks import TIMEZONE
 from koers_weeks import planned_week as week_rule
 
@@ -79,7 +102,10 @@ DEFAULT_ARGS: dict[str, Any] = {
 
 @dag(
     dag_id=DAG_ID,
-    description="Monday 06:00 Amsterdam: analytics proposes each campaign's budget split.",
+    description=(
+        "Monday 06:00 Amsterdam: analytics proposes each campaign's budget split; "
+        "autopilot applies, due splits are pushed."
+    ),
     schedule=CronDataIntervalTimetable("0 6 * * 1", timezone=TIMEZONE),
     start_date=pendulum.datetime(2026, 1, 5, 5, tz="UTC"),
     catchup=False,
@@ -210,11 +236,39 @@ def koers_weekly_allocation() -> None:
             )
         return {"week": week, "campaigns": len(campaign_ids), "planned": len(planned)}
 
+    @task
+    def apply_autopilot(week: str) -> dict[str, Any]:
+        """Ask campaigns to apply the week's autopilot splits within their guardrails."""
+        with client(CAMPAIGNS) as http:
+            try:
+                response = call(http, "POST", f"/internal/v1/weeks/{week}/autopilot")
+            except ServiceRefused as refused:
+                raise AirflowFailException(
+                    f"week {week}: campaigns refused autopilot: {refused}"
+                ) from refused
+        counts = json_object(response)
+        log.info(
+            "koers: week %s: autopilot applied %s, held %s for a person "
+            "(%s proposal(s) campaigns read from analytics)",
+            week,
+            counts.get("applied"),
+            counts.get("held"),
+            counts.get("fetched"),
+        )
+        return counts
+
+    @task
+    def push_due() -> dict[str, Any]:
+        """Ask campaigns to push every decided split whose push time has passed."""
+        return push_due_splits()
+
     week = planned_week()
     campaign_ids = published_campaigns()
     week >> campaign_ids  # a refused week calls nothing
     proposals = propose_allocation.partial(week=week).expand(campaign_id=campaign_ids)
-    check_outcome(week, campaign_ids, proposals)  # type: ignore[arg-type]  # XComArgs
+    outcome = check_outcome(week, campaign_ids, proposals)  # type: ignore[arg-type]  # XComArgs
+    # Only after a week that planned something; a failed check stops here (upstream_failed).
+    outcome >> apply_autopilot(week) >> push_due()  # type: ignore[arg-type]  # XComArg
 
 
 koers_weekly_allocation()

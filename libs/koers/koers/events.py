@@ -249,12 +249,30 @@ class LeadOutcomeRecorded(Payload):
     visited_at: datetime
 
 
+class EarlierCampaigns(Payload):
+    """How much the employer's earlier campaigns shaped a proposal (counts and shares)."""
+
+    campaigns: int = Field(ge=0)
+    creatives: int = Field(ge=0)
+    weight: float = Field(ge=0, le=1)
+    disagreement: float = Field(ge=0)
+
+
 class AllocationProposed(Payload):
     week: str = Field(pattern=ISO_WEEK_PATTERN)
     budget: float = Field(ge=0)
     allocation: dict[str, float]
     p_best: dict[str, float]
     explanation: tuple[str, ...]
+    max_change_exempt: tuple[str, ...] = Field(default=(), max_length=10_000)
+    """Creatives the max-change guardrail does not hold (in learning, or ruled out): a
+    check of the split, by a person or autopilot, applies the same rule as the engine."""
+    # Added within schema version 1 (optional, so older events still validate): what the
+    # weekly memo reports besides the split.
+    reasons: dict[str, str] = Field(default_factory=dict)
+    expected_conversions: float | None = None
+    equal_split_expected_conversions: float | None = None
+    earlier_campaigns: EarlierCampaigns | None = None
 
 
 # --- the envelope and the registry ---------------------------------------------------

@@ -7,6 +7,7 @@ production: :meth:`KoersSettings.check_production_secrets` names what is missing
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import Field
@@ -45,6 +46,15 @@ class KoersSettings(BaseSettings):
     relay_verify_interval_s: float = Field(
         60, gt=0, validation_alias="KOERS_RELAY_VERIFY_INTERVAL_S"
     )
+
+    # How long the broker keeps a topic's messages (Kafka's retention.ms; 7 days is its
+    # default and what deploy/k8s sets). Sent outbox rows are kept this long (to refill a
+    # broker that lost data), consumers' dedup rows twice as long (koers.messaging).
+    topic_retention_hours: float = Field(168, gt=0, validation_alias="KOERS_TOPIC_RETENTION_HOURS")
+
+    @property
+    def topic_retention(self) -> timedelta:
+        return timedelta(hours=self.topic_retention_hours)
 
     @property
     def log_format(self) -> Literal["json", "text"]:

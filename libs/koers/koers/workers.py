@@ -22,7 +22,11 @@ def run_relay(engine: Engine, settings: KoersSettings, service: str) -> None:
     publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id=f"{service}-relay")
     sizes = KafkaTopicSizes(settings.kafka_bootstrap_servers, client_id=f"{service}-relay-check")
     relay = OutboxRelay(
-        engine, publisher, topic_sizes=sizes, verify_every_s=settings.relay_verify_interval_s
+        engine,
+        publisher,
+        topic_sizes=sizes,
+        verify_every_s=settings.relay_verify_interval_s,
+        keep_sent=settings.topic_retention,
     )
     log.info("relay started", extra={"holder": relay.holder})
     try:
@@ -54,6 +58,7 @@ def build_consumer(
         dead_letters=dead_letters,
         group_id=group_id,
         handlers=handlers,
+        keep_processed=2 * settings.topic_retention,
     )
 
 

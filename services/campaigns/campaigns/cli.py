@@ -105,6 +105,7 @@ def weekly(
     from campaigns.insights.analytics_client import HttpAnalyticsClient
     from campaigns.main import WEEKLY_JOB_ANALYTICS_TIMEOUT_S, weekly_job
     from campaigns.scheduling import planned_week
+    from campaigns.scheduling.steps import WeeklySteps
     from campaigns.scheduling.weekly import WeeklyJobFailed
     from koers.db import make_engine
     from koers.events import utcnow
@@ -121,7 +122,8 @@ def weekly(
     )
     meta_http = make_meta_client(settings)
     try:
-        summary = weekly_job(engine, analytics, PlatformDelivery(settings, meta_http))(planned)
+        steps = WeeklySteps(engine, analytics, PlatformDelivery(settings, meta_http), clock=utcnow)
+        summary = weekly_job(engine, analytics, steps)(planned)
     except WeeklyJobFailed as exc:
         typer.echo(f"The weekly job failed: {exc}", err=True)
         _echo_campaigns(exc.summary, err=True)
@@ -142,6 +144,89 @@ def _echo_campaigns(summary: WeeklyRunSummary, *, err: bool = False) -> None:
         if result.outcome != "planned":
             detail = result.reason
         typer.echo(f"  {result.outcome:8} {result.campaign_name}: {detail}", err=err)
+
+
+@app.command("send-memos")
+def send_memos(
+    week: str | None = typer.Option(
+        None, "--week", help="The ISO week, e.g. 2026-W48; default the current week."
+    ),
+    again: bool = typer.Option(False, "--again", help="Also where it was already sent."),
+) -> None:
+    """Mail the week's memo to every employer's members who opted in (once per week)."""
+    from campaigns.main import build_mailer
+    from campaigns.memo.mail import MailNotSent
+    from campaigns.memo.service import send_weekly_memos
+    from campaigns.scheduling import planned_week
+    from campaigns.web.rendering import build_templates
+    from koers.db import make_engine
+    from koers.events import utcnow
+
+    settings = _settings()
+    mailer = build_mailer(settings)
+    if mailer is None:
+        typer.echo("Not sent: KOERS_CAMPAIGNS_SMTP_URL is not set.", err=True)
+        raise typer.Exit(2)
+    now = utcnow()
+    try:
+        chosen = planned_week(now, logical_date=None, requested=week)
+    except ValueError as exc:
+        typer.echo(f"Not sent: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    engine = make_engine(settings.database_url)
+    try:
+        sent = send_weekly_memos(
+            engine,
+            mailer,
+            build_templates().env,
+            week=chosen,
+            now=now,
+            console_url=settings.console_url,
+            again=again,
+        )
+    except MailNotSent as exc:
+        typer.echo(f"Stopped: the mail server failed ({exc}); run again for the rest.", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+    for tenant, count in sent:
+        typer.echo(f"{chosen} {tenant}: sent to {count}")
+    typer.echo(f"{chosen}: {len(sent)} employer(s) sent to")
+
+
+@app.command("add-employer")
+def add_employer_command(
+    name: str = typer.Argument(..., help="The employer's name, e.g. 'Bakkerij Jansen'."),
+    owner_email: str = typer.Option(
+        ..., "--owner-email", help="Who becomes its owner; they get a one-time link."
+    ),
+) -> None:
+    """Add an employer and invite its first owner (a fresh installation, or an employer
+    no console user owns). Owners add further employers in the console themselves."""
+    from campaigns.errors import InvalidInput
+    from campaigns.tenancy import service as tenancy
+    from koers.db import make_engine, transaction
+    from koers.events import utcnow
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(engine) as conn:
+            _, invitation, token = tenancy.found_employer(
+                conn, name=name, owner_email=owner_email, actor="koers-campaigns cli", now=utcnow()
+            )
+    except InvalidInput as exc:
+        for field, message in exc.field_errors.items():
+            typer.echo(f"Not added: {field}: {message}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    typer.echo(f"Added the employer {invitation.tenant_name}.")
+    typer.echo(
+        "Pass this one-time link to its owner; it works once, until "
+        f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC:"
+    )
+    typer.echo(f"  {settings.console_url.rstrip('/')}/invite/{token}")
 
 
 @app.command("seed-demo")

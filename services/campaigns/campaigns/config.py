@@ -7,7 +7,7 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from campaigns.delivery.settings import DeliverySettings
 
@@ -44,6 +44,10 @@ class Settings(DeliverySettings):
     airflow_password: str = Field("", validation_alias="KOERS_AIRFLOW_PASSWORD")
     airflow_timeout_s: float = Field(10.0, gt=0, validation_alias="KOERS_AIRFLOW_TIMEOUT_S")
     run_scheduled_jobs: bool = Field(False, validation_alias="KOERS_CAMPAIGNS_RUN_SCHEDULED_JOBS")
+    # The weekly memo by e-mail: smtp://user:password@host:587 (STARTTLS when offered) or
+    # smtps://host:465. Empty: the memo page offers the HTML to download instead.
+    smtp_url: SecretStr = Field(SecretStr(""), validation_alias="KOERS_CAMPAIGNS_SMTP_URL")
+    memo_from: str = Field("koers@localhost", validation_alias="KOERS_CAMPAIGNS_MEMO_FROM")
 
     @property
     def cookies_secure(self) -> bool:

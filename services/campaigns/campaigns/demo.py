@@ -34,6 +34,9 @@ DEMO_DETAILS: dict[str, Any] = {
     "persona_drivers": "Zekerheid, een vast rooster en collega’s die helpen; vaak mbo, 20–35 jaar.",
     "persona_channels": "Instagram en TikTok in de avond; Facebook bij 30+.",
     "persona_regions": "Utrecht en 25 km daaromheen; goed bereikbaar met OV.",
+    "audience_segments": ("starters", "career_switchers"),
+    "target_regions": ("utrecht",),
+    "target_channels": ("instagram", "tiktok", "facebook", "linkedin"),
 }
 
 DEMO_CAMPAIGN: dict[str, Any] = {
@@ -143,6 +146,7 @@ DEMO_VARIANTS: tuple[Variant, ...] = (
         creative_format="video",
         hook="‘Ik begon zonder ervaring, nu werk ik nieuwe collega’s in’ – Sanne (24)",
         ad_key="KS-Utrecht | TikTok collega",
+        employee_generated=True,  # Sanne filmed it herself
     ),
     Variant(
         variant_id="linkedin",

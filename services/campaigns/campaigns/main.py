@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime
 from functools import partial
+from typing import Protocol
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
@@ -15,16 +16,17 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
+from campaigns.agency import routes as agency_routes
 from campaigns.audit import api as audit_api
 from campaigns.audit import routes as audit_routes
 from campaigns.catalog import api as catalog_api
 from campaigns.catalog import routes as catalog_routes
+from campaigns.catalog.page_preview import HttpPagePreviews
 from campaigns.config import Settings
 from campaigns.decisions import routes as decision_routes
-from campaigns.decisions import service as decisions
 from campaigns.decisions import workspace as decision_workspace
 from campaigns.decisions.platforms import PlatformDelivery
-from campaigns.decisions.proposals import AllocationProposer
+from campaigns.decisions.proposals import AllocationProposer, ProposalReader
 from campaigns.decisions.service import Delivery
 from campaigns.delivery import make_meta_client
 from campaigns.errors import LoginRequired
@@ -40,15 +42,18 @@ from campaigns.insights.deps import CHART_CACHE_ENTRIES, FETCH_WORKERS, SLOW_ANS
 from campaigns.leads import routes as lead_routes
 from campaigns.leads.deps import LANDING_TIMEOUT_S
 from campaigns.leads.landing_client import HttpLandingClient, LandingClient
+from campaigns.memo import routes as memo_routes
+from campaigns.memo.mail import Mailer, SmtpMailer
+from campaigns.organic import routes as organic_routes
 from campaigns.scheduling import JobScheduler, NoScheduler
+from campaigns.scheduling import internal_api as scheduling_internal_api
 from campaigns.scheduling import routes as scheduling_routes
 from campaigns.scheduling.embedded import EmbeddedScheduler
+from campaigns.scheduling.steps import PUSH_JOB_DESCRIPTION, PUSH_JOB_ID, WeeklySteps
 from campaigns.scheduling.weekly import (
     WEEKLY_JOB_DESCRIPTION,
     WEEKLY_JOB_ID,
     WeeklyRunSummary,
-    WeeklyStep,
-    live_campaigns,
     run_weekly_job,
 )
 from campaigns.spend import routes as spend_routes
@@ -57,9 +62,9 @@ from campaigns.tenancy import routes as tenancy_routes
 from campaigns.web.csrf import csrf_guard
 from campaigns.web.i18n import load_catalogues, request_language
 from campaigns.web.rendering import STATIC_DIR, build_templates
-from koers.db import make_engine, ping, transaction
+from koers.db import make_engine, ping
 from koers.events import utcnow
-from koers.web import broker_check, install_web_chassis
+from koers.web import broker_check, install_web_chassis, service_token_checker
 
 SESSION_COOKIE = "koers_session"
 # ``__Host-``: the browser only accepts it with Secure, Path=/ and no Domain, so no
@@ -72,45 +77,34 @@ WEEKLY_JOB_ANALYTICS_TIMEOUT_S = 60.0
 job that gave up early would only fail a campaign analytics then plans anyway."""
 
 
-def weekly_steps(
-    engine: Engine, delivery: Delivery, *, clock: Callable[[], datetime] = utcnow
-) -> tuple[WeeklyStep, ...]:
-    """The weekly job's steps after planning, in order, each ``step(week)``: apply the
-    autopilot campaigns' proposals (within their guardrails), then push every approved or
-    autopilot split whose push time has passed. Both are idempotent per week."""
-
-    def apply_autopilot(week: str) -> None:
-        now = clock()
-        with transaction(engine) as conn:
-            for tenant_id in sorted({c.tenant_id for c in live_campaigns(engine)}):
-                decisions.apply_autopilot(conn, tenant_id, week, now)
-
-    def push_due(week: str) -> None:
-        with transaction(engine) as conn:
-            decisions.push_due(conn, clock(), delivery=delivery)
-
-    return (apply_autopilot, push_due)
+class JobAnalytics(AllocationProposer, ProposalReader, Protocol):
+    """What the weekly job asks analytics: a proposal computed, or the one it holds."""
 
 
 def weekly_job(
     engine: Engine,
-    analytics: AllocationProposer,
-    delivery: Delivery,
+    analytics: JobAnalytics,
+    steps: WeeklySteps,
     *,
     clock: Callable[[], datetime] = utcnow,
 ) -> Callable[[str], WeeklyRunSummary]:
     """The weekly job for one ISO week, wired: ``koers-campaigns weekly`` and the
-    embedded scheduler run this same callable."""
+    embedded scheduler run this same callable; its steps after planning (apply
+    autopilot, push what is due) are the ones the Airflow DAG calls over HTTP."""
     return partial(
         run_weekly_job,
         engine=engine,
         analytics_client=analytics,
         clock=clock,
-        after_planning=weekly_steps(engine, delivery, clock=clock),
+        after_planning=steps.after_planning(),
     )
 
 
-def build_scheduler(settings: Settings, job: Callable[[str], WeeklyRunSummary]) -> JobScheduler:
+def build_scheduler(
+    settings: Settings,
+    job: Callable[[str], WeeklyRunSummary],
+    push_job: Callable[[str], object],
+) -> JobScheduler:
     """Airflow when its URL is set; else in-process jobs, in development only."""
     if settings.airflow_url:
         from campaigns.scheduling.airflow import AirflowScheduler
@@ -131,8 +125,17 @@ def build_scheduler(settings: Settings, job: Callable[[str], WeeklyRunSummary]) 
             "not run inside the console: set Airflow's URL, user name and password"
         )
     return EmbeddedScheduler(
-        jobs={WEEKLY_JOB_ID: job}, descriptions={WEEKLY_JOB_ID: WEEKLY_JOB_DESCRIPTION}
+        jobs={WEEKLY_JOB_ID: job},
+        descriptions={WEEKLY_JOB_ID: WEEKLY_JOB_DESCRIPTION, PUSH_JOB_ID: PUSH_JOB_DESCRIPTION},
+        hourly_jobs={PUSH_JOB_ID: push_job},
     )
+
+
+def build_mailer(settings: Settings) -> Mailer | None:
+    """SMTP when its URL is set (a malformed one fails here, at start-up); else None and
+    the memo page offers its HTML to download."""
+    url = settings.smtp_url.get_secret_value()
+    return SmtpMailer(url, settings.memo_from) if url else None
 
 
 def create_app(
@@ -162,6 +165,9 @@ def create_app(
     landing_client = landing or HttpLandingClient(
         settings.landing_url, settings.service_token, timeout_s=LANDING_TIMEOUT_S
     )
+    page_previews = HttpPagePreviews(
+        settings.landing_url, settings.service_token, timeout_s=LANDING_TIMEOUT_S
+    )
     fetch_pool = ThreadPoolExecutor(FETCH_WORKERS, thread_name_prefix="insight-fetch")
     meta_http = make_meta_client(settings)
     platform_delivery = PlatformDelivery(settings, meta_http)
@@ -178,7 +184,9 @@ def create_app(
         )
     )
     push_delivery = delivery or platform_delivery
-    scheduler = build_scheduler(settings, weekly_job(engine, job_analytics, push_delivery))
+    steps = WeeklySteps(engine, job_analytics, push_delivery, clock=utcnow)
+    scheduler = build_scheduler(settings, weekly_job(engine, job_analytics, steps), steps.push_due)
+    memo_mailer = build_mailer(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -196,6 +204,7 @@ def create_app(
             job_analytics.close()
         analytics_client.close()
         landing_client.close()
+        page_previews.close()
         meta_http.close()
         engine.dispose()
 
@@ -211,6 +220,7 @@ def create_app(
     app.state.analytics = analytics_client
     app.state.insight_analytics = insight_analytics
     app.state.landing = landing_client
+    app.state.page_previews = page_previews
     app.state.chart_cache = ChartCache(CHART_CACHE_ENTRIES)
     app.state.insight_answers = AnswerCache(SLOW_ANSWER_TTL_S)
     app.state.insight_pool = fetch_pool
@@ -219,6 +229,9 @@ def create_app(
     app.state.platform_delivery = platform_delivery
     app.state.delivery = push_delivery
     app.state.scheduler = scheduler
+    app.state.weekly_steps = steps
+    app.state.check_service_token = service_token_checker(settings.service_token)
+    app.state.memo_mailer = memo_mailer
 
     def render_error(request: Request, status: int, title: str, detail: str) -> Response:
         # Titles and fixed details are in the catalogue; a detail naming an object is
@@ -261,6 +274,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (
         tenancy_routes.router,
+        agency_routes.router,
         catalog_routes.router,
         audit_routes.router,
         catalog_api.router,
@@ -272,6 +286,9 @@ def create_app(
         decision_workspace.router,
         lead_routes.router,
         scheduling_routes.router,
+        memo_routes.router,
+        organic_routes.router,
+        scheduling_internal_api.router,
     ):
         app.include_router(router)
     return app

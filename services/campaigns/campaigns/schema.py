@@ -12,7 +12,7 @@ from koers.messaging.schema import add_messaging_tables
 
 metadata = sa.MetaData()
 
-outbox, relay_lease, processed_events = add_messaging_tables(metadata)
+outbox, relay_lease, relay_topic_counts, processed_events = add_messaging_tables(metadata)
 
 
 def full_metadata() -> sa.MetaData:
@@ -20,6 +20,7 @@ def full_metadata() -> sa.MetaData:
     from campaigns.audit import repository as _audit  # noqa: F401
     from campaigns.catalog import repository as _catalog  # noqa: F401
     from campaigns.decisions import repository as _decisions  # noqa: F401
+    from campaigns.memo import repository as _memo  # noqa: F401
     from campaigns.spend import repository as _spend  # noqa: F401
     from campaigns.tenancy import repository as _tenancy  # noqa: F401
     from campaigns.web import flash as _flash  # noqa: F401

@@ -69,13 +69,22 @@ def seed_demo(
     seeded campaign with history; running it again changes nothing."""
     password_file = var_dir / PASSWORD_FILE
     with transaction(engine) as conn:
-        tenant_id = tenancy_repo.tenant_id_by_name(conn, DEMO_TENANT)
+        user = tenancy_repo.user_by_email(conn, DEMO_EMAIL)
+        # The demo employer is the one of that name the demo user works for: employer
+        # names are not unique (revision 0009), and another employer that happens to
+        # carry the demo's name must never get the demo user as its owner.
+        tenant_id = next(
+            (
+                m.tenant_id
+                for m in (tenancy_repo.memberships_of(conn, user.id) if user else ())
+                if m.tenant_name == DEMO_TENANT
+            ),
+            None,
+        )
         created_tenant = tenant_id is None
         if tenant_id is None:
             tenant_id = str(uuid.uuid4())
             tenancy_repo.add_tenant(conn, tenant_id, DEMO_TENANT)
-
-        user = tenancy_repo.user_by_email(conn, DEMO_EMAIL)
         password: str | None
         if user is None:
             password = demo_password or secrets.token_urlsafe(12)

@@ -126,12 +126,13 @@ def retention() -> None:
     from koers.db import make_engine
     from koers.events import utcnow
     from landing.privacy.service import Privacy
-    from landing.submissions.cvstore import CvStore
+    from landing.submissions.cvstore import build_cv_store
 
     settings = _settings()
     engine = make_engine(settings.database_url, hide_parameters=True)
     try:
-        report = Privacy(engine, CvStore(settings.cv_dir), utcnow).run_retention()
+        cv_store = build_cv_store(settings.cv_storage, settings.cv_dir, engine)
+        report = Privacy(engine, cv_store, utcnow).run_retention()
         typer.echo(report.line())
     finally:
         engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field
@@ -19,6 +20,11 @@ class Settings(KoersSettings):
     secret_key: str = Field("", validation_alias="KOERS_LANDING_SECRET_KEY")
     # CVs live here under random names: outside the package and anything served.
     cv_dir: Path = Field(Path("var/landing-cvs"), validation_alias="KOERS_LANDING_CV_DIR")
+    # "database" keeps CVs in the landing database, which every replica reaches (more
+    # than one landing process needs it); "folder" keeps them in ``cv_dir``.
+    cv_storage: Literal["folder", "database"] = Field(
+        "folder", validation_alias="KOERS_LANDING_CV_STORAGE"
+    )
     # A person needs a few seconds from arriving to sending a form; bots do not.
     min_fill_seconds: float = Field(3.0, ge=0, validation_alias="KOERS_LANDING_MIN_FILL_SECONDS")
     # Per client IP, for form submissions only. 0 switches the limit off (benchmarks, and
@@ -27,6 +33,9 @@ class Settings(KoersSettings):
         10.0, ge=0, validation_alias="KOERS_LANDING_RATE_LIMIT_PER_MINUTE"
     )
     rate_limit_burst: int = Field(20, ge=1, validation_alias="KOERS_LANDING_RATE_LIMIT_BURST")
+    # Keep the buckets in the database so every landing process shares one limit (more
+    # than one process needs it); otherwise each process keeps its own.
+    rate_limit_shared: bool = Field(False, validation_alias="KOERS_LANDING_RATE_LIMIT_SHARED")
     # How long a process may show a page before reading it again (a publish or pause
     # reaches candidates within this time).
     page_cache_seconds: float = Field(

@@ -9,4 +9,4 @@ import sqlalchemy as sa
 from koers.messaging.schema import add_messaging_tables
 
 metadata = sa.MetaData()
-outbox, _relay_lease, _processed_events = add_messaging_tables(metadata)
+outbox, _relay_lease, _relay_topic_counts, _processed_events = add_messaging_tables(metadata)

@@ -20,6 +20,7 @@ from koers.events import utcnow
 from koers.web import broker_check, install_web_chassis, service_token_checker
 from landing.config import Settings
 from landing.errors import CandidatePageError
+from landing.pages import preview as page_preview
 from landing.pages import routes as page_routes
 from landing.pages.cache import PageCache
 from landing.pages.stencils import StencilCache
@@ -29,8 +30,8 @@ from landing.privacy.service import Privacy
 from landing.submissions import api as submissions_api
 from landing.submissions import routes as submission_routes
 from landing.submissions.cv import MAX_CV_BYTES
-from landing.submissions.cvstore import CvStore
-from landing.submissions.ratelimit import RateLimiter
+from landing.submissions.cvstore import build_cv_store
+from landing.submissions.ratelimit import RateLimiter, SharedRateLimiter
 from landing.submissions.service import Journeys
 from landing.submissions.tokens import TokenSigner
 from landing.web import i18n, messages
@@ -90,7 +91,7 @@ def create_app(
     renderer = Renderer(build_templates(), i18n.load_catalogues())
     languages = LanguagePreferences()
     database = DatabaseCalls(engine)
-    cv_store = CvStore(settings.cv_dir)
+    cv_store = build_cv_store(settings.cv_storage, settings.cv_dir, engine)
     app.state.settings = settings
     app.state.engine = engine
     app.state.renderer = renderer
@@ -111,8 +112,18 @@ def create_app(
         languages=languages,
         media=settings.media_policy(),
     )
-    app.state.rate_limiter = RateLimiter(
-        settings.rate_limit_per_minute, settings.rate_limit_burst, clock=time.monotonic
+    app.state.rate_limiter = (
+        SharedRateLimiter(
+            engine,
+            settings.rate_limit_per_minute,
+            settings.rate_limit_burst,
+            clock=lambda: clock().timestamp(),
+            key_secret=secret_key,
+        )
+        if settings.rate_limit_shared
+        else RateLimiter(
+            settings.rate_limit_per_minute, settings.rate_limit_burst, clock=time.monotonic
+        )
     )
 
     def render_error(
@@ -167,6 +178,7 @@ def create_app(
     service_token = [Depends(service_token_checker(settings.service_token))]
     app.include_router(submissions_api.router, dependencies=service_token)
     app.include_router(privacy_api.router, dependencies=service_token)
+    app.include_router(page_preview.router, dependencies=service_token)
     return app
 
 

@@ -141,9 +141,13 @@ class Events:
     def _visitor(self) -> str:
         return uuid.uuid4().hex
 
-    def page_viewed(self, variant_id: str, visited_at: datetime) -> Envelope:
+    def page_viewed(
+        self, variant_id: str, visited_at: datetime, visitor_key: str | None = None
+    ) -> Envelope:
         payload = PageViewed(
-            variant_id=variant_id, visitor_key=self._visitor(), visited_at=visited_at
+            variant_id=variant_id,
+            visitor_key=visitor_key or self._visitor(),
+            visited_at=visited_at,
         )
         return self._wrap(payload, "landing", visited_at)
 

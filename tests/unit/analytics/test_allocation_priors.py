@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 from pydantic import ValidationError
 
 from analytics.allocation import AllocationRequest, allocate
-from analytics.allocation.contract import MAX_PRIOR_CAMPAIGNS
+from analytics.allocation.contract import MAX_PRIOR_CAMPAIGNS, PriorCampaign
+from analytics.allocation.priors import read_creatives
+from koers.isoweeks import week_ordinal
 
 
 def _earlier(campaign_id: str, rates: dict[str, float], weeks: int = 6) -> dict[str, Any]:
@@ -89,6 +92,10 @@ def test_this_campaigns_results_overrule_a_prior_they_contradict() -> None:
         (lambda p: p[0]["history"][0].update(variant_id="ghost"), "names no variant"),
         (lambda p: p[0]["history"][0].update(week="2027-W53"), "has no week 53"),
         (lambda p: p[0]["history"][0].update(spend=-1), "greater than or equal to 0"),
+        (lambda p: p[0]["variants"].append(dict(p[0]["variants"][1])), "'c1-tiktok' is listed"),
+        (lambda p: p[0]["history"].append(dict(p[0]["history"][3])), "two rows for variant"),
+        (lambda p: p[0]["history"][0].update(extra=1), "Extra inputs are not permitted"),
+        (lambda p: p[0]["variants"][0].update(channel="myspace"), "Input should be 'linkedin'"),
     ],
 )
 def test_a_bad_prior_campaign_is_refused_with_a_message_naming_it(change, message) -> None:  # type: ignore[no-untyped-def]
@@ -102,3 +109,73 @@ def test_the_number_of_prior_campaigns_is_bounded() -> None:
     prior = [_earlier(f"c{i}", {"linkedin": 0.02}, weeks=1) for i in range(MAX_PRIOR_CAMPAIGNS + 1)]
     with pytest.raises(ValidationError, match="at most 50"):
         AllocationRequest.model_validate(_request(prior_campaigns=prior))
+
+
+def test_earlier_creatives_are_summed_with_young_weeks_at_their_matured_share() -> None:
+    prior = PriorCampaign.model_validate(
+        {
+            "campaign_id": "c1",
+            "variants": [
+                {"variant_id": "a", "channel": "linkedin", "created_week": "2026-W10"},
+                {"variant_id": "b", "channel": "tiktok", "created_week": "2026-W10"},
+                {"variant_id": "idle", "channel": "indeed", "created_week": "2026-W10"},
+            ],
+            "history": [
+                # Planned week W20: W19 is 1 week old (65% arrived), W18 2 (92%), W10 done.
+                {
+                    "variant_id": "a",
+                    "week": "2026-W19",
+                    "spend": 100.0,
+                    "impressions": 0,
+                    "clicks": 0,
+                    "conversions": 3,
+                },
+                {
+                    "variant_id": "b",
+                    "week": "2026-W18",
+                    "spend": 100.0,
+                    "impressions": 0,
+                    "clicks": 0,
+                    "conversions": 4,
+                },
+                {
+                    "variant_id": "a",
+                    "week": "2026-W10",
+                    "spend": 50.0,
+                    "impressions": 0,
+                    "clicks": 0,
+                    "conversions": 1,
+                },
+            ],
+        }
+    )
+    creatives = read_creatives([prior], week_ordinal("2026-W20"), [0.65, 0.92])
+    assert creatives.channel.tolist() == [0, 2]  # the creative that never spent is left out
+    assert np.exp(creatives.log_rate) == pytest.approx([(4 + 0.5) / 115, (4 + 0.5) / 92])
+    assert creatives.cluster_size.tolist() == [1.0, 1.0]
+
+
+def test_prior_rows_are_read_into_columns_once() -> None:
+    prior = PriorCampaign.model_validate(_earlier("c1", {"linkedin": 0.02, "tiktok": 0.08}, 2))
+    columns = prior.columns
+    assert columns.unit.tolist() == [0, 0, 1, 1]
+    assert [columns.week_labels[w] for w in columns.week] == ["2026-W01", "2026-W02"] * 2
+    assert columns.conversions.tolist() == [10, 10, 40, 40]
+
+
+def test_the_response_says_how_much_earlier_campaigns_shaped_it() -> None:
+    """A structured summary travels with the proposal (the memo reports it); without
+    earlier campaigns the field is absent, not null."""
+    earlier = [
+        _earlier("c1", {"linkedin": 0.02, "tiktok": 0.08}),
+        _earlier("c2", {"linkedin": 0.03, "tiktok": 0.07}),
+    ]
+    informed = allocate(AllocationRequest.model_validate(_request(prior_campaigns=earlier)))
+    summary = informed.earlier_campaigns
+    assert summary is not None
+    assert (summary.campaigns, summary.creatives) == (2, 4)
+    assert 0 < summary.weight <= 1 and summary.disagreement >= 1
+    assert informed.model_dump(mode="json")["earlier_campaigns"]["campaigns"] == 2
+    plain = allocate(AllocationRequest.model_validate(_request()))
+    assert plain.earlier_campaigns is None
+    assert "earlier_campaigns" not in plain.model_dump(mode="json")

@@ -18,6 +18,7 @@ W48 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 TOTAL_KEYS = {
     "visits",
+    "unique_visitors",
     "quiz_starts",
     "lead_starts",
     "apply_starts",
@@ -35,7 +36,8 @@ WEEK_KEYS = {"week"} | TOTAL_KEYS
 
 
 def zero(**values: float) -> dict[str, float]:
-    return {key: 0 for key in TOTAL_KEYS} | values
+    """Every counter at zero but ``values``; each visit here is by another visitor."""
+    return {key: 0 for key in TOTAL_KEYS} | {"unique_visitors": values.get("visits", 0)} | values
 
 
 @pytest.mark.parametrize(

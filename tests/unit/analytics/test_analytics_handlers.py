@@ -61,6 +61,7 @@ def test_candidate_events_are_counted_per_iso_week_of_the_visit(
     assert list(weeks) == ["2026-W47", "2026-W48"]
     assert weeks["2026-W47"] == WeekFacts(
         visits=2,
+        unique_visitors=2,
         quiz_starts=2,
         lead_starts=1,
         apply_starts=1,
@@ -69,8 +70,10 @@ def test_candidate_events_are_counted_per_iso_week_of_the_visit(
         leads=1,
         interviews=1,
     )
-    assert weeks["2026-W48"] == WeekFacts(visits=1, applications=1)
-    assert weeks_of(engine, campaign_id, "tt") == {"2026-W48": WeekFacts(visits=1)}
+    assert weeks["2026-W48"] == WeekFacts(visits=1, unique_visitors=1, applications=1)
+    assert weeks_of(engine, campaign_id, "tt") == {
+        "2026-W48": WeekFacts(visits=1, unique_visitors=1)
+    }
     assert feed.consumer.applied == 15 and feed.dead_letters.messages == []
 
 
@@ -91,7 +94,7 @@ def test_a_late_outcome_restates_the_week_of_its_visit(
     assert list(weeks) == ["2026-W47", "2026-W48"]  # nothing lands in W50
     assert (weeks["2026-W47"].leads, weeks["2026-W47"].interviews) == (1, 1)
     assert weeks["2026-W47"].hires == 1
-    assert weeks["2026-W48"] == WeekFacts(visits=1)
+    assert weeks["2026-W48"] == WeekFacts(visits=1, unique_visitors=1)
 
 
 def test_a_redelivered_event_is_counted_once(
@@ -103,7 +106,9 @@ def test_a_redelivered_event_is_counted_once(
     feed(viewed, lead)
     feed(viewed, lead, viewed)  # e.g. the relay republished after a crash
 
-    assert weeks_of(engine, campaign_id, "ig")["2026-W47"] == WeekFacts(visits=1, leads=1)
+    assert weeks_of(engine, campaign_id, "ig")["2026-W47"] == WeekFacts(
+        visits=1, unique_visitors=1, leads=1
+    )
     assert (feed.consumer.applied, feed.consumer.duplicates) == (2, 3)
     assert feed.stream.committed == {(CANDIDATE_EVENTS_TOPIC, 0): 5}
 
@@ -135,7 +140,9 @@ def test_an_event_that_matches_no_contract_is_dead_lettered_and_the_stream_moves
     letter = json.loads(value)
     assert (topic, key) == (DEAD_LETTER_TOPIC, campaign_id)
     assert "email" in letter["reason"] and letter["consumer_group"] == GROUP_ID
-    assert weeks_of(engine, campaign_id, "ig") == {"2026-W48": WeekFacts(visits=1)}
+    assert weeks_of(engine, campaign_id, "ig") == {
+        "2026-W48": WeekFacts(visits=1, unique_visitors=1)
+    }
     assert feed.stream.committed == {(CANDIDATE_EVENTS_TOPIC, 0): 2}
 
 

@@ -82,11 +82,11 @@ def test_the_goal_decides_the_conversion_and_only_past_weeks_are_history() -> No
 
     request = by_leads.request
     assert by_leads.conversion == "leads" and by_apps.conversion == "applications"
-    assert [(r.variant_id, r.week, r.conversions) for r in request.history] == [
+    assert [(r["variant_id"], r["week"], r["conversions"]) for r in request.history] == [
         ("a", "2026-W45", 5.0),
         ("b", "2026-W46", 1.0),
     ]
-    assert [r.conversions for r in by_apps.request.history] == [2.0, 3.0]
+    assert [r["conversions"] for r in by_apps.request.history] == [2.0, 3.0]
     assert request.budget == 1000.0 and request.week == "2026-W48"
     assert [(v.variant_id, v.channel, v.created_week) for v in request.variants] == [
         ("a", "instagram", "2026-W45"),
@@ -108,7 +108,7 @@ def test_only_live_creatives_are_eligible_but_retired_ones_stay_in_history() -> 
 
     assert [v.variant_id for v in proposal.request.variants] == ["new"]
     assert proposal.request.variants[0].created_week == "2026-W48"  # no facts yet
-    assert [r.variant_id for r in proposal.request.history] == ["old"]
+    assert [r["variant_id"] for r in proposal.request.history] == ["old"]
     with pytest.raises(NoEligibleVariants, match="no live creative"):
         build_request(campaign(), {"old": attributes["old"]}, funnel(cells), week="2026-W48")
 
@@ -169,7 +169,7 @@ def test_slow_goals_stand_in_leads_times_the_shrunk_ratio_for_young_weeks() -> N
     assert stand_in.ratio == pytest.approx(ratio)
     assert stand_in.weeks == ("2026-W47", "2026-W49")
     assert (stand_in.settled_leads, stand_in.settled_conversions) == (100.0, 6.0)
-    assert [r.conversions for r in proposal.request.history] == pytest.approx(
+    assert [r["conversions"] for r in proposal.request.history] == pytest.approx(
         [4.0, 2.0, 20 * ratio, 3.0]
     )
     assert "hires per lead" in stand_in.sentence()
@@ -184,7 +184,7 @@ def test_without_settled_data_the_ratio_is_the_default() -> None:
     )
     assert proposal.stand_in is not None
     assert proposal.stand_in.ratio == pytest.approx(DEFAULT_LEAD_RATIOS["interviews"])
-    assert proposal.request.history[0].conversions == pytest.approx(2.5)
+    assert proposal.request.history[0]["conversions"] == pytest.approx(2.5)
 
 
 @pytest.mark.parametrize(

@@ -161,3 +161,26 @@ def test_long_creative_names_are_cut_in_the_picture_and_shorter_on_a_phone() -> 
     wide, phone = _axis_texts(render_svg(chart)), _axis_texts(render_svg(chart, narrow=True))
     assert long_name not in wide and any(t.endswith("…") and len(t) <= 22 for t in wide)
     assert any(t.endswith("…") and len(t) <= 14 for t in phone)
+
+
+@pytest.mark.parametrize("kind", ["grouped_bars", "stacked_area", "interval", "paired_bars"])
+@pytest.mark.parametrize("series", [2, 3, 5])
+@pytest.mark.parametrize("narrow", [False, True])
+def test_every_legend_entry_is_inside_the_picture(kind: str, series: int, narrow: bool) -> None:
+    """pygal placed the last legend row of a many-series chart below the picture's edge."""
+    values = (120.0, 80.0, 15.0)
+    chart = dataclasses.replace(
+        spec(kind),
+        series=tuple(
+            Series(f"Series {n}", values, low=values if kind == "interval" else None)
+            for n in range(series)
+        ),
+    )
+    root = ET.fromstring(render_svg(chart, narrow=narrow))
+    height = float(root.attrib["viewBox"].split()[3])
+    svg = "{http://www.w3.org/2000/svg}"
+    (legends,) = [g for g in root.iter(f"{svg}g") if g.attrib.get("class") == "legends"]
+    top = float(legends.attrib["transform"].split(",")[1].rstrip(")"))
+    boxes = [float(r.attrib["y"]) + float(r.attrib["height"]) for r in legends.iter(f"{svg}rect")]
+    assert len(boxes) == series
+    assert top + max(boxes) <= height

@@ -109,6 +109,7 @@ def test_creating_a_campaign_with_creatives_and_a_page(
             "employer_name": DEMO_TENANT,
             "headline": "Word servicemonteur",
             "entry_points": ["quiz", "lead"],
+            "contact_channels": "whatsapp",
             "q0_question": "Heb je een rijbewijs?",
             "q0_o0_label": "Ja",
             "q0_o0_score": "10",
@@ -131,14 +132,30 @@ def test_creating_a_campaign_with_creatives_and_a_page(
             "employer_name": DEMO_TENANT,
             "headline": "Word servicemonteur",
             "entry_points": "lead",
+            "contact_channels": ["whatsapp", "phone"],
             "then": "preview",
         },
     )
     assert saved.headers["location"].endswith("/page/preview")  # type: ignore[attr-defined]
     preview = client.get("/campaigns/monteur-amersfoort/page/preview", headers=HTML)
-    assert "Word servicemonteur" in preview.text and "Laat je nummer achter" in preview.text
+    frame = re.search(r'<iframe class="preview-frame" src="([^"]+)"', preview.text)
+    assert frame is not None and frame.group(1).endswith("/page/preview/frame?lang=nl")
+    # landing renders the frame (tests/browser/test_page_builder_browser.py); without it
+    # the frame says so instead of failing
+    framed = client.get(frame.group(1), headers=HTML)
+    assert framed.status_code == 503 and "did not answer" in framed.text
+    assert "frame-ancestors 'self'" in framed.headers["content-security-policy"]
 
-    published = post(client, "/campaigns/monteur-amersfoort/page/publish", {})
+    unconfirmed = post(client, "/campaigns/monteur-amersfoort/page/publish", {})
+    assert unconfirmed.headers["location"].endswith("/page/publish")  # type: ignore[attr-defined]
+    assert client.get("/api/v1/campaigns/monteur-amersfoort").json()["page_version"] == 0
+    review = client.get("/campaigns/monteur-amersfoort/page/publish", headers=HTML).text
+    assert "Word servicemonteur" in review  # every field is new on a first publication
+    reviewed = re.search(r'name="reviewed" value="([0-9a-f]+)"', review)
+    assert reviewed is not None
+    published = post(
+        client, "/campaigns/monteur-amersfoort/page/publish", {"reviewed": reviewed.group(1)}
+    )
     assert published.status_code == 303  # type: ignore[attr-defined]
     detail = client.get("/campaigns/monteur-amersfoort", headers=HTML)
     assert "is published and live" in detail.text

@@ -10,7 +10,12 @@ import pytest
 
 from campaigns.catalog.domain import Variant
 from campaigns.insights.analytics_client import AllocationProposal, CostInterval
-from campaigns.insights.dashboard import BUDGET_WEEKS, build_dashboard, cost_interval
+from campaigns.insights.dashboard import (
+    BUDGET_WEEKS,
+    PLAN_WEEKS,
+    build_dashboard,
+    cost_interval,
+)
 from campaigns.insights.domain import CampaignFunnel, FunnelCounts, VariantFunnel
 from koers.isoweeks import next_iso_week
 
@@ -106,7 +111,14 @@ def test_rows_follow_the_campaign_then_creatives_only_analytics_knows() -> None:
     assert tiktok.p_best == 0.83 and ghost.p_best is None
     assert linkedin.counts == FunnelCounts() and not linkedin.live
     assert ghost.label == "ghost"
-    assert {c.name for c in view.charts} == {"funnel", "cost", "p_best", "budget", "allocation"}
+    assert {c.name for c in view.charts} == {
+        "funnel",
+        "cost",
+        "p_best",
+        "budget",
+        "allocation",
+        "plan",
+    }
 
 
 def test_the_allocation_shows_the_change_and_unbounded_costs() -> None:
@@ -161,3 +173,52 @@ def test_slow_answers_are_kept_for_their_time_to_live() -> None:
     assert cache.get_or_ask(("insights", "c-2"), ask) == 2  # another campaign
     now[0] += 2
     assert cache.get_or_ask(("insights", "c-1"), ask) == 3  # expired: asked again
+
+
+def test_the_plan_chart_sets_proposed_approved_and_spent_side_by_side() -> None:
+    view = build_dashboard(
+        week="2025-W03",
+        variants=VARIANTS,
+        funnel=funnel(weeks=3),  # TikTok spends €50 in 2025-W01..W03
+        proposal=None,
+        health=None,
+        insights=None,
+        proposals={
+            "2025-W02": {"tiktok": 60.0, "linkedin": 40.0},
+            "2025-W03": {"tiktok": 80.0, "linkedin": 20.0},
+            "2025-W04": {"tiktok": 90.0, "linkedin": 10.0},  # after the week shown: left out
+        },
+        approved={"2025-W02": {"tiktok": 55.0, "linkedin": 45.0}},  # W03 not approved
+    )
+    weeks = {w.week: w for w in view.budget_weeks}
+    assert list(weeks) == ["2025-W01", "2025-W02", "2025-W03"]
+    assert weeks["2025-W01"].proposed == {} and weeks["2025-W01"].approved is None
+    assert weeks["2025-W02"].approved == {"tiktok": 55.0, "linkedin": 45.0}
+    assert weeks["2025-W03"].spent == {"tiktok": 50.0}
+    plan = view.chart("plan")
+    assert plan is not None and plan.kind == "grouped_bars" and plan.value_format == "euro"
+    series = {s.label: s.values for s in plan.series}
+    assert series == {
+        "Proposed": (None, 100.0, 100.0),
+        "Approved": (None, 100.0, None),
+        "Spent": (50.0, 50.0, 50.0),
+    }
+
+
+def test_the_plan_chart_keeps_the_last_weeks_only_and_needs_something_to_show() -> None:
+    many = {f"2026-W{n:02d}": {"tiktok": float(n)} for n in range(1, 30)}
+    view = build_dashboard(
+        week="2026-W29",
+        variants=VARIANTS,
+        funnel=None,
+        proposal=None,
+        health=None,
+        insights=None,
+        proposals=many,
+    )
+    assert len(view.budget_weeks) == PLAN_WEEKS
+    assert view.budget_weeks[-1].week == "2026-W29"
+    empty = build_dashboard(
+        week="2026-W29", variants=VARIANTS, funnel=None, proposal=None, health=None, insights=None
+    )
+    assert empty.budget_weeks == () and empty.chart("plan") is None

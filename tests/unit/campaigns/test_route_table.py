@@ -84,6 +84,12 @@ PUBLIC = {
     ("GET", "/invite/{token}"),
     ("POST", "/invite/{token}"),
 }
+# The scheduled jobs' steps (Airflow calls them): every tenant at once, so only the service
+# token opens them; a session, a CSRF token or a user's API token gets 401.
+SERVICE_TOKEN_ONLY = {
+    ("POST", "/internal/v1/weeks/{week}/autopilot"),
+    ("POST", "/internal/v1/push-due"),
+}
 # Your own session and account: every role may log out, switch, change its password and
 # choose the language it reads the console in.
 SESSION_ONLY = {
@@ -91,6 +97,9 @@ SESSION_ONLY = {
     ("POST", "/tenant"),
     ("POST", "/account/password"),
     ("POST", "/account/language"),
+    # A member's own copy of the weekly memo: any role may opt in or mail it to themselves.
+    ("POST", "/memo/subscription"),
+    ("POST", "/memo/send-to-me"),
 }
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -111,6 +120,7 @@ JSON_BODIES: dict[str, dict[str, Any]] = {
     "invite_member": {"email": "new-person@example.nl", "role": "viewer"},
     "change_member": {"role": "viewer"},
     "create_token": {"name": "script"},
+    "create_employer": {"name": "Nieuwe werkgever"},
 }
 FILE_BODIES = {"upload_spend_import", "spend_import_upload"}
 # Console forms: fields every form may carry; each handler reads the ones it needs.
@@ -396,6 +406,7 @@ def test_every_route_is_classified(world: World) -> None:
             route.params
             and not set(route.params) & TENANT_OBJECT_PARAMS
             and not set(route.params) <= CAPABILITY_PARAMS
+            and (route.method, route.path) not in SERVICE_TOKEN_ONLY
         ):
             problems.append(f"{route.method} {route.path}: names no tenant object; classify it")
     assert not problems, "\n".join(problems)
@@ -454,6 +465,11 @@ def check_viewer(world: World) -> None:
             continue
         url = route.url(world.a)
         status = call(client, route, url, csrf=csrf)
+        if key in SERVICE_TOKEN_ONLY:
+            assert status == 401, f"{route.method} {url} as a viewer: {status}"
+            status = call(client, route, url, csrf=None, headers=token)
+            assert status == 401, f"{route.method} {url} with a viewer token: {status}"
+            continue
         assert status == 403, f"{route.method} {url} as a viewer: {status}"
         if route.api:
             status = call(client, route, url, csrf=None, headers=token)
@@ -474,7 +490,8 @@ def test_state_changes_without_a_valid_csrf_token_are_refused(closing: World) ->
         url = route.url(world.a)
         for wrong in (None, "forged-" + csrf[:10]):
             status = call(client, route, url, csrf=wrong)
-            assert status == 403, f"{route.method} {url} with CSRF token {wrong!r}: {status}"
+            refused = 401 if key in SERVICE_TOKEN_ONLY else 403  # a session never opens it
+            assert status == refused, f"{route.method} {url} with CSRF token {wrong!r}: {status}"
     # The login form, too, needs the token of the session that showed it.
     fresh = TestClient(world.app)
     answer = fresh.post(
@@ -517,8 +534,8 @@ def test_without_credentials_nothing_is_served(closing: World) -> None:
         if key in PUBLIC or route.path.startswith("/static"):
             continue
         status = call(anonymous, route, route.url(world.a), csrf=None)
-        if route.api:
-            expected = {401} if route.method == "GET" else {401, 403}
+        if route.api or key in SERVICE_TOKEN_ONLY:
+            expected = {401} if route.method == "GET" or key in SERVICE_TOKEN_ONLY else {401, 403}
         else:
             expected = {303} if route.method == "GET" else {403}
         assert status in expected, f"{route.method} {route.path} anonymously: {status}"

@@ -1,15 +1,15 @@
 """The consumer's batch path: a polled batch applied in one transaction, or split.
 
 A real database (SQLite, or PostgreSQL with KOERS_TEST_DATABASE_URL) and the real
-``EventConsumer``; the subscriber and the dead-letter publisher are small fakes that
-implement the chassis' ``Subscriber``/``Publisher`` protocols (the Kafka path is covered
-by tests/integration/test_messaging_batch_crash.py).
+``EventConsumer``; the subscriber and the dead-letter publisher are the small fakes of
+``tests/support/fake_stream.py`` (the chassis' ``Subscriber``/``Publisher`` protocols;
+the Kafka path is covered by tests/integration/test_messaging_batch_crash.py).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -27,7 +27,7 @@ from koers.events import (
 )
 from koers.messaging.consumer import EventConsumer, RetryFrom
 from koers.messaging.schema import MESSAGING_METADATA, processed_events_table
-from koers.messaging.transport import Record
+from tests.support.fake_stream import Letters, Stream, records
 
 pytestmark = pytest.mark.unit
 
@@ -39,37 +39,6 @@ effects = sa.Table(
     sa.Column("event_id", sa.String(36), primary_key=True),
     sa.Column("variant_id", sa.String(64), nullable=False),
 )
-
-
-class Stream:
-    """Records to hand out in one poll, and what the consumer committed."""
-
-    def __init__(self, records: Sequence[Record]) -> None:
-        self.records = list(records)
-        self.committed: dict[tuple[str, int], int] = {}
-
-    def poll(self, timeout_ms: int) -> list[Record]:
-        return list(self.records)
-
-    def commit(self, offsets: Mapping[tuple[str, int], int]) -> None:
-        self.committed.update(offsets)
-
-    def seek(self, topic: str, partition: int, offset: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-class Letters:
-    def __init__(self) -> None:
-        self.sent: list[dict[str, object]] = []
-
-    def publish(self, messages: Iterable[tuple[str, str, bytes]], timeout_s: float) -> None:
-        self.sent.extend(json.loads(value) for _, _, value in messages)
-
-    def close(self) -> None:
-        pass
 
 
 class RecordEffect:
@@ -120,12 +89,6 @@ def engine(make_database_url: Callable[[str], str]) -> Iterator[sa.Engine]:
 def view(variant: str = "ig") -> Envelope:
     payload = PageViewed(variant_id=variant, visitor_key="v" * 32, visited_at=datetime.now(UTC))
     return new_envelope(payload, source="test", tenant_id="t", campaign_id="c1")
-
-
-def records(
-    *values: bytes, topic: str = CANDIDATE_EVENTS_TOPIC, partition: int = 0
-) -> list[Record]:
-    return [Record(topic, partition, offset, b"c1", value) for offset, value in enumerate(values)]
 
 
 def consumer(
@@ -214,7 +177,7 @@ def test_a_poison_event_mid_batch_is_dead_lettered_and_the_rest_applied(
     assert stored(engine) == sorted(str(e.event_id) for e in good)
     assert str(poison.event_id) not in processed(engine)
     reasons = [letter["reason"] for letter in letters.sent]
-    assert reasons[0] == "variant refused is refused" and reasons[1].startswith("not JSON")
+    assert reasons[0] == "variant refused is refused" and str(reasons[1]).startswith("not JSON")
     assert (subject.applied, subject.dead_lettered) == (5, 2)
     assert stream.committed == {(CANDIDATE_EVENTS_TOPIC, 0): 7}
 

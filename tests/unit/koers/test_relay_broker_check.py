@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from koers.db import make_engine
+from koers.db import make_engine, upsert
 from koers.events import utcnow
 from koers.messaging.relay import OutboxRelay
-from koers.messaging.schema import MESSAGING_METADATA, outbox_table
+from koers.messaging.schema import MESSAGING_METADATA, outbox_table, relay_topic_counts_table
 
 pytestmark = pytest.mark.unit
 
@@ -64,10 +64,16 @@ def add_events(engine: sa.Engine, count: int, *, sent: bool) -> None:
                 for n in range(count)
             ],
         )
+        if sent:  # as a relay marks them: the counts go up in the same transaction
+            upsert(
+                conn, relay_topic_counts_table, {"topic": TOPIC, "sent": count}, ["sent"], add=True
+            )
 
 
 def relay_for(engine: sa.Engine, broker: FakeBroker) -> OutboxRelay:
-    return OutboxRelay(engine, broker, topic_sizes=broker, holder="test")
+    relay = OutboxRelay(engine, broker, topic_sizes=broker, holder="test")
+    assert relay.acquire_lease()
+    return relay
 
 
 def warnings_in(caplog: pytest.LogCaptureFixture) -> list[str]:

@@ -26,7 +26,7 @@ from landing_support import (
 from koers.events import CampaignPublished
 from landing.config import Settings
 from landing.privacy.service import Privacy
-from landing.submissions.cvstore import CvStore
+from landing.submissions.cvstore import FolderCvStore
 from landing.submissions.repository import applications, leads, quiz_results
 
 pytestmark = pytest.mark.unit
@@ -330,7 +330,7 @@ def test_rejected_candidates_go_4_weeks_after_the_procedure_ended(
             .where(leads.c.lead_id == uuid.UUID(pool))
             .values(talent_pool=True, status="rejected", procedure_ended_at=clock.now)
         )
-    privacy = Privacy(engine, CvStore(settings.cv_dir), clock)
+    privacy = Privacy(engine, FolderCvStore(settings.cv_dir), clock)
 
     clock.advance(days=27)
     assert privacy.run_retention().total_leads == 0
@@ -350,7 +350,7 @@ def test_consent_is_kept_at_most_a_year(
     settings: Settings,
 ) -> None:
     kept = _lead_with_status(client, clock, None)
-    privacy = Privacy(engine, CvStore(settings.cv_dir), clock)
+    privacy = Privacy(engine, FolderCvStore(settings.cv_dir), clock)
 
     clock.advance(days=364)
     assert privacy.run_retention().total_leads == 0
@@ -370,7 +370,7 @@ def test_withdrawn_consent_is_erased_at_the_next_run(
 ) -> None:
     withdrawn = _lead_with_status(client, clock, "contacted", consent_withdrawn=True)
     other = _lead_with_status(client, clock, "contacted")
-    privacy = Privacy(engine, CvStore(settings.cv_dir), clock)
+    privacy = Privacy(engine, FolderCvStore(settings.cv_dir), clock)
 
     assert privacy.run_retention().erased == {"consent_withdrawn": 1}
     assert remaining(engine) == {other}
@@ -387,7 +387,7 @@ def test_retention_sweeps_orphan_cv_files_and_old_salts(
     import io
     import os
 
-    store = CvStore(settings.cv_dir)
+    store = FolderCvStore(settings.cv_dir)
     orphan = store.save(io.BytesIO(b"%PDF-1.7 left by a crash"))
     path = store.path(orphan)
     assert path is not None

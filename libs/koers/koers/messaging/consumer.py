@@ -27,6 +27,11 @@ record of the batch is invalid, that transaction is rolled back and the batch is
 again event by event, so the poison record is dead-lettered and the rest applied as
 before. Either way offsets are committed only after the database commit. Handlers that
 are :class:`BatchHandler` get consecutive events of a batch in one call.
+
+Dedup rows are kept as long as the event can come again (``keep_processed``, twice the
+topics' retention: a record lives on the broker for the retention, and a relay refilling
+a broker that lost data publishes rows up to the retention old once more, which then live
+a retention again); older ones are deleted in chunks every ``prune_every_s``.
 """
 
 from __future__ import annotations
@@ -39,9 +44,21 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy import Connection, Engine, Text, bindparam, func, insert, literal, select, true
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Text,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -68,6 +85,8 @@ from koers.messaging.schema import processed_events_table
 from koers.messaging.transport import Publisher, Record, TransportError
 
 log = logging.getLogger(__name__)
+
+PRUNE_CHUNK = 5_000
 
 Handler = Callable[[Connection, Envelope], None]
 """Applies one event inside the given transaction; raises InvalidEvent to dead-letter."""
@@ -107,6 +126,8 @@ class EventConsumer:
         handler_attempts: int = 3,
         handler_backoff_s: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        keep_processed: timedelta | None = None,
+        prune_every_s: float = 300,
     ) -> None:
         self._engine = engine
         self._subscriber = subscriber
@@ -123,17 +144,23 @@ class EventConsumer:
         self._handler_attempts = max(1, handler_attempts)
         self._handler_backoff_s = handler_backoff_s
         self._sleep = sleep
+        self._keep_processed = keep_processed
+        self._prune_every_s = prune_every_s
         self.applied = 0
         self.duplicates = 0
         self.dead_lettered = 0
 
     def run(self, stop: threading.Event) -> None:
         backoff = 0.2
+        prune_at = 0.0
         try:
             while not stop.is_set():
                 try:
                     self.process(self._subscriber.poll(timeout_ms=500))
                     backoff = 0.2
+                    if time.monotonic() >= prune_at:
+                        self._prune_quietly()
+                        prune_at = time.monotonic() + self._prune_every_s
                 except RetryFrom as retry:
                     log.warning(
                         "transient failure; retrying %s in %.1fs",
@@ -166,6 +193,41 @@ class EventConsumer:
         finally:
             self._subscriber.close()
             self._dead_letters.close()
+
+    def prune_processed(self, now: datetime | None = None) -> int:
+        """Delete this group's dedup rows older than ``keep_processed``; return how many."""
+        if self._keep_processed is None:
+            return 0
+        table = processed_events_table
+        cutoff = (now or utcnow()) - self._keep_processed
+        total = 0
+        while True:
+            with transaction(self._engine) as conn:
+                oldest = (
+                    select(table.c.event_id)
+                    .where(table.c.consumer_group == self._group_id)
+                    .where(table.c.processed_at < cutoff)
+                    .limit(PRUNE_CHUNK)
+                    .scalar_subquery()
+                )
+                deleted = conn.execute(
+                    delete(table).where(
+                        table.c.consumer_group == self._group_id, table.c.event_id.in_(oldest)
+                    )
+                ).rowcount
+            total += deleted
+            if deleted < PRUNE_CHUNK:
+                return total
+
+    def _prune_quietly(self) -> None:
+        # Pruning is housekeeping: a database hiccup here must not stop consuming.
+        try:
+            pruned = self.prune_processed()
+        except Exception:
+            log.warning("pruning processed events failed; trying again later", exc_info=True)
+            return
+        if pruned:
+            log.info("pruned processed events", extra={"count": pruned})
 
     def process(self, records: list[Record]) -> None:
         """Apply a polled batch in order and commit what became durable.

@@ -8,11 +8,13 @@ satisfy with the real broker from the embedded-broker fixture.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka.errors import KafkaTimeoutError
 
 
 class TransportError(Exception):
@@ -22,7 +24,10 @@ class TransportError(Exception):
 
 class Publisher(Protocol):
     def publish(self, messages: Iterable[tuple[str, str, bytes]], timeout_s: float) -> None:
-        """Publish (topic, key, value) triples; return only when all are acknowledged."""
+        """Publish (topic, key, value) triples; return only when all are acknowledged.
+
+        ``timeout_s`` bounds the whole call: past it, raise instead of sending more (the
+        relay's lease depends on it)."""
 
     def close(self) -> None: ...
 
@@ -58,21 +63,26 @@ class KafkaPublisher:
                 enable_idempotence=True,
                 linger_ms=5,
                 retries=5,
-                max_block_ms=10_000,
+                # send() blocks at most this long (metadata, a full buffer): a publish
+                # must end within the relay's timeout, which is well within its lease.
+                max_block_ms=2_000,
                 request_timeout_ms=10_000,
             )
         return self._producer
 
     def publish(self, messages: Iterable[tuple[str, str, bytes]], timeout_s: float = 15) -> None:
+        deadline = time.monotonic() + timeout_s
         try:
             producer = self._connect()
-            futures = [
-                producer.send(topic, key=key.encode(), value=value)
-                for topic, key, value in messages
-            ]
-            producer.flush(timeout=timeout_s)
+            futures = []
+            for topic, key, value in messages:
+                if time.monotonic() >= deadline:
+                    raise KafkaTimeoutError("publish deadline passed")
+                futures.append(producer.send(topic, key=key.encode(), value=value))
+            producer.flush(timeout=max(0.0, deadline - time.monotonic()))
             for future in futures:
-                future.get(timeout=timeout_s)  # raises the send error, if any
+                # raises the send error, if any
+                future.get(timeout=max(0.0, deadline - time.monotonic()))
         except Exception:
             # A producer that failed (e.g. the broker restarted and forgot our producer
             # id) may stay wedged: start the next attempt with a new one.

@@ -10,9 +10,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
+from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    model_validator,
+    with_config,
+)
+from typing_extensions import TypedDict
 
 from koers.isoweeks import ISO_WEEK_PATTERN, week_ordinal
 
@@ -72,20 +86,64 @@ class Variant(BaseModel):
     )
 
 
-class HistoryRow(BaseModel):
-    """One variant's counts in one past ISO week, conversions attributed to that week."""
+@with_config(ConfigDict(extra="forbid"))
+class HistoryRow(TypedDict):
+    """One variant's counts in one past ISO week, conversions attributed to that week.
 
-    model_config = _STRICT
+    A dict rather than a model: requests carry up to a million rows that the engine reads
+    as columns, and a dict validates at about a quarter of a model's cost.
+    """
 
     variant_id: VariantId
     week: RowWeek
-    spend: Amount = Field(description="EUR spent in the week")
+    spend: Annotated[Amount, Field(description="EUR spent in the week")]
     impressions: Count
     clicks: Count
-    conversions: Count = Field(
-        description="Conversions (the campaign's goal) attributed to the week's visits so "
-        "far; may grow in later calls as late conversions arrive"
-    )
+    conversions: Annotated[
+        Count,
+        Field(
+            description="Conversions (the campaign's goal) attributed to the week's visits "
+            "so far; may grow in later calls as late conversions arrive"
+        ),
+    ]
+
+
+@with_config(ConfigDict(extra="forbid"))
+class PriorVariant(TypedDict):
+    """A prior campaign's creative: a :class:`Variant`'s shape and limits, read as a dict.
+
+    Prior campaigns may carry a hundred thousand creatives that the engine only sums over,
+    so they are validated as plain dicts (like :class:`HistoryRow`); the JSON they accept,
+    and every message they give, are those of the model.
+    """
+
+    variant_id: VariantId
+    channel: Channel
+    created_week: IsoWeek
+    attributes: NotRequired[
+        Annotated[
+            dict[str, Any] | None,
+            Field(description="Creative attributes (format, hook, family, …)"),
+        ]
+    ]
+
+
+_VARIANT_ID, _WEEK, _SPEND, _CONVERSIONS = (
+    itemgetter(key) for key in ("variant_id", "week", "spend", "conversions")
+)
+
+
+@dataclass(frozen=True)
+class PriorColumns:
+    """A prior campaign's history as arrays: what the engine sums, read in one pass."""
+
+    unit: NDArray[np.int64]
+    """Per row: the index of its creative in ``variants``."""
+    week: NDArray[np.int64]
+    """Per row: the index of its week in ``week_labels``."""
+    week_labels: tuple[str, ...]
+    spend: NDArray[np.float64]
+    conversions: NDArray[np.float64]
 
 
 class PriorCampaign(BaseModel):
@@ -94,30 +152,59 @@ class PriorCampaign(BaseModel):
     model_config = _STRICT
 
     campaign_id: str = Field(min_length=1, max_length=128, examples=["c-0"])
-    variants: list[Variant] = Field(max_length=MAX_VARIANTS)
+    variants: list[PriorVariant] = Field(max_length=MAX_VARIANTS)
     history: list[HistoryRow] = Field(default_factory=list, max_length=MAX_HISTORY_ROWS)
+
+    _columns: PriorColumns | None = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _consistent(self) -> PriorCampaign:
-        listed: set[str] = set()
-        for variant in self.variants:
-            if variant.variant_id in listed:
-                raise ValueError(f"variant_id {variant.variant_id!r} is listed twice")
-            listed.add(variant.variant_id)
-        rows: set[tuple[str, str]] = set()
-        for row in self.history:
-            if row.variant_id not in listed:
-                raise ValueError(
-                    f"history row for {row.variant_id!r} names no variant of this campaign "
-                    "(a prior campaign's rows need their creative's channel)"
-                )
-            key = (row.variant_id, row.week)
-            if key in rows:
-                raise ValueError(
-                    f"history has two rows for variant {row.variant_id!r} in {row.week}"
-                )
-            rows.add(key)
+        # Checked on whole columns; the offending item is looked for only once one exists.
+        ids = [variant["variant_id"] for variant in self.variants]
+        index = {variant_id: i for i, variant_id in enumerate(ids)}
+        if len(index) < len(ids):
+            seen: set[str] = set()
+            for variant_id in ids:
+                if variant_id in seen:
+                    raise ValueError(f"variant_id {variant_id!r} is listed twice")
+                seen.add(variant_id)
+        rows = self.history
+        count = len(rows)
+        # map over C callables, not generator expressions: these run once per row.
+        unit = np.fromiter(map(index.get, map(_VARIANT_ID, rows), repeat(-1)), np.int64, count)
+        if count and unit.min() < 0:
+            variant_id = rows[int(np.argmin(unit))]["variant_id"]
+            raise ValueError(
+                f"history row for {variant_id!r} names no variant of this campaign "
+                "(a prior campaign's rows need their creative's channel)"
+            )
+        weeks = list(map(_WEEK, rows))
+        labels = {label: i for i, label in enumerate(dict.fromkeys(weeks))}
+        week = np.fromiter(map(labels.__getitem__, weeks), np.int64, count)
+        key = unit * max(len(labels), 1) + week
+        if count and bool((np.diff(np.sort(key)) == 0).any()):
+            found: set[int] = set()
+            for i, value in enumerate(key.tolist()):
+                if value in found:
+                    raise ValueError(
+                        f"history has two rows for variant {rows[i]['variant_id']!r} in "
+                        f"{rows[i]['week']}"
+                    )
+                found.add(value)
+        self._columns = PriorColumns(
+            unit=unit,
+            week=week,
+            week_labels=tuple(labels),
+            spend=np.fromiter(map(_SPEND, rows), float, count),
+            conversions=np.fromiter(map(_CONVERSIONS, rows), float, count),
+        )
         return self
+
+    @property
+    def columns(self) -> PriorColumns:
+        """The history as arrays, read once while validating."""
+        assert self._columns is not None  # set by the validator of every instance
+        return self._columns
 
 
 class AllocationPolicy(BaseModel):
@@ -280,8 +367,8 @@ class AllocationRequest(BaseModel):
                     f"variant {variant.variant_id!r} is created in {variant.created_week}, "
                     f"after the planned week {self.week}"
                 )
-        rows = {(row.variant_id, row.week) for row in self.history}
-        weeks = {row.week for row in self.history}
+        rows = {(row["variant_id"], row["week"]) for row in self.history}
+        weeks = {row["week"] for row in self.history}
         late = [week for week in weeks if ordinal(week) >= planned]
         if len(rows) < len(self.history) or late:
             self._name_bad_row(ordinal, planned)
@@ -292,15 +379,13 @@ class AllocationRequest(BaseModel):
         """The first duplicate or too-late row, found row by row only once one exists."""
         rows: set[tuple[str, str]] = set()
         for row in self.history:
-            key = (row.variant_id, row.week)
+            key = (row["variant_id"], row["week"])
             if key in rows:
-                raise ValueError(
-                    f"history has two rows for variant {row.variant_id!r} in {row.week}"
-                )
+                raise ValueError(f"history has two rows for variant {key[0]!r} in {key[1]}")
             rows.add(key)
-            if ordinal(row.week) >= planned:
+            if ordinal(key[1]) >= planned:
                 raise ValueError(
-                    f"history row for {row.variant_id!r} is in {row.week}, not before the "
+                    f"history row for {key[0]!r} is in {key[1]}, not before the "
                     f"planned week {self.week}"
                 )
 
@@ -319,7 +404,7 @@ class AllocationRequest(BaseModel):
                 raise ValueError(
                     f"prior campaigns hold more than {MAX_PRIOR_ROWS:,} history rows together"
                 )
-            for week in {row.week for row in prior.history}:
+            for week in prior.columns.week_labels:
                 if ordinal(week) >= planned:
                     raise ValueError(
                         f"prior campaign {prior.campaign_id!r} has a history row in {week}, "
@@ -346,6 +431,24 @@ class VariantAllocation(BaseModel):
     expected_conversions: float = Field(description="Expected conversions from its amount")
     change: float | None = Field(description="EUR change from last week; null if unknown")
     reason: str = Field(description="Why it gets this amount, in a sentence")
+    max_change_holds: bool = Field(
+        default=True,
+        description="Whether the policy's max_change limits this creative's cut: false for "
+        "a creative in the ad platform's learning phase or ruled out (see "
+        "learning_exit_conversions), which may be cut further",
+    )
+
+
+class EarlierCampaignsSummary(BaseModel):
+    """How much the employer's earlier campaigns (``prior_campaigns``) shaped the split."""
+
+    campaigns: int = Field(description="Earlier campaigns that informed the prior")
+    creatives: int = Field(description="Their creatives with results")
+    weight: float = Field(description="Their share of the channel estimates' precision (0-1)")
+    disagreement: float = Field(
+        description="How many times their spread was widened because this campaign's "
+        "results differ from them (1: they agree)"
+    )
 
 
 class AllocationResponse(BaseModel):
@@ -367,6 +470,12 @@ class AllocationResponse(BaseModel):
     value_remaining: float | None = Field(
         description="Expected relative gain still available over the leader; null when "
         "there is no evidence yet"
+    )
+    earlier_campaigns: EarlierCampaignsSummary | None = Field(
+        None,
+        description="How much earlier campaigns shaped the split; absent when the request "
+        "carried none that could inform it",
+        exclude_if=lambda value: value is None,
     )
 
 

@@ -59,16 +59,16 @@ def read_history(request: AllocationRequest) -> History:
     planned = week_ordinal(request.week)
     ids = [variant.variant_id for variant in request.variants]
     index = {variant_id: i for i, variant_id in enumerate(ids)}
-    for row in request.history:
-        if row.variant_id not in index:
-            index[row.variant_id] = len(index)
+    history = request.history
+    count = len(history)
+    for variant_id in dict.fromkeys(row["variant_id"] for row in history):  # first seen first
+        index.setdefault(variant_id, len(index))
     unit_ids = tuple(index)
     listed = len(ids)
 
-    history = request.history
-    ordinals = {label: week_ordinal(label) for label in {row.week for row in history}}
-    week = np.array([ordinals[row.week] for row in history], dtype=np.int64)
-    unit = np.array([index[row.variant_id] for row in history], dtype=np.int64)
+    ordinals = {label: week_ordinal(label) for label in {row["week"] for row in history}}
+    week = np.fromiter((ordinals[row["week"]] for row in history), np.int64, count)
+    unit = np.fromiter((index[row["variant_id"]] for row in history), np.int64, count)
 
     channel = np.full(len(unit_ids), UNKNOWN_CHANNEL, dtype=np.int64)
     channel[:listed] = [CHANNEL_CODE[variant.channel] for variant in request.variants]
@@ -87,7 +87,7 @@ def read_history(request: AllocationRequest) -> History:
         unit=unit,
         week=week,
         age=planned - week,
-        spend=np.array([row.spend for row in history], dtype=float),
-        clicks=np.array([row.clicks for row in history], dtype=float),
-        conversions=np.array([row.conversions for row in history], dtype=float),
+        spend=np.fromiter((row["spend"] for row in history), float, count),
+        clicks=np.fromiter((row["clicks"] for row in history), float, count),
+        conversions=np.fromiter((row["conversions"] for row in history), float, count),
     )

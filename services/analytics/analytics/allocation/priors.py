@@ -36,6 +36,7 @@ own evidence twice).
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -148,50 +149,63 @@ def learn_from_campaigns(
 def read_creatives(
     campaigns: Sequence[PriorCampaign], planned: int, matured: Sequence[float]
 ) -> Creatives:
-    """Each earlier creative's totals; a young week counts its spend at its matured share."""
+    """Each earlier creative's totals; a young week counts its spend at its matured share.
+
+    Rows are summed per creative with array group-bys: prior campaigns can hold hundreds
+    of thousands of rows, and a Python loop over them cost more than the whole allocation.
+    """
     lag = len(matured)
     table = np.array([*matured, 1.0])
     ordinals: dict[str, int] = {}
     campaign_of: list[int] = []
     channel: list[int] = []
     attributes: list[tuple[tuple[str, str], ...]] = []
-    cluster: list[tuple[int, str | None]] = []
-    spend: list[float] = []
-    conversions: list[float] = []
+    families: list[str | None] = []
+    spend_parts: list[FloatArray] = []
+    conversion_parts: list[FloatArray] = []
     for number, prior in enumerate(campaigns):
-        index = {}
-        for variant in prior.variants:
-            index[variant.variant_id] = len(spend)
-            campaign_of.append(number)
-            channel.append(CHANNEL_CODE[variant.channel])
-            attributes.append(attribute_pairs(variant.attributes))
-            family = family_of(variant.attributes)
-            cluster.append((number, family if family is not None else variant.variant_id))
-            spend.append(0.0)
-            conversions.append(0.0)
-        for row in prior.history:
-            week = ordinals.get(row.week)
-            if week is None:
-                week = ordinals[row.week] = week_ordinal(row.week)
-            age = planned - week
-            unit = index[row.variant_id]
-            spend[unit] += row.spend * float(table[min(max(age - 1, 0), lag)])
-            conversions[unit] += row.conversions
-    x = np.array(spend, dtype=float)
-    y = np.array(conversions, dtype=float)
+        variants = prior.variants
+        campaign_of += [number] * len(variants)
+        channel += [CHANNEL_CODE[variant["channel"]] for variant in variants]
+        found = [variant.get("attributes") for variant in variants]
+        if any(found):
+            attributes += [attribute_pairs(each) for each in found]
+            families += [family_of(each) for each in found]
+        else:  # the common case, without a loop of calls per creative
+            attributes += [()] * len(variants)
+            families += [None] * len(variants)
+        columns = prior.columns
+        for label in set(columns.week_labels) - ordinals.keys():
+            ordinals[label] = week_ordinal(label)
+        week = np.array([ordinals[label] for label in columns.week_labels], dtype=np.int64)
+        age = planned - week[columns.week] if columns.week.size else columns.week
+        share = table[np.clip(age - 1, 0, lag)]
+        spend_parts.append(_summed(columns.unit, columns.spend * share, len(variants)))
+        conversion_parts.append(_summed(columns.unit, columns.conversions, len(variants)))
+    x = np.concatenate(spend_parts) if spend_parts else np.zeros(0)
+    y = np.concatenate(conversion_parts) if conversion_parts else np.zeros(0)
     used = x > 0
     keep = np.flatnonzero(used)
-    sizes: dict[tuple[int, str | None], int] = {}
-    for i in keep.tolist():
-        sizes[cluster[i]] = sizes.get(cluster[i], 0) + 1
+    kept = keep.tolist()
+    sizes = Counter((campaign_of[i], families[i]) for i in kept if families[i] is not None)
     return Creatives(
-        cluster_size=np.array([float(sizes[cluster[i]]) for i in keep.tolist()]),
+        cluster_size=np.array(
+            [
+                1.0 if families[i] is None else float(sizes[campaign_of[i], families[i]])
+                for i in kept
+            ]
+        ),
         campaign=np.array(campaign_of, dtype=np.int64)[keep],
         channel=np.array(channel, dtype=np.int64)[keep],
-        attributes=tuple(attributes[i] for i in keep),
+        attributes=tuple(attributes[i] for i in kept),
         log_rate=np.log((y[used] + 0.5) / x[used]),
         sampling_var=1.0 / (y[used] + 0.5),
     )
+
+
+def _summed(unit: IntArray, values: FloatArray, units: int) -> FloatArray:
+    """``values`` summed per unit (a weighted bincount is float; its stub says int)."""
+    return np.asarray(np.bincount(unit, values, units), dtype=float)
 
 
 def learn(creatives: Creatives, default_cv2: float = DEFAULT_CV2) -> LearnedPrior | None:

@@ -62,6 +62,13 @@ def respond(request: AllocationRequest, findings: Findings) -> AllocationRespons
     )
     verdict = findings.verdict
     winner = request.variants[verdict.winner].variant_id if verdict.winner is not None else None
+    # A creative that ran last week and got no change band is one max_change does not hold.
+    previous = findings.plan.previous.tolist()
+    band_low = findings.plan.shaped.band_low.tolist()
+    holds = [
+        not (not math.isnan(previous[i]) and previous[i] > 0 and band_low[i] <= 0)
+        for i in range(len(facts))
+    ]
     # One validation of plain data is far cheaper than 20,000 small model instances.
     return AllocationResponse.model_validate(
         {
@@ -91,8 +98,9 @@ def respond(request: AllocationRequest, findings: Findings) -> AllocationRespons
                     if fact.previous is None
                     else round(fact.amount - fact.previous, 2),
                     "reason": explain.reason(fact, story),
+                    "max_change_holds": holds[i],
                 }
-                for fact in facts
+                for i, fact in enumerate(facts)
             ],
             "expected_conversions": story.expected_total or 0.0,
             "equal_split_expected_conversions": story.equal_total or 0.0,
@@ -100,6 +108,14 @@ def respond(request: AllocationRequest, findings: Findings) -> AllocationRespons
             "value_remaining": finite_or_none(verdict.value_remaining)
             if story.has_evidence
             else None,
+            "earlier_campaigns": None
+            if story.earlier is None
+            else {
+                "campaigns": story.earlier.campaigns,
+                "creatives": story.earlier.creatives,
+                "weight": story.earlier.weight,
+                "disagreement": story.earlier.disagreement,
+            },
         }
     )
 

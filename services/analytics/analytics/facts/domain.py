@@ -28,6 +28,7 @@ from koers.isoweeks import iso_week, week_monday
 
 FUNNEL_COUNTERS: tuple[str, ...] = (
     "visits",
+    "unique_visitors",
     "quiz_starts",
     "lead_starts",
     "apply_starts",
@@ -95,6 +96,9 @@ class WeekFacts:
     """Everything known about one variant (or a sum of variants) in one or more weeks."""
 
     visits: int = 0
+    unique_visitors: int = 0
+    """Visitors counted once a day per creative: the sum over the week's days of the
+    distinct daily visitor keys (landing's salted daily hash; no cookie)."""
     quiz_starts: int = 0
     lead_starts: int = 0
     apply_starts: int = 0

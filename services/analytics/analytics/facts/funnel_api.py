@@ -20,7 +20,10 @@ from koers.isoweeks import ISO_WEEK_PATTERN
 class FunnelFacts(BaseModel):
     """Candidate counts (attributed to the week of the visit) beside delivery."""
 
-    visits: int
+    visits: int = Field(description="Page views")
+    unique_visitors: int = Field(
+        description="Visitors counted once per creative and day (cookieless daily key)"
+    )
     quiz_starts: int
     lead_starts: int
     apply_starts: int

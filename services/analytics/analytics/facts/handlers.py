@@ -21,6 +21,7 @@ from analytics.catalog import repository as catalog
 from analytics.catalog.domain import CampaignState, VariantAttributes
 from analytics.facts import repository
 from analytics.facts.domain import funnel_counters_for, utc_iso_week
+from koers.db import as_utc
 from koers.events import (
     CAMPAIGN_STATE_TOPIC,
     CANDIDATE_EVENTS_TOPIC,
@@ -83,12 +84,19 @@ class CountInVisitWeek:
 
     def apply_many(self, conn: Connection, envelopes: Sequence[Envelope]) -> None:
         increments: dict[repository.FunnelCell, Counter[str]] = {}
+        visitor_days: set[repository.VisitorDay] = set()
         for envelope in envelopes:
             payload = envelope.typed_payload()
             if not isinstance(payload, CandidateEvent | LeadOutcomeRecorded):
                 raise InvalidEvent(f"{envelope.type} is not a candidate event or lead outcome")
             cell = (envelope.campaign_id, payload.variant_id, utc_iso_week(payload.visited_at))
             increments.setdefault(cell, Counter()).update(funnel_counters_for(payload))
+            if isinstance(payload, PageViewed):
+                day = as_utc(payload.visited_at).date()
+                visitor_days.add((cell[0], cell[1], day, payload.visitor_key))
+        for campaign_id, variant_id, day, _ in repository.new_visitor_days(conn, visitor_days):
+            cell = (campaign_id, variant_id, utc_iso_week(day))
+            increments.setdefault(cell, Counter())["unique_visitors"] += 1
         repository.add_to_funnel_counters(conn, increments)
 
 

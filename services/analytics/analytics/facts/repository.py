@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,7 @@ from analytics.storage.schema import (
     daily_delivery_table,
     fact_versions_table,
     variants_table,
+    visitor_days_table,
     weekly_funnel_table,
 )
 from koers.db import upsert
@@ -114,6 +115,49 @@ def add_to_funnel_counters(
         raise RuntimeError(f"analytics supports SQLite and PostgreSQL, not {dialect}")
     conn.exec_driver_sql(_add_counters_sql("?" if dialect == "sqlite" else "%s"), rows)
     bump_fact_versions(conn, "counters", (campaign_id for campaign_id, _, _ in increments))
+
+
+VisitorDay = tuple[str, str, date, str]
+"""(campaign_id, variant_id, day, visitor_key): one visitor on one creative on one day."""
+
+VISITOR_DAYS_KEPT = 3
+"""Days of visitor keys kept before the newest day seen. A key changes daily, so an
+older day can only come back through a page view delivered days late, which then counts
+as a new visitor (an over-count of at most that visitor)."""
+
+
+def new_visitor_days(conn: Connection, seen: Iterable[VisitorDay]) -> set[VisitorDay]:
+    """Store the visitor days not stored yet and return them; forget days past the window.
+
+    The consumer applies a campaign's events one partition at a time, so a select then an
+    insert cannot race; if a rebalance ever overlaps two consumers, the second insert of a
+    key fails the batch, which is then retried, rather than counting a visitor twice.
+    """
+    candidates = set(seen)
+    if not candidates:
+        return set()
+    table = visitor_days_table
+    key = sa.tuple_(table.c.campaign_id, table.c.variant_id, table.c.day, table.c.visitor_key)
+    known: set[VisitorDay] = set()
+    ordered = sorted(candidates)
+    for start in range(0, len(ordered), 500):  # bounded IN lists
+        chunk = ordered[start : start + 500]
+        stored = sa.select(
+            table.c.campaign_id, table.c.variant_id, table.c.day, table.c.visitor_key
+        ).where(key.in_(chunk))
+        known.update((str(c), str(v), d, str(k)) for c, v, d, k in conn.execute(stored))
+    new = candidates - known
+    if new:
+        conn.execute(
+            table.insert(),
+            [
+                {"campaign_id": c, "variant_id": v, "day": d, "visitor_key": k}
+                for c, v, d, k in sorted(new)
+            ],
+        )
+    newest = max(day for _, _, day, _ in candidates)
+    conn.execute(table.delete().where(table.c.day < newest - timedelta(days=VISITOR_DAYS_KEPT)))
+    return new
 
 
 def record_delivery_day(

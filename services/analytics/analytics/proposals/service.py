@@ -46,7 +46,7 @@ from analytics.proposals import domain as proposals
 from analytics.proposals import repository
 from analytics.proposals.repository import StoredAllocation
 from koers.db import transaction
-from koers.events import AllocationProposed, new_envelope, utcnow
+from koers.events import AllocationProposed, EarlierCampaigns, new_envelope, utcnow
 from koers.isoweeks import shift_week, week_monday
 from koers.messaging.outbox import add_to_outbox
 
@@ -175,6 +175,15 @@ def propose_allocation(
                 allocation=response.allocation,
                 p_best=response.p_best,
                 explanation=tuple(response.explanation),
+                max_change_exempt=tuple(
+                    v.variant_id for v in response.variants if not v.max_change_holds
+                ),
+                reasons={line.variant_id: line.reason for line in response.variants},
+                expected_conversions=response.expected_conversions,
+                equal_split_expected_conversions=response.equal_split_expected_conversions,
+                earlier_campaigns=None
+                if response.earlier_campaigns is None
+                else EarlierCampaigns(**response.earlier_campaigns.model_dump()),
             ),
             source=SOURCE,
             tenant_id=campaign.tenant_id,

@@ -71,8 +71,8 @@ def _totals(request: AllocationRequest) -> tuple[dict[str, float], dict[str, flo
     spend: dict[str, float] = defaultdict(float)
     conversions: dict[str, float] = defaultdict(float)
     for row in request.history:
-        spend[row.variant_id] += row.spend
-        conversions[row.variant_id] += row.conversions
+        spend[row["variant_id"]] += row["spend"]
+        conversions[row["variant_id"]] += row["conversions"]
     return spend, conversions
 
 
@@ -143,7 +143,9 @@ class ClairvoyantWithinGuardrails:
         protected = None
         if self.policy.learning_exit_conversions is not None:  # the engine's own rule
             last = shift_week(request.week, -1)
-            recent = {r.variant_id: r.conversions for r in request.history if r.week == last}
+            recent = {
+                r["variant_id"]: r["conversions"] for r in request.history if r["week"] == last
+            }
             protected = np.array(
                 [recent.get(i, 0.0) >= self.policy.learning_exit_conversions for i in ids]
             )

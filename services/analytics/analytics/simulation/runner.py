@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -81,7 +82,8 @@ def earlier_campaign(campaign: Campaign, campaign_id: str, ends_before: int) -> 
     rng = np.random.default_rng([campaign.seed, 5])
     weights = np.exp(rng.normal(0.0, 1.0, len(campaign.creatives)))
     offset = -ends_before - campaign.weeks + 1
-    variants, history = [], []
+    variants: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
     for week in range(1, campaign.weeks + 1):
         live = campaign.live(week)
         total = sum(float(weights[campaign.creatives.index(c)]) for c in live)
@@ -89,18 +91,20 @@ def earlier_campaign(campaign: Campaign, campaign_id: str, ends_before: int) -> 
             amount = campaign.budget * float(weights[campaign.creatives.index(creative)]) / total
             facts = _spend(campaign, creative.variant_id, week, amount)
             history.append(
-                HistoryRow(
-                    variant_id=creative.variant_id,
-                    week=week_name(week + offset),
-                    spend=round(facts.spend, 2),
-                    impressions=facts.impressions,
-                    clicks=facts.clicks,
-                    conversions=sum(facts.arrivals),
-                )
+                {
+                    "variant_id": creative.variant_id,
+                    "week": week_name(week + offset),
+                    "spend": round(facts.spend, 2),
+                    "impressions": facts.impressions,
+                    "clicks": facts.clicks,
+                    "conversions": sum(facts.arrivals),
+                }
             )
     for creative in campaign.creatives:
-        variants.append(_variant(creative, creative.start + offset))
-    return PriorCampaign(campaign_id=campaign_id, variants=variants, history=history)
+        variants.append(_variant(creative, creative.start + offset).model_dump(exclude_none=True))
+    return PriorCampaign.model_validate(
+        {"campaign_id": campaign_id, "variants": variants, "history": history}
+    )
 
 
 def run(

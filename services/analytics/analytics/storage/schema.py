@@ -63,6 +63,19 @@ weekly_funnel_table = sa.Table(
     ),
 )
 
+# The daily visitor keys seen per creative, kept a few days only: enough to count each
+# visitor once a day (``weekly_funnel.unique_visitors``). The key is landing's salted
+# daily hash, which changes every day, so older days can never match again.
+visitor_days_table = sa.Table(
+    "visitor_days",
+    metadata,
+    sa.Column("campaign_id", sa.String(64), primary_key=True),
+    sa.Column("variant_id", sa.String(64), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("visitor_key", sa.String(128), primary_key=True),
+)
+sa.Index("ix_visitor_days_day", visitor_days_table.c.day)
+
 daily_delivery_table = sa.Table(
     "daily_delivery",
     metadata,
@@ -114,7 +127,7 @@ fact_versions_table = sa.Table(
 )
 FactKind = Literal["counters", "delivery", "state", "allocations"]
 
-add_messaging_tables(metadata)  # outbox, relay lease, processed events: created in 0001
+add_messaging_tables(metadata)  # outbox, relay lease, topic counts, processed events
 
 
 def migrate_database(database_url: str) -> None:

@@ -29,6 +29,7 @@ OBJECT_LABELS = {
     "spend_import": "Spend import",
     "lead": "Lead",
     "tenant": "Employer",
+    "memo": "Weekly memo",
 }
 
 

@@ -87,6 +87,9 @@ class CampaignSummaryOut(BaseModel):
     persona_drivers: str
     persona_channels: str
     persona_regions: str
+    audience_segments: list[str]
+    target_regions: list[str]
+    target_channels: list[str]
     goal: str
     starts_on: date | None
     ends_on: date | None

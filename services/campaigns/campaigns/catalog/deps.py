@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from campaigns.catalog import service
 from campaigns.catalog.domain import Campaign
+from campaigns.catalog.page_preview import PagePreviews
 from campaigns.errors import CAMPAIGN_CHANGED, CampaignChanged
 from campaigns.tenancy.deps import CurrentUser
 from campaigns.web.deps import EngineDep
@@ -51,3 +52,11 @@ def tenant_campaign(
 
 
 TenantCampaign = Annotated[Campaign, Depends(tenant_campaign)]
+
+
+async def get_page_previews(request: Request) -> PagePreviews:
+    previews: PagePreviews = request.app.state.page_previews
+    return previews
+
+
+PagePreviewsDep = Annotated[PagePreviews, Depends(get_page_previews)]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic_core import to_jsonable_python
 
 from campaigns.errors import CampaignNotPublishable, TransitionRefused
 from koers.events import (
@@ -130,6 +133,10 @@ class Campaign:
     persona_drivers: str = ""
     persona_channels: str = ""
     persona_regions: str = ""
+    audience_segments: tuple[str, ...] = ()
+    target_regions: tuple[str, ...] = ()
+    target_channels: tuple[str, ...] = ()
+    """Structured audience choices (``catalog.audience``) beside the free notes."""
     starts_on: date | None = None
     ends_on: date | None = None
     guardrails: Guardrails = field(default_factory=Guardrails)
@@ -180,6 +187,39 @@ def page_problems(page: dict[str, Any]) -> list[str]:
         if texts.quiz and len(texts.quiz) != len(snapshot.quiz):
             problems.append(f"the {language} translation has a different number of questions")
     return problems
+
+
+def complete_page(page: Mapping[str, Any]) -> dict[str, Any]:
+    """``page`` with every default the landing page applies written out.
+
+    A stored draft may leave fields out (an older draft, the demo seed, the API); the
+    live page then shows the contract's defaults (``PageSnapshot``: both languages,
+    every contact option...). The builder must show those, not defaults of its own,
+    or saving the page unchanged would change what candidates see."""
+    full: dict[str, Any] = {}
+    for name, info in PageSnapshot.model_fields.items():
+        if name == "version":
+            continue
+        if name in page:
+            value = page[name]
+            if isinstance(value, Mapping) and isinstance(info.default_factory, type):
+                default = info.get_default(call_default_factory=True)
+                if isinstance(default, BaseModel):  # lead_form, apply: field by field
+                    value = {**default.model_dump(mode="json"), **value}
+            full[name] = value
+        elif not info.is_required():
+            full[name] = to_jsonable_python(info.get_default(call_default_factory=True))
+    return full
+
+
+def page_content(page: Mapping[str, Any]) -> dict[str, Any]:
+    """What the landing page shows of a page: the snapshot as published, without its
+    version (the same content under a new version is the same page)."""
+    try:
+        snapshot = PageSnapshot.model_validate({**page, "version": 1})
+    except ValidationError:
+        return complete_page(page)
+    return snapshot.model_dump(mode="json", exclude={"version"})
 
 
 def snapshot_page(page: dict[str, Any], version: int) -> PageSnapshot:
@@ -300,3 +340,114 @@ def creative_audit_state(variant: Variant) -> dict[str, Any]:
         "ad_key": variant.ad_key,
         "status": variant.status,
     }
+
+
+# --- what publishing changes -----------------------------------------------------------
+
+PAGE_FIELD_LABELS: dict[str, str] = {
+    "language": "Taal van de teksten",
+    "languages": "Talen voor kandidaten",
+    "employer_name": "Naam werkgever",
+    "headline": "Kop",
+    "intro": "Inleiding",
+    "primary_colour": "Hoofdkleur",
+    "logo_url": "Logo",
+    "hero_image_url": "Afbeelding bovenaan",
+    "hero_video_url": "Video bovenaan",
+    "hero_alt": "Beschrijving van afbeelding of video",
+    "entry_points": "Ingangen op de pagina",
+    "quiz": "Quiz",
+    "quiz_pass_score": "Goede match vanaf score",
+    "lead_form.contact_channels": "Contactmogelijkheden (leadformulier)",
+    "lead_form.ask_best_moment": "Vraag naar het beste belmoment",
+    "apply.cv_required": "Cv verplicht",
+    "apply.ask_motivation": "Vraag om een korte motivatie",
+    "apply.offer_talent_pool": "Talentenpool aanbieden",
+    "response_days": "Reactie binnen (werkdagen)",
+    "consent_months": "Gegevens bewaren met toestemming (maanden)",
+    "translations": "Vertaling",
+}
+LANGUAGE_NAMES_NL = {"nl": "Nederlands", "en": "Engels"}
+VALUE_NAMES_NL = {
+    **LANGUAGE_NAMES_NL,
+    "quiz": "quiz",
+    "lead": "leadformulier",
+    "apply": "solliciteren",
+    "whatsapp": "WhatsApp",
+    "phone": "telefoon",
+    "email": "e-mail",
+    "linkedin": "LinkedIn",
+}
+
+
+def publication_fingerprint(campaign: Campaign) -> str:
+    """Names the draft a marketer reviewed and the version it would replace: a confirm
+    carrying another fingerprint (the draft was saved again, someone else published)
+    publishes nothing and shows the review again."""
+    reviewed = {"draft": campaign.page, "replaces": campaign.page_version}
+    encoded = json.dumps(reviewed, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(encoded.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class PageChange:
+    """One field that publishing changes, in words a marketer reads (Dutch)."""
+
+    label: str
+    before: str
+    after: str
+
+
+def page_changes(live: Mapping[str, Any] | None, draft: Mapping[str, Any]) -> list[PageChange]:
+    """What candidates will see change, field by field, when ``draft`` replaces
+    ``live`` (None: nothing is published yet, so every field is new). Pages are
+    compared as the landing page shows them, so a default written out is no change."""
+    before = _leaves(page_content(live)) if live is not None else {}
+    after = _leaves(page_content(draft))
+    paths = list(after) + [path for path in before if path not in after]
+    changes = [
+        PageChange(_label(path), _shown(before.get(path)), _shown(after.get(path)))
+        for path in paths
+    ]
+    return [change for change in changes if change.before != change.after]
+
+
+def _leaves(value: Any, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
+    """Every field as path -> value; a list of plain values (languages, entry points)
+    is one value, a list of questions or answers is one field per item."""
+    if isinstance(value, Mapping):
+        found: dict[tuple[str, ...], Any] = {}
+        for key, item in value.items():
+            found.update(_leaves(item, (*path, str(key))))
+        return found
+    if isinstance(value, list | tuple) and any(isinstance(v, Mapping) for v in value):
+        found = {}
+        for index, item in enumerate(value):
+            found.update(_leaves(item, (*path, str(index))))
+        return found
+    return {path: value}
+
+
+def _label(path: tuple[str, ...]) -> str:
+    if path[0] == "translations" and len(path) > 2:
+        language = LANGUAGE_NAMES_NL.get(path[1], path[1])
+        return f"{_label(path[2:])} ({language})"
+    if path[0] == "quiz" and len(path) > 2:
+        question = f"Quiz, vraag {int(path[1]) + 1}"
+        if path[2] != "options":
+            return question
+        if len(path) < 4:  # a translation's answers: one list
+            return f"{question}, antwoorden"
+        answer = f"{question}, antwoord {int(path[3]) + 1}"
+        return f"{answer}, score" if path[-1] == "score" else answer
+    return PAGE_FIELD_LABELS.get(".".join(path), ".".join(path))
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "" or value == [] or value == ():
+        return "(leeg)"
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    if isinstance(value, list | tuple):
+        return ", ".join(VALUE_NAMES_NL.get(str(v), str(v)) for v in value)
+    return str(value)

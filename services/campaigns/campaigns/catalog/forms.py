@@ -13,8 +13,8 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from campaigns.catalog.domain import Campaign, Variant
-from campaigns.web.forms import checked, many, optional, text
+from campaigns.catalog.domain import Campaign, Variant, complete_page
+from campaigns.web.forms import checked, many, optional, text, textarea
 from koers.events import Guardrails
 
 CHANNELS = ("linkedin", "instagram", "tiktok", "facebook", "snapchat", "indeed")
@@ -60,6 +60,9 @@ def campaign_data(form: FormData) -> dict[str, Any]:
         "persona_drivers": text(form, "persona_drivers"),
         "persona_channels": text(form, "persona_channels"),
         "persona_regions": text(form, "persona_regions"),
+        "audience_segments": many(form, "audience_segments"),
+        "target_regions": many(form, "target_regions"),
+        "target_channels": many(form, "target_channels"),
         "goal": text(form, "goal") or "lead",
         "starts_on": optional(form, "starts_on"),
         "ends_on": optional(form, "ends_on"),
@@ -92,6 +95,9 @@ def campaign_form_values(campaign: Campaign | None) -> dict[str, Any]:
         values[f"cap_{channel}"] = _pct(cap)
     if campaign is None:
         return values
+    values["audience_segments"] = list(campaign.audience_segments)
+    values["target_regions"] = list(campaign.target_regions)
+    values["target_channels"] = list(campaign.target_channels)
     for name in (
         "name",
         "vacancy_title",
@@ -166,45 +172,66 @@ def creative_form_values(variant: Variant | None) -> dict[str, Any]:
     }
 
 
+def _other_language(language: str) -> str:
+    """The page's second language: the console offers Dutch and English."""
+    return "en" if language == "nl" else "nl"
+
+
 def page_data(form: FormData) -> dict[str, Any]:
-    """PageInput fields from the page builder."""
+    """PageInput fields from the page builder: every field the builder shows, so a
+    page saved unchanged is the page it loaded (``page_form_values`` is the inverse)."""
     quiz: list[dict[str, Any]] = []
+    translated_quiz: list[dict[str, Any]] = []
     for q in range(MAX_QUESTIONS):
         question = text(form, f"q{q}_question")
         options = []
+        translated_options = []
         for o in range(MAX_OPTIONS):
             label = text(form, f"q{q}_o{o}_label")
             if label:
                 options.append({"label": label, "score": text(form, f"q{q}_o{o}_score") or 0})
+                translated_options.append(text(form, f"tr_q{q}_o{o}_label"))
         if question or options:
             quiz.append({"question": question, "options": options})
+            translated_quiz.append(
+                {"question": text(form, f"tr_q{q}_question"), "options": translated_options}
+            )
     language = text(form, "language") or "nl"
     languages = many(form, "languages") or [language]
+    translation: dict[str, Any] = {
+        "headline": text(form, "tr_headline"),
+        "intro": textarea(form, "tr_intro"),
+        "hero_alt": text(form, "tr_hero_alt"),
+        "quiz": [],
+    }
+    if any(q["question"] or any(q["options"]) for q in translated_quiz):
+        translation["quiz"] = translated_quiz
+    entry_points = many(form, "entry_points")
+    lead_form: dict[str, Any] = {"ask_best_moment": checked(form, "ask_best_moment")}
+    if many(form, "contact_channels") or "lead" in entry_points:
+        # Without a lead form its options are not shown: keep the contract's default
+        # rather than refuse boxes the marketer had no reason to tick.
+        lead_form["contact_channels"] = many(form, "contact_channels")
     translations: dict[str, Any] = {}
-    other = next((lang for lang in languages if lang != language), None)
-    if other and (text(form, "tr_headline") or text(form, "tr_intro")):
-        translations[other] = {
-            "headline": text(form, "tr_headline"),
-            "intro": text(form, "tr_intro"),
-        }
+    if any(translation.values()):
+        # Kept even when its language is not ticked: the model says so next to the
+        # field instead of the texts silently disappearing.
+        translations[_other_language(language)] = translation
     return {
         "language": language,
         "languages": languages,
         "employer_name": text(form, "employer_name"),
         "headline": text(form, "headline"),
-        "intro": text(form, "intro"),
-        "primary_colour": text(form, "primary_colour") or "#0b5fff",
+        "intro": textarea(form, "intro"),
+        "primary_colour": text(form, "primary_colour").lower() or "#0b5fff",
         "logo_url": optional(form, "logo_url"),
         "hero_image_url": optional(form, "hero_image_url"),
         "hero_video_url": optional(form, "hero_video_url"),
         "hero_alt": text(form, "hero_alt"),
-        "entry_points": many(form, "entry_points"),
+        "entry_points": entry_points,
         "quiz": quiz,
         "quiz_pass_score": text(form, "quiz_pass_score") or 0,
-        "lead_form": {
-            "contact_channels": many(form, "contact_channels") or ["whatsapp", "phone"],
-            "ask_best_moment": checked(form, "ask_best_moment"),
-        },
+        "lead_form": lead_form,
         "apply": {
             "cv_required": checked(form, "cv_required"),
             "ask_motivation": checked(form, "ask_motivation"),
@@ -217,9 +244,15 @@ def page_data(form: FormData) -> dict[str, Any]:
 
 
 def page_form_errors(errors: dict[str, str]) -> dict[str, str]:
+    """Error keys of PageInput -> the builder fields that show them."""
     mapped: dict[str, str] = {}
     for key, message in errors.items():
         parts = key.split(".")
+        prefix = ""
+        if parts[0] == "translations":
+            # translations.en.headline, translations.en.quiz.0.options.1, or
+            # the model's own "translations: texts in en need en among the languages"
+            prefix, parts = "tr_", parts[2:] or ["headline"]
         if parts[0] == "quiz" and len(parts) >= 2 and parts[1].isdigit():
             q = parts[1]
             if len(parts) >= 4 and parts[2] == "options" and parts[3].isdigit():
@@ -228,32 +261,81 @@ def page_form_errors(errors: dict[str, str]) -> dict[str, str]:
                 name = f"q{q}_options"
             else:
                 name = f"q{q}_question"
-        elif parts[0] == "translations":
-            name = "tr_" + (parts[-1] if parts[-1] in {"headline", "intro"} else "headline")
         elif parts[0] == "lead_form":
             name = "contact_channels"
+        elif parts[0] == "apply":
+            name = parts[-1]
         else:
             name = parts[0]
-        mapped.setdefault(name, message)
+        mapped.setdefault(prefix + name, message)
     return mapped
 
 
 def page_form_values(page: Mapping[str, Any]) -> dict[str, Any]:
-    """The builder's view of a stored draft: questions padded with empty slots."""
-    quiz = [dict(q) for q in page.get("quiz") or []]
+    """Every builder field for ``page`` with the defaults the live page applies made
+    explicit (a field the draft leaves out shows what candidates see, not a guess),
+    and the quiz padded with empty slots to add to."""
+    full = complete_page(page)
+    language = full.get("language", "nl")
+    other = _other_language(language)
+    translation = (full.get("translations") or {}).get(other) or {}
+    lead_form, apply = full.get("lead_form") or {}, full.get("apply") or {}
+    values: dict[str, Any] = {
+        name: full.get(name)
+        for name in (
+            "language",
+            "employer_name",
+            "headline",
+            "intro",
+            "primary_colour",
+            "logo_url",
+            "hero_image_url",
+            "hero_video_url",
+            "hero_alt",
+            "quiz_pass_score",
+            "response_days",
+            "consent_months",
+        )
+    }
+    values.update(
+        languages=list(full.get("languages") or [language]),
+        entry_points=list(full.get("entry_points") or []),
+        contact_channels=list(lead_form.get("contact_channels") or []),
+        ask_best_moment=bool(lead_form.get("ask_best_moment")),
+        cv_required=bool(apply.get("cv_required")),
+        ask_motivation=bool(apply.get("ask_motivation")),
+        offer_talent_pool=bool(apply.get("offer_talent_pool")),
+        other_language=other,
+        other_language_listed=other in (full.get("languages") or []),
+        tr_headline=translation.get("headline", ""),
+        tr_intro=translation.get("intro", ""),
+        tr_hero_alt=translation.get("hero_alt", ""),
+    )
+    quiz = [dict(q) for q in full.get("quiz") or []]
+    translated_quiz = list(translation.get("quiz") or [])
     slots = min(MAX_QUESTIONS, len(quiz) + 1)
     questions = []
-    for i in range(slots):
-        q = quiz[i] if i < len(quiz) else {"question": "", "options": []}
-        options = list(q.get("options") or [])
+    for q in range(slots):
+        question = quiz[q] if q < len(quiz) else {"question": "", "options": []}
+        tr = dict(translated_quiz[q]) if q < len(translated_quiz) else {}
+        options = list(question.get("options") or [])
+        tr_options = list(tr.get("options") or [])
+        values[f"q{q}_question"] = question.get("question", "")
+        values[f"tr_q{q}_question"] = tr.get("question", "")
         option_slots = min(MAX_OPTIONS, max(3, len(options) + 1))
-        padded = [
-            options[j] if j < len(options) else {"label": "", "score": ""}
-            for j in range(option_slots)
-        ]
-        questions.append({"question": q.get("question", ""), "options": padded})
-    language = page.get("language", "nl")
-    languages = list(page.get("languages") or [language])
-    other = next((lang for lang in languages if lang != language), None)
-    translation = (page.get("translations") or {}).get(other or "", {}) if other else {}
-    return {**page, "questions": questions, "other_language": other, "translation": translation}
+        for o in range(option_slots):
+            option = options[o] if o < len(options) else {"label": "", "score": ""}
+            values[f"q{q}_o{o}_label"] = option.get("label", "")
+            values[f"q{q}_o{o}_score"] = option.get("score", "")
+            values[f"tr_q{q}_o{o}_label"] = tr_options[o] if o < len(tr_options) else ""
+        questions.append(option_slots)
+    values["questions"] = questions
+    # Ticked choices first, in the page's order: the page shows its buttons, language
+    # links and contact options in that order, so the builder must send it back.
+    for name, every in (
+        ("languages", ("nl", "en")),
+        ("entry_points", ENTRY_POINTS),
+        ("contact_channels", CONTACT_CHANNELS),
+    ):
+        values[f"{name}_order"] = [*values[name], *(c for c in every if c not in values[name])]
+    return values

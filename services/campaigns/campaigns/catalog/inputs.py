@@ -1,8 +1,8 @@
 """What a marketer may send to create or change a campaign, a creative or a page.
 
 One set of validated models serves the console forms and the JSON API alike, so both
-refuse the same things with the same words. ``field_errors`` turns a pydantic error
-into ``{field: message}`` for showing next to the form field it concerns.
+refuse the same things with the same words (``web.forms.field_errors`` turns a refusal
+into ``{field: message}`` for showing next to the form field it concerns).
 """
 
 from __future__ import annotations
@@ -17,12 +17,11 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from campaigns.web.i18n import N_
+from campaigns.catalog.audience import AudienceSegment, Region, TargetChannel
 from koers.events import (
     ApplyOptions,
     CampaignGoal,
@@ -71,6 +70,9 @@ class CampaignInput(Input):
     persona_drivers: str = Field(default="", max_length=2000)
     persona_channels: str = Field(default="", max_length=2000)
     persona_regions: str = Field(default="", max_length=2000)
+    audience_segments: list[AudienceSegment] = Field(default_factory=list, max_length=6)
+    target_regions: list[Region] = Field(default_factory=list, max_length=14)
+    target_channels: list[TargetChannel] = Field(default_factory=list, max_length=6)
     goal: CampaignGoal = "lead"
     starts_on: date | None = None
     ends_on: date | None = None
@@ -209,7 +211,10 @@ class PageInput(Input):
             raise ValueError(f"quiz_pass_score: above the highest reachable score ({reachable})")
         for language in self.translations:
             if language == self.language or language not in self.languages:
-                raise ValueError(f"translations: {language} is not one of the other languages")
+                raise ValueError(
+                    f"translations: texts in {language} need {language} among the page's "
+                    "languages; tick it there or leave these texts empty"
+                )
         return self
 
     def to_page(self) -> dict[str, Any]:
@@ -219,45 +224,3 @@ class PageInput(Input):
             language: texts.model_dump(mode="json") for language, texts in self.translations.items()
         }
         return page
-
-
-def field_errors(exc: ValidationError, prefix: str = "") -> dict[str, str]:
-    """``{field: message}``; a model-level rule names its field before a colon."""
-    errors: dict[str, str] = {}
-    for err in exc.errors():
-        loc = [str(p) for p in err["loc"]]
-        message = str(err["msg"]).removeprefix("Value error, ")
-        if not loc and ": " in message:
-            name, _, message = message.partition(": ")
-            loc = name.split(".")
-        key = prefix + ".".join(loc) if loc else "form"
-        errors.setdefault(key, _friendly(message))
-    return errors
-
-
-def _friendly(message: str) -> str:
-    replacements = {
-        "String should have at least 1 character": N_("Please fill this in."),
-        "Field required": N_("Please fill this in."),
-        "Input should be a valid decimal": N_("Please enter an amount such as 1250.00."),
-        "Input should be a valid integer, unable to parse string as an integer": (
-            N_("Please enter a whole number.")
-        ),
-        "Input should be a valid date or datetime, input is too short": (
-            N_("Please enter a date (YYYY-MM-DD).")
-        ),
-    }
-    for raw, nice in replacements.items():
-        if message.startswith(raw):
-            return nice
-    if message.startswith(
-        ("String should match pattern '^https://", "String should match pattern '^(https")
-    ):
-        return N_("Please enter a full https:// link.")
-    if message.startswith("String should match pattern '^[a-z0-9]"):
-        return N_("Use lower-case letters, digits and dashes only.")
-    if message.startswith("String should match pattern '^[A-Za-z0-9]"):
-        return N_("Use letters, digits, dots, dashes or underscores only.")
-    if message.startswith("Decimal input should have no more than 2 decimal places"):
-        return N_("Use at most two decimals.")
-    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")

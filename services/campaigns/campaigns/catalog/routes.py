@@ -6,26 +6,36 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import iter_route_contexts
-from pydantic import ValidationError
+from markupsafe import escape
 from starlette.datastructures import FormData
 
 from campaigns.audit import repository as audit
 from campaigns.audit.names import object_names
-from campaigns.catalog import forms, service
+from campaigns.catalog import audience, forms, service
 from campaigns.catalog import repository as repo
-from campaigns.catalog.deps import TenantCampaign
-from campaigns.catalog.domain import CAMPAIGN_STATUSES, TRANSITIONS, Campaign, page_problems
+from campaigns.catalog.deps import PagePreviewsDep, TenantCampaign
+from campaigns.catalog.domain import (
+    CAMPAIGN_STATUSES,
+    TRANSITIONS,
+    Campaign,
+    Variant,
+    complete_page,
+    page_changes,
+    page_content,
+    page_problems,
+    publication_fingerprint,
+)
 from campaigns.catalog.inputs import (
     CampaignInput,
     CreativeInput,
     NewCampaignInput,
     NewCreativeInput,
     PageInput,
-    field_errors,
 )
-from campaigns.errors import CampaignNotPublishable, InvalidInput, TransitionRefused
+from campaigns.catalog.page_preview import PreviewUnavailable, frame_policy, framed
+from campaigns.errors import CampaignNotPublishable, CampaignsError, TransitionRefused
 from campaigns.insights.analytics_client import AnalyticsUnavailable
 from campaigns.insights.deps import AnalyticsDep
 from campaigns.insights.domain import FunnelRow, funnel_rows
@@ -34,12 +44,12 @@ from campaigns.spend.domain import spend_per_week
 from campaigns.tenancy.deps import ConsoleEditor, ConsoleUser, User
 from campaigns.web.deps import EngineDep, SettingsDep
 from campaigns.web.flash import flash
-from campaigns.web.forms import FormDep, checked, text
+from campaigns.web.forms import FieldErrors, FormDep, checked, submit_form, text
 from campaigns.web.i18n import N_, gettext_for
 from campaigns.web.pager import PageNumber, Pager
 from campaigns.web.rendering import redirect, render
 from koers.db import transaction
-from koers.events import utcnow
+from koers.events import PageSnapshot, utcnow
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,6 +71,9 @@ def choices() -> dict[str, Any]:
         "goals": forms.GOALS,
         "entry_point_choices": forms.ENTRY_POINTS,
         "contact_channel_choices": forms.CONTACT_CHANNELS,
+        "audience_labels": audience.AUDIENCE_LABELS,
+        "region_labels": audience.REGION_LABELS,
+        "target_channel_labels": audience.CHANNEL_LABELS,
     }
 
 
@@ -159,6 +172,13 @@ def campaign_detail(
         ],
         "page_problems": page_problems(campaign.page),
         "related": related_pages(request, campaign.slug),
+        "audience": [
+            (title, [labels.get(code, code) for code in getattr(campaign, field)])
+            for title, (field, labels) in zip(
+                ("For", "Where", "Channels"), audience.GROUPINGS.values(), strict=True
+            )
+            if getattr(campaign, field)
+        ],
     }
     return render(request, "campaign.html", context, user=user)
 
@@ -175,6 +195,8 @@ def related_pages(request: Request, slug: str) -> list[tuple[str, str]]:
         "creative_new",
         "page_builder",
         "page_preview",
+        "page_preview_frame",
+        "page_publish_review",
         "campaign_history",
     }
     found: list[tuple[str, str]] = []
@@ -203,10 +225,11 @@ def campaign_create(
     """Create a draft campaign; on errors the form comes back with messages per field."""
     data = forms.campaign_data(form)
     data.setdefault("slug", None)
-    try:
+
+    def create() -> Campaign:
         new = NewCampaignInput.model_validate(data)
         with transaction(engine) as conn:
-            campaign = service.open_campaign(
+            return service.open_campaign(
                 conn,
                 tenant_id=user.tenant_id,
                 data=new,
@@ -214,10 +237,12 @@ def campaign_create(
                 actor=user.actor,
                 now=utcnow(),
             )
-    except ValidationError as exc:
-        return _campaign_form_again(request, user, None, form, field_errors(exc))
-    except InvalidInput as exc:
-        return _campaign_form_again(request, user, None, form, exc.field_errors)
+
+    campaign = submit_form(
+        create, lambda errors: _campaign_form_again(request, user, None, form, errors)
+    )
+    if isinstance(campaign, Response):
+        return campaign
     flash(
         request,
         "Campaign “%(name)s” created. Add creatives and build its page.",
@@ -231,7 +256,7 @@ def _campaign_form_again(
     user: User,
     campaign: Campaign | None,
     form: FormData,
-    errors: dict[str, str],
+    errors: FieldErrors,
 ) -> Response:
     values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
     values["autopilot"] = checked(form, "autopilot")
@@ -265,16 +290,19 @@ def campaign_update(
     """Save a campaign's fields (a live campaign re-announces its budget and guardrails)."""
     data = forms.campaign_data(form)
     data.pop("slug", None)
-    try:
+
+    def update() -> None:
         validated = CampaignInput.model_validate(data)
         with transaction(engine) as conn:
             service.update_campaign(
                 conn, campaign=campaign, data=validated, actor=user.actor, now=utcnow()
             )
-    except ValidationError as exc:
-        return _campaign_form_again(request, user, campaign, form, field_errors(exc))
-    except InvalidInput as exc:
-        return _campaign_form_again(request, user, campaign, form, exc.field_errors)
+
+    refused = submit_form(
+        update, lambda errors: _campaign_form_again(request, user, campaign, form, errors)
+    )
+    if refused is not None:
+        return refused
     flash(request, "Campaign saved.")
     return redirect(request, "campaign_detail", slug=slug)
 
@@ -301,8 +329,7 @@ def campaign_transition(
                 now=utcnow(),
             )
     except (TransitionRefused, CampaignNotPublishable) as exc:
-        flash(request, exc.detail, "error")
-        return redirect(request, "campaign_detail", slug=slug)
+        return _refused(request, exc)
     flash(request, "The campaign is now %(status)s.", status=gettext_for(request)(changed.status))
     return redirect(request, "campaign_detail", slug=slug)
 
@@ -359,19 +386,22 @@ def creative_create(
     form: FormDep,
 ) -> Response:
     """Add a creative (also while the campaign runs)."""
-    try:
+
+    def add() -> Variant:
         data = NewCreativeInput.model_validate(forms.creative_data(form, new=True))
         with transaction(engine) as conn:
-            variant = service.add_creative(
+            return service.add_creative(
                 conn, campaign=campaign, data=data, actor=user.actor, now=utcnow()
             )
-    except ValidationError as exc:
-        return _creative_form_again(request, user, campaign, None, form, field_errors(exc))
-    except InvalidInput as exc:
-        return _creative_form_again(request, user, campaign, None, form, exc.field_errors)
+
+    try:
+        variant = submit_form(
+            add, lambda errors: _creative_form_again(request, user, campaign, None, form, errors)
+        )
     except TransitionRefused as exc:
-        flash(request, exc.detail, "error")
-        return redirect(request, "campaign_detail", slug=slug)
+        return _refused(request, exc)
+    if isinstance(variant, Response):
+        return variant
     flash(request, "Creative “%(name)s” added.", name=variant.name)
     return redirect(request, "campaign_detail", slug=slug)
 
@@ -380,9 +410,9 @@ def _creative_form_again(
     request: Request,
     user: User,
     campaign: Campaign,
-    variant: Any,
+    variant: Variant | None,
     form: FormData,
-    errors: dict[str, str],
+    errors: FieldErrors,
 ) -> Response:
     values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
     values["employee_generated"] = checked(form, "employee_generated")
@@ -431,7 +461,8 @@ def creative_update(
     """Save a creative."""
     with engine.connect() as conn:
         variant = service.get_creative(conn, campaign, variant_id)
-    try:
+
+    def update() -> None:
         data = CreativeInput.model_validate(forms.creative_data(form, new=False))
         with transaction(engine) as conn:
             service.update_creative(
@@ -442,13 +473,16 @@ def creative_update(
                 actor=user.actor,
                 now=utcnow(),
             )
-    except ValidationError as exc:
-        return _creative_form_again(request, user, campaign, variant, form, field_errors(exc))
-    except InvalidInput as exc:
-        return _creative_form_again(request, user, campaign, variant, form, exc.field_errors)
+
+    try:
+        refused = submit_form(
+            update,
+            lambda errors: _creative_form_again(request, user, campaign, variant, form, errors),
+        )
     except TransitionRefused as exc:
-        flash(request, exc.detail, "error")
-        return redirect(request, "campaign_detail", slug=slug)
+        return _refused(request, exc)
+    if refused is not None:
+        return refused
     flash(request, "Creative saved.")
     return redirect(request, "campaign_detail", slug=slug)
 
@@ -476,8 +510,7 @@ def creative_status(
                 now=utcnow(),
             )
     except TransitionRefused as exc:
-        flash(request, exc.detail, "error")
-        return redirect(request, "campaign_detail", slug=slug)
+        return _refused(request, exc)
     flash(
         request,
         "Creative “%(name)s” is now %(status)s.",
@@ -497,14 +530,26 @@ def page_builder(
     """The landing page builder: texts, branding, entry points, quiz, form options."""
     with engine.connect() as conn:
         versions = repo.page_versions_of(conn, campaign.id)
+    live = versions[0].snapshot if versions and campaign.page_published else None
     context = {
-        "campaign": campaign,
         "page": forms.page_form_values(campaign.page),
         "problems": page_problems(campaign.page),
         "versions": versions[:10],
-        **choices(),
+        "pending": None if live is None else len(page_changes(live, campaign.page)),
     }
-    return render(request, "page_builder.html", context, user=user)
+    return _page_builder_page(request, user, campaign, context)
+
+
+def _page_builder_page(
+    request: Request,
+    user: User,
+    campaign: Campaign,
+    context: dict[str, Any],
+    *,
+    status_code: int = 200,
+) -> Response:
+    full = {"campaign": campaign, "versions": [], "problems": [], "pending": None, **context}
+    return render(request, "page_builder.html", full, user=user, status_code=status_code)
 
 
 @router.post("/campaigns/{slug}/page", name="page_save")
@@ -518,27 +563,49 @@ def page_save(
 ) -> Response:
     """Save the page draft (candidates see nothing until it is published)."""
     raw = forms.page_data(form)
-    try:
+
+    def save() -> None:
         data = PageInput.model_validate(raw)
         with transaction(engine) as conn:
             service.save_page(conn, campaign=campaign, data=data, actor=user.actor, now=utcnow())
-    except ValidationError as exc:
-        context = {
-            "campaign": campaign,
-            "page": forms.page_form_values(raw),
-            "problems": [],
-            "versions": [],
-            "errors": forms.page_form_errors(field_errors(exc)),
-            **choices(),
-        }
-        return render(request, "page_builder.html", context, user=user, status_code=422)
+
+    def again(errors: FieldErrors) -> Response:
+        context = {"page": forms.page_form_values(raw), "errors": forms.page_form_errors(errors)}
+        return _page_builder_page(request, user, campaign, context, status_code=422)
+
+    try:
+        refused = submit_form(save, again)
     except TransitionRefused as exc:
-        flash(request, exc.detail, "error")
-        return redirect(request, "campaign_detail", slug=slug)
+        return _refused(request, exc)
+    if refused is not None:
+        return refused
     flash(request, "Page draft saved. Preview it, then publish when it is ready.")
     if text(form, "then") == "preview":
         return redirect(request, "page_preview", slug=slug)
     return redirect(request, "page_builder", slug=slug)
+
+
+@router.post("/campaigns/{slug}/page/revert", name="page_revert")
+def page_revert(
+    request: Request, slug: str, user: ConsoleEditor, campaign: TenantCampaign, engine: EngineDep
+) -> Response:
+    """Make the draft the live page again (its unpublished changes are dropped)."""
+    with engine.connect() as conn:
+        latest = repo.latest_page_version(conn, campaign.id)
+    if latest is None or not campaign.page_published:
+        flash(request, "Nothing is published yet: there is no live page to go back to.", "error")
+        return redirect(request, "page_builder", slug=slug)
+    live = PageInput.model_validate(page_content(latest.snapshot))
+    try:
+        with transaction(engine) as conn:
+            service.save_page(conn, campaign=campaign, data=live, actor=user.actor, now=utcnow())
+    except TransitionRefused as exc:
+        return _refused(request, exc)
+    flash(request, f"The draft is version {latest.version} again, the page candidates see.")
+    return redirect(request, "page_builder", slug=slug)
+
+
+PreviewLanguage = Annotated[Literal["nl", "en"] | None, Query()]
 
 
 @router.get("/campaigns/{slug}/page/preview", name="page_preview")
@@ -547,31 +614,97 @@ def page_preview(
     slug: str,
     user: ConsoleUser,
     campaign: TenantCampaign,
-    engine: EngineDep,
-    lang: Annotated[Literal["nl", "en"] | None, Query()] = None,
+    lang: PreviewLanguage = None,
 ) -> Response:
-    """How the page draft will look to a candidate on a phone."""
-    page = campaign.page
-    language = lang or page.get("language", "nl")
-    texts = {"headline": page.get("headline", ""), "intro": page.get("intro", "")}
-    translated = (page.get("translations") or {}).get(language)
-    if language != page.get("language") and translated:
-        texts = {**texts, **translated}
+    """How the page draft will look to a candidate on a phone (landing renders it)."""
+    page = complete_page(campaign.page)
+    own = page.get("language", "nl")
+    languages = [own, *(other for other in page.get("languages") or [] if other != own)]
+    language = lang if lang in languages else own
     context = {
         "campaign": campaign,
-        "page": page,
-        "texts": texts,
+        "languages": languages,
         "language": language,
-        "problems": page_problems(page),
+        "problems": page_problems(campaign.page),
     }
     return render(request, "page_preview.html", context, user=user)
 
 
-@router.post("/campaigns/{slug}/page/publish", name="page_publish")
-def page_publish(
+@router.get("/campaigns/{slug}/page/preview/frame", name="page_preview_frame")
+def page_preview_frame(
+    request: Request,
+    slug: str,
+    user: ConsoleUser,
+    campaign: TenantCampaign,
+    settings: SettingsDep,
+    previews: PagePreviewsDep,
+    lang: PreviewLanguage = None,
+) -> Response:
+    """The draft as landing renders it, for the preview's frame."""
+    headers = {"content-security-policy": frame_policy(settings.landing_url)}
+    if page_problems(campaign.page):
+        message = "This draft cannot be shown yet: the page builder says what it still needs."
+        return HTMLResponse(_frame_notice(message), status_code=409, headers=headers)
+    snapshot = PageSnapshot.model_validate({**campaign.page, "version": campaign.page_version + 1})
+    try:
+        html = previews.render(
+            tenant_id=campaign.tenant_id,
+            campaign_id=campaign.id,
+            slug=campaign.slug,
+            page=snapshot.model_dump(mode="json"),
+            language=lang,
+        )
+        framed_html = framed(html, settings.landing_url)
+    except PreviewUnavailable:
+        message = "The landing service did not answer; try again in a moment."
+        return HTMLResponse(_frame_notice(message), status_code=503, headers=headers)
+    return HTMLResponse(framed_html, headers={**headers, "cache-control": "no-store"})
+
+
+def _frame_notice(message: str) -> str:
+    return (
+        '<!doctype html><html lang="en"><meta charset="utf-8"><title>Preview</title>'
+        f"<p>{escape(message)}</p></html>"
+    )
+
+
+@router.get("/campaigns/{slug}/page/publish", name="page_publish_review")
+def page_publish_review(
     request: Request, slug: str, user: ConsoleEditor, campaign: TenantCampaign, engine: EngineDep
 ) -> Response:
-    """Publish the draft as the next page version (a draft campaign goes live with it)."""
+    """What publishing the draft changes for candidates, field by field, to confirm."""
+    with engine.connect() as conn:
+        latest = repo.latest_page_version(conn, campaign.id)
+    live = latest.snapshot if latest is not None and campaign.page_published else None
+    context = {
+        "campaign": campaign,
+        "changes": page_changes(live, campaign.page),
+        "first_publication": live is None,
+        "problems": page_problems(campaign.page),
+        "fingerprint": publication_fingerprint(campaign),
+    }
+    return render(request, "page_publish.html", context, user=user)
+
+
+@router.post("/campaigns/{slug}/page/publish", name="page_publish")
+def page_publish(
+    request: Request,
+    slug: str,
+    user: ConsoleEditor,
+    campaign: TenantCampaign,
+    engine: EngineDep,
+    form: FormDep,
+) -> Response:
+    """Publish the draft the marketer reviewed as the next page version (a draft
+    campaign goes live with it); anything else goes back to the review."""
+    if text(form, "reviewed") != publication_fingerprint(campaign):
+        if text(form, "reviewed"):
+            flash(
+                request,
+                "De pagina is gewijzigd sinds je de wijzigingen bekeek; controleer ze opnieuw.",
+                "error",
+            )
+        return redirect(request, "page_publish_review", slug=slug)
     try:
         with transaction(engine) as conn:
             published = service.publish_page(
@@ -603,7 +736,12 @@ def page_unpublish(
         with transaction(engine) as conn:
             service.unpublish_page(conn, campaign=campaign, actor=user.actor, now=utcnow())
     except TransitionRefused as exc:
-        flash(request, exc.detail, "error")
-        return redirect(request, "campaign_detail", slug=slug)
+        return _refused(request, exc)
     flash(request, "The page is offline; the campaign is paused until you publish it again.")
     return redirect(request, "campaign_detail", slug=slug)
+
+
+def _refused(request: Request, exc: CampaignsError) -> Response:
+    """Back to the campaign with the reason an action was refused."""
+    flash(request, exc.detail, "error")
+    return redirect(request, "campaign_detail", slug=request.path_params["slug"])

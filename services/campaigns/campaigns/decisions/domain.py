@@ -152,6 +152,9 @@ class SplitLine:
     amount_cents: int
     last_week_cents: int | None = None
     """Last week's approved amount; None when it did not run last week."""
+    max_change_holds: bool = True
+    """False for a creative analytics' engine exempts from the max-change guardrail (in
+    the ad platform's learning phase, or ruled out): the same rule, checked twice."""
 
 
 @dataclass(frozen=True)
@@ -282,7 +285,7 @@ def _change_breaches(
     limit = guardrails.max_weekly_change
     breaches = []
     for line in lines:
-        if not line.last_week_cents:
+        if not line.last_week_cents or not line.max_change_holds:
             continue
         reference = line.last_week_cents * budget_cents / last_total
         lowest = reference * max(1.0 - limit, 0.0)

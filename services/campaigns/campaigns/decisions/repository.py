@@ -251,6 +251,32 @@ def decision_for(conn: Connection, campaign_id: str, week: str) -> StoredDecisio
     return _decision(row) if row else None
 
 
+def decisions_of_campaign(
+    conn: Connection, campaign_id: str, since_week: str
+) -> dict[str, StoredDecision]:
+    """week -> the campaign's decision on it, for ``since_week`` and later."""
+    rows = conn.execute(
+        sa.select(allocation_decisions).where(
+            allocation_decisions.c.campaign_id == campaign_id,
+            allocation_decisions.c.week >= since_week,  # ISO labels sort in calendar order
+        )
+    )
+    return {row.week: _decision(row) for row in rows}
+
+
+def proposals_of_campaign(
+    conn: Connection, campaign_id: str, since_week: str
+) -> dict[str, dict[str, Any]]:
+    """week -> the stored proposal's payload, for ``since_week`` and later."""
+    rows = conn.execute(
+        sa.select(allocation_proposals.c.week, allocation_proposals.c.payload).where(
+            allocation_proposals.c.campaign_id == campaign_id,
+            allocation_proposals.c.week >= since_week,
+        )
+    )
+    return {row.week: dict(row.payload) for row in rows}
+
+
 def decisions_of_week(conn: Connection, tenant_id: str, week: str) -> dict[str, StoredDecision]:
     """campaign id -> the decision on ``week``, for one tenant."""
     rows = conn.execute(

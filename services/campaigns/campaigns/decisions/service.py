@@ -11,7 +11,7 @@ refuses anything else, and :func:`push_due` only looks at such decisions.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -118,6 +118,7 @@ def split_lines(
     amounts: Mapping[str, int],
     variants: Sequence[Variant],
     last_week: Mapping[str, int] | None,
+    max_change_exempt: Collection[str] = (),
 ) -> list[SplitLine]:
     by_id = {v.variant_id: v for v in variants}
     return [
@@ -127,6 +128,7 @@ def split_lines(
             channel=by_id[variant_id].channel if variant_id in by_id else "unknown",
             amount_cents=cents,
             last_week_cents=None if last_week is None else last_week.get(variant_id),
+            max_change_holds=variant_id not in max_change_exempt,
         )
         for variant_id, cents in amounts.items()
     ]
@@ -138,10 +140,17 @@ def check_amounts(
     week: str,
     amounts: Mapping[str, int],
     variants: Sequence[Variant],
+    max_change_exempt: Collection[str] = (),
 ) -> list[Breach]:
-    """The guardrails ``amounts`` would break for ``week`` (empty: within them)."""
+    """The guardrails ``amounts`` would break for ``week`` (empty: within them).
+
+    ``max_change_exempt``: the proposal's creatives the engine's max-change rule does not
+    hold, so a person's or autopilot's check agrees with the engine that proposed it.
+    """
     last = repo.last_pushable_before(conn, campaign.id, week)
-    lines = split_lines(amounts, variants, None if last is None else last.amounts)
+    lines = split_lines(
+        amounts, variants, None if last is None else last.amounts, max_change_exempt
+    )
     return check_split(
         lines, budget_cents=to_cents(campaign.weekly_budget), guardrails=campaign.guardrails
     )
@@ -277,7 +286,9 @@ def approve_edited(
         )
     variants = catalog_repo.variants_of(conn, campaign.id)
     if dict(amounts) != proposal_cents(proposal):
-        breaches = check_amounts(conn, campaign, week, amounts, variants)
+        breaches = check_amounts(
+            conn, campaign, week, amounts, variants, proposal.max_change_exempt
+        )
         if breaches:
             raise GuardrailsBroken(breaches)
     return record_decision(
@@ -341,7 +352,9 @@ def decide(
     if edited and amounts is not None:
         with engine.connect() as conn:
             variants = catalog_repo.variants_of(conn, campaign.id)
-            breaches = check_amounts(conn, campaign, week, amounts, variants)
+            breaches = check_amounts(
+                conn, campaign, week, amounts, variants, proposal.max_change_exempt
+            )
         if breaches:
             raise GuardrailsBroken(breaches)
     full_note = ("Approved with edited amounts. " if edited else "") + note
@@ -453,7 +466,9 @@ def apply_autopilot(
         if proposal is None:
             continue
         variants = catalog_repo.variants_of(conn, campaign.id)
-        breaches = check_amounts(conn, campaign, week, proposal_cents(proposal), variants)
+        breaches = check_amounts(
+            conn, campaign, week, proposal_cents(proposal), variants, proposal.max_change_exempt
+        )
         live = {v.variant_id for v in variants if v.live and not v.archived}
         reasons = [b.message for b in breaches]
         reasons += [

@@ -149,7 +149,12 @@ def _cards(
             current, estimate = service.current_amounts(conn, campaign, week, ids)
             breaches = (
                 service.check_amounts(
-                    conn, campaign, week, service.proposal_cents(proposal), variants
+                    conn,
+                    campaign,
+                    week,
+                    service.proposal_cents(proposal),
+                    variants,
+                    proposal.max_change_exempt,
                 )
                 if proposal
                 else []
@@ -293,7 +298,10 @@ def decide_week(
     if not problems and edited:
         with engine.connect() as conn:
             problems = [
-                b.message for b in service.check_amounts(conn, campaign, week, amounts, variants)
+                b.message
+                for b in service.check_amounts(
+                    conn, campaign, week, amounts, variants, proposal.max_change_exempt
+                )
             ]
     if problems:
         return _workspace(

@@ -16,10 +16,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
-import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from campaigns.insights.domain import CampaignFunnel, FunnelCounts, VariantFunnel
+from koers.service_client import ServiceClient
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ class _Counts(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     visits: int = 0
+    unique_visitors: int = 0
     quiz_starts: int = 0
     lead_starts: int = 0
     apply_starts: int = 0
@@ -157,6 +158,18 @@ class CostInterval(_Answer):
     high: float | None = None
 
 
+class EarlierCampaignsSummary(_Answer):
+    """How much the employer's earlier campaigns shaped a proposal (analytics' prior)."""
+
+    campaigns: int
+    creatives: int
+    weight: float
+    """Their share of the weight in the week's channel estimates (0-1)."""
+    disagreement: float = 1.0
+    """How many times the earlier campaigns' spread was widened because this campaign's
+    results differ from them (1: they agree)."""
+
+
 class AllocationProposal(_Answer):
     """Analytics' proposed budget split for one ISO week, and what became of it."""
 
@@ -178,8 +191,11 @@ class AllocationProposal(_Answer):
     decided_at: datetime | None = None
     reasons: dict[str, str] = Field(default_factory=dict)
     """Per creative, why it gets its amount (the engine's sentence)."""
+    max_change_exempt: tuple[str, ...] = ()
+    """Creatives the max-change guardrail does not hold (in learning, or ruled out)."""
     expected_conversions: float | None = None
     equal_split_expected_conversions: float | None = None
+    earlier_campaigns: EarlierCampaignsSummary | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -201,6 +217,8 @@ class AllocationProposal(_Answer):
             for key in ("expected_conversions", "equal_split_expected_conversions"):
                 if isinstance(proposal.get(key), int | float):
                     flat[key] = proposal[key]
+            if isinstance(proposal.get("earlier_campaigns"), dict):
+                flat["earlier_campaigns"] = proposal["earlier_campaigns"]
             lines = proposal.get("variants")
             if isinstance(lines, list):
                 flat["reasons"] = {
@@ -208,6 +226,13 @@ class AllocationProposal(_Answer):
                     for line in lines
                     if isinstance(line, dict) and "variant_id" in line and line.get("reason")
                 }
+                flat["max_change_exempt"] = tuple(
+                    str(line["variant_id"])
+                    for line in lines
+                    if isinstance(line, dict)
+                    and "variant_id" in line
+                    and line.get("max_change_holds") is False
+                )
             return flat
         return value
 
@@ -248,15 +273,19 @@ class AnalyticsInsights(Protocol):
     def close(self) -> None: ...
 
 
-class HttpAnalyticsClient:
-    """Calls analytics' ``/v1`` API with the service token and a short timeout."""
+class HttpAnalyticsClient(ServiceClient):
+    """Calls analytics' ``/v1`` API with the service token and a short timeout.
+
+    405 counts as absent too: an analytics that does not offer a call yet has none.
+    """
+
+    service = "analytics"
+    unavailable = AnalyticsUnavailable
+    refused = AnalyticsRefused
+    absent = frozenset({404, 405})
 
     def __init__(self, base_url: str, service_token: str, *, timeout_s: float = 2.0) -> None:
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {service_token}"},
-            timeout=timeout_s,
-        )
+        super().__init__(base_url, service_token, timeout_s=timeout_s)
 
     def campaign_funnel(self, campaign_id: str) -> CampaignFunnel | None:
         found = self._get(f"/v1/campaigns/{campaign_id}/funnel", _Funnel)
@@ -273,7 +302,7 @@ class HttpAnalyticsClient:
 
     def propose_allocation(self, campaign_id: str, week: str) -> AllocationProposal:
         """Ask analytics to compute (idempotently) the proposal for ``week``."""
-        found = self._send("POST", f"/v1/campaigns/{campaign_id}/allocations/{week}", None)
+        found = self._send("POST", f"/v1/campaigns/{campaign_id}/allocations/{week}")
         if found is None:
             raise AnalyticsUnavailable("analytics cannot propose an allocation for it (404)")
         return self._parse(found, AllocationProposal)
@@ -288,45 +317,9 @@ class HttpAnalyticsClient:
             "note": note or None,
         }
         path = f"/v1/campaigns/{campaign_id}/allocations/{week}/decision"
-        found = self._send("POST", path, body)
+        found = self._send("POST", path, body=body)
         return None if found is None else self._parse(found, AllocationProposal)
 
     def _get(self, path: str, model: type[_Model]) -> _Model | None:
-        found = self._send("GET", path, None)
+        found = self._send("GET", path)
         return None if found is None else self._parse(found, model)
-
-    def _send(self, method: str, path: str, body: dict[str, Any] | None) -> httpx.Response | None:
-        try:
-            response = self._http.request(method, path, json=body)
-        except httpx.HTTPError as exc:
-            log.warning("analytics unreachable: %s", exc)
-            raise AnalyticsUnavailable(type(exc).__name__) from exc
-        if response.status_code in (404, 405):
-            return None
-        if 400 <= response.status_code < 500:
-            raise AnalyticsRefused(response.status_code, _problem_detail(response))
-        if not response.is_success:
-            log.warning("analytics answered %s to %s %s", response.status_code, method, path)
-            raise AnalyticsUnavailable(f"HTTP {response.status_code}")
-        return response
-
-    @staticmethod
-    def _parse(response: httpx.Response, model: type[_Model]) -> _Model:
-        try:
-            return model.model_validate_json(response.content)
-        except ValidationError as exc:
-            log.warning("analytics answer not understood: %s", exc.errors()[:3])
-            raise AnalyticsUnavailable("unexpected response") from exc
-
-    def close(self) -> None:
-        self._http.close()
-
-
-def _problem_detail(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return f"HTTP {response.status_code}"
-    if isinstance(body, dict) and isinstance(body.get("detail"), str):
-        return str(body["detail"])
-    return f"HTTP {response.status_code}"

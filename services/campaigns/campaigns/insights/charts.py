@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 ChartKind = Literal["grouped_bars", "stacked_area", "interval", "bars", "paired_bars"]
 ValueFormat = Literal["count", "euro", "percent"]
 
-RENDERER_VERSION = "3"  # bump when the drawing changes, so cached SVGs are redrawn
+RENDERER_VERSION = "4"  # bump when the drawing changes, so cached SVGs are redrawn
 
 # A palette that stays distinguishable for the common colour-vision deficiencies
 # (Okabe & Ito), repeated for campaigns with more creatives than colours.
@@ -276,7 +276,16 @@ def _config(
         "y_title": None,
         "x_title": spec.value_label or None,
         "margin": 8,
+        # pygal reserves one legend box per legend row at the bottom but draws the rows
+        # 1.5 boxes apart, so the last row of a legend with several rows fell off the
+        # picture; the bottom margin makes up the difference.
+        "margin_bottom": 8 + _legend_shortfall(len(spec.series), columns),
     }
+
+
+def _legend_shortfall(series: int, columns: int) -> int:
+    rows = math.ceil(series / columns) if series > 1 else 0
+    return math.ceil(0.5 * 14 * rows) + (4 if rows > 1 else 0)
 
 
 def _rows_height(spec: ChartSpec, per_row: int) -> int:
@@ -379,6 +388,7 @@ def _stacked_area(spec: ChartSpec, narrow: bool) -> Graph:
     config["x_title"] = spec.words.week_axis_title % {
         "years": "\u2013".join(dict.fromkeys((years[0], years[-1])))
     }
+    config["margin_bottom"] += 14  # the axis title pushes the legend down
     chart: Graph = pygal.StackedLine(
         **config,
         fill=True,

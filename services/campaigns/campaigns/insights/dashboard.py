@@ -21,6 +21,7 @@ from campaigns.catalog.domain import Variant
 from campaigns.insights.analytics_client import AllocationProposal, DataHealth, Insights
 from campaigns.insights.charts import ChartSpec, Series, chart_words
 from campaigns.insights.domain import CampaignFunnel, FunnelCounts
+from campaigns.organic.domain import OrganicSummary, organic_summary
 from campaigns.web.i18n import N_, Gettext, untranslated
 
 INTERVAL_LEVEL = 0.90
@@ -28,6 +29,9 @@ INTERVAL_LEVEL = 0.90
 
 BUDGET_WEEKS = 52
 """How many ISO weeks the budget chart goes back."""
+
+PLAN_WEEKS = 12
+"""How many ISO weeks the proposed-approved-spent chart shows."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,82 @@ class AllocationView:
 
 
 @dataclass(frozen=True)
+class BudgetWeek:
+    """One ISO week of the plan against delivery: euros per creative id.
+
+    ``approved`` is None when nothing was approved for the week (not decided yet, held or
+    rejected); ``proposed`` is empty when analytics made no proposal for it.
+    """
+
+    week: str
+    proposed: Mapping[str, float]
+    approved: Mapping[str, float] | None
+    spent: Mapping[str, float]
+
+    def total(self, which: str) -> float | None:
+        amounts: Mapping[str, float] | None = getattr(self, which)
+        if amounts is None or (which == "proposed" and not amounts):
+            return None
+        return float(sum(amounts.values()))
+
+
+def budget_plan_weeks(
+    *,
+    proposals: Mapping[str, Mapping[str, float]],
+    approved: Mapping[str, Mapping[str, float]],
+    funnel: CampaignFunnel | None,
+    up_to_week: str,
+) -> tuple[BudgetWeek, ...]:
+    """The last :data:`PLAN_WEEKS` weeks up to ``up_to_week`` that have a proposal, an
+    approval or spend, oldest first."""
+    spent: dict[str, dict[str, float]] = {}
+    for variant in funnel.variants if funnel else ():
+        for week, counts in variant.weeks.items():
+            if counts.spend > 0:
+                spent.setdefault(week, {})[variant.variant_id] = float(counts.spend)
+    weeks = sorted(w for w in {*proposals, *approved, *spent} if w <= up_to_week)
+    return tuple(
+        BudgetWeek(
+            week=week,
+            proposed=dict(proposals.get(week, {})),
+            approved=dict(approved[week]) if week in approved else None,
+            spent=spent.get(week, {}),
+        )
+        for week in weeks[-PLAN_WEEKS:]
+    )
+
+
+def budget_plan_chart(
+    weeks: Sequence[BudgetWeek], gettext: Gettext = untranslated
+) -> ChartSpec | None:
+    """Per week: the budget analytics proposed, what was approved, what was spent."""
+    if not weeks:
+        return None
+    _ = gettext
+    return ChartSpec(
+        name="plan",
+        title=_("Budget per week: proposed, approved, spent"),
+        description=_(
+            "For each week, the campaign's budget as analytics proposed it, as approved "
+            "(by a person or autopilot) and as spent on the ad platforms. Per creative in "
+            "the table below the chart."
+        ),
+        kind="grouped_bars",
+        categories=tuple(w.week for w in weeks),
+        series=tuple(
+            Series(_(label), tuple(w.total(which) for w in weeks))
+            for label, which in (
+                (N_("Proposed"), "proposed"),
+                (N_("Approved"), "approved"),
+                (N_("Spent"), "spent"),
+            )
+        ),
+        value_format="euro",
+        words=chart_words(gettext),
+    )
+
+
+@dataclass(frozen=True)
 class DashboardView:
     week: str
     rows: tuple[CreativeRow, ...]
@@ -112,6 +192,9 @@ class DashboardView:
     health: DataHealth | None
     insights: Insights | None
     labels: Mapping[str, str] = field(default_factory=dict)
+    budget_weeks: tuple[BudgetWeek, ...] = ()
+    organic: OrganicSummary | None = None
+    """Employee-made creatives' organic views and their value; None without any."""
 
     def chart(self, name: str) -> ChartSpec | None:
         return next((c for c in self.charts if c.name == name), None)
@@ -126,8 +209,17 @@ def build_dashboard(
     health: DataHealth | None,
     insights: Insights | None,
     gettext: Gettext = untranslated,
+    proposals: Mapping[str, Mapping[str, float]] | None = None,
+    approved: Mapping[str, Mapping[str, float]] | None = None,
+    organic_views: Mapping[str, int] | None = None,
+    cpm_cents: int | None = None,
 ) -> DashboardView:
-    """Assemble everything the dashboard shows from what analytics and the database said."""
+    """Assemble everything the dashboard shows from what analytics and the database said.
+
+    ``proposals`` and ``approved`` are the campaign's stored weekly amounts (week ->
+    creative id -> euros) for the plan-against-spend chart; ``organic_views`` the
+    employee-made creatives' recorded views, valued at ``cpm_cents``.
+    """
     labels = creative_labels(variants, funnel)
     p_best = proposal.p_best if proposal else {}
     live = {v.variant_id: v.live for v in variants}
@@ -151,6 +243,17 @@ def build_dashboard(
             )
     totals = funnel.totals if funnel is not None else None
     allocation = allocation_view(proposal, labels) if proposal else None
+    budget_weeks = budget_plan_weeks(
+        proposals=proposals or {}, approved=approved or {}, funnel=funnel, up_to_week=week
+    )
+    plan_chart = budget_plan_chart(budget_weeks, gettext)
+    employee_made = [(v.variant_id, v.name) for v in variants if v.employee_generated]
+    spend = {r.variant_id: int(r.counts.spend * 100) for r in rows}
+    organic = (
+        organic_summary(employee_made, organic_views or {}, spend, cpm_cents)
+        if employee_made and cpm_cents is not None
+        else None
+    )
     return DashboardView(
         week=week,
         rows=tuple(rows),
@@ -159,11 +262,16 @@ def build_dashboard(
         total_cost_per_application=(
             cost_interval(totals.spend, totals.applications) if totals else None
         ),
-        charts=tuple(dashboard_charts(rows, funnel, labels, allocation, gettext)),
+        charts=(
+            *dashboard_charts(rows, funnel, labels, allocation, gettext),
+            *((plan_chart,) if plan_chart else ()),
+        ),
         allocation=allocation,
         health=health,
         insights=insights,
         labels=labels,
+        budget_weeks=budget_weeks,
+        organic=organic,
     )
 
 

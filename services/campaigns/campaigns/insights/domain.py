@@ -14,6 +14,7 @@ CENT = Decimal("0.01")
 @dataclass(frozen=True)
 class FunnelCounts:
     visits: int = 0
+    unique_visitors: int = 0
     quiz_starts: int = 0
     lead_starts: int = 0
     apply_starts: int = 0

@@ -22,6 +22,7 @@ from campaigns.catalog import repository as catalog_repo
 from campaigns.catalog.deps import TenantCampaign
 from campaigns.catalog.domain import Campaign, Variant
 from campaigns.decisions import repository as decisions_repo
+from campaigns.decisions.domain import planned_week
 from campaigns.errors import ObjectNotFound
 from campaigns.insights.analytics_client import (
     AllocationProposal,
@@ -32,21 +33,23 @@ from campaigns.insights.analytics_client import (
 )
 from campaigns.insights.cache import AnswerCache
 from campaigns.insights.charts import ChartSpec
-from campaigns.insights.dashboard import DashboardView, build_dashboard
+from campaigns.insights.dashboard import PLAN_WEEKS, DashboardView, build_dashboard
 from campaigns.insights.deps import (
     AnswerCacheDep,
     ChartCacheDep,
     FetchPoolDep,
     InsightAnalyticsDep,
 )
-from campaigns.insights.domain import CampaignFunnel
+from campaigns.insights.domain import CampaignFunnel, FunnelCounts
+from campaigns.insights.groups import group_campaigns
+from campaigns.organic import repository as organic_repo
 from campaigns.tenancy.deps import ConsoleUser
 from campaigns.web.deps import EngineDep, SettingsDep
 from campaigns.web.i18n import Gettext, gettext_for, untranslated
 from campaigns.web.rendering import render
 from campaigns.web.weeks import WeekQuery
 from koers.events import utcnow
-from koers.isoweeks import next_iso_week
+from koers.isoweeks import shift_week
 
 router = APIRouter(include_in_schema=False)
 
@@ -147,6 +150,20 @@ def load_dashboard(
     with engine.connect() as conn:
         variants = catalog_repo.variants_of(conn, campaign.id)
         stored = decisions_repo.allocation_proposal(conn, campaign.id, week)
+        since = shift_week(week, -PLAN_WEEKS)
+        stored_proposals = decisions_repo.proposals_of_campaign(conn, campaign.id, since)
+        decisions = decisions_repo.decisions_of_campaign(conn, campaign.id, since)
+        organic_views = organic_repo.total_views(conn, campaign.id)
+        cpm_cents = organic_repo.cpm_of(conn, campaign.tenant_id)
+    proposals = {
+        w: {str(k): float(v) for k, v in (payload.get("allocation") or {}).items()}
+        for w, payload in stored_proposals.items()
+    }
+    approved = {
+        w: {k: cents / 100 for k, cents in decision.amounts.items()}
+        for w, decision in decisions.items()
+        if decision.pushable
+    }
     data = fetch_dashboard_data(
         pool, analytics, campaign.id, week, timeout_s=timeout_s, slow_answers=slow_answers
     )
@@ -162,8 +179,63 @@ def load_dashboard(
         health=data.health.value,
         insights=data.insights.value,
         gettext=gettext,
+        proposals=proposals,
+        approved=approved,
+        organic_views=organic_views,
+        cpm_cents=cpm_cents,
     )
     return LoadedDashboard(campaign, variants, data, view, source)
+
+
+GROUPED_CAMPAIGNS_MAX = 100
+"""Campaigns whose figures a grouped insights page asks analytics for, newest first."""
+
+
+@router.get("/insights", name="insights_index")
+def insights_index(
+    request: Request,
+    user: ConsoleUser,
+    engine: EngineDep,
+    analytics: InsightAnalyticsDep,
+    pool: FetchPoolDep,
+    settings: SettingsDep,
+    group: Annotated[Literal["audience", "region", "channel"] | None, Query()] = None,
+) -> Response:
+    """Insights start from a campaign, or from results grouped by who, where and channel."""
+    with engine.connect() as conn:
+        found = catalog_repo.campaigns_of_tenant(conn, user.tenant_id)
+    order = {"live": 0, "paused": 1, "ended": 2, "draft": 3}
+    found.sort(key=lambda c: order.get(c.status, 4))
+    context: dict[str, Any] = {"campaigns": found, "group": group, "groups": []}
+    if group is not None:
+        measured = [c for c in found if c.status != "draft"][:GROUPED_CAMPAIGNS_MAX]
+        totals = _funnel_totals(pool, analytics, measured, settings.analytics_timeout_s + 1.0)
+        context["groups"] = group_campaigns(measured, totals, group)
+        context["analytics_missing"] = sum(1 for c in measured if totals.get(c.id) is None)
+    return render(request, "insights_index.html", context, user=user)
+
+
+def _funnel_totals(
+    pool: ThreadPoolExecutor,
+    analytics: AnalyticsInsights,
+    campaigns: list[Campaign],
+    timeout_s: float,
+) -> dict[str, FunnelCounts | None]:
+    """Each campaign's funnel totals from analytics, None where it did not answer in time."""
+
+    def totals(campaign_id: str) -> FunnelCounts | None:
+        funnel = analytics.campaign_funnel(campaign_id)
+        return None if funnel is None else funnel.totals
+
+    futures = {c.id: pool.submit(totals, c.id) for c in campaigns}
+    found: dict[str, FunnelCounts | None] = {}
+    for campaign_id, future in futures.items():
+        try:
+            found[campaign_id] = future.result(timeout=timeout_s)
+        except (AnalyticsUnavailable, FutureTimeout):  # shown as unknown, not a 500
+            future.cancel()
+            found[campaign_id] = None
+    return found
 
 
 @router.get("/campaigns/{slug}/dashboard", name="campaign_dashboard")
@@ -181,11 +253,11 @@ def campaign_dashboard(
     week: WeekQuery = None,
 ) -> Response:
     """A campaign's funnel, costs, chances, budget, insights, health and weekly proposal."""
-    planned_week = week or next_iso_week(utcnow().date())
+    shown_week = week or planned_week(utcnow())
     loaded = load_dashboard(
         engine,
         campaign,
-        planned_week,
+        shown_week,
         analytics=analytics,
         pool=pool,
         timeout_s=settings.analytics_timeout_s + 1.0,
@@ -230,7 +302,7 @@ def dashboard_chart(
         loaded = load_dashboard(
             engine,
             campaign,
-            week or next_iso_week(utcnow().date()),
+            week or planned_week(utcnow()),
             analytics=analytics,
             pool=pool,
             timeout_s=settings.analytics_timeout_s + 1.0,

@@ -14,11 +14,13 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
+
+from koers.service_client import ServiceClient
 
 log = logging.getLogger(__name__)
 
@@ -128,10 +130,7 @@ class LandingClient(Protocol):
     def close(self) -> None: ...
 
 
-_Model = TypeVar("_Model", bound=BaseModel)
-
-
-class HttpLandingClient:
+class HttpLandingClient(ServiceClient):
     """Calls landing's ``/internal/v1`` API with the service token and a short timeout.
 
     Every call names the tenant in the path (``/internal/v1/tenants/{tenant}/...``):
@@ -139,12 +138,12 @@ class HttpLandingClient:
     so a wrong id can never show another employer's lead.
     """
 
+    service = "landing"
+    unavailable = LandingUnavailable
+    refused = LandingRefused
+
     def __init__(self, base_url: str, service_token: str, *, timeout_s: float = 3.0) -> None:
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {service_token}"},
-            timeout=timeout_s,
-        )
+        super().__init__(base_url, service_token, timeout_s=timeout_s)
 
     def list_leads(
         self,
@@ -210,40 +209,6 @@ class HttpLandingClient:
         response = self._send("POST", path, body={"lead_id": lead_id})
         return None if response is None else self._parse(response, Erasure)
 
-    def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, str] | None = None,
-        body: dict[str, Any] | None = None,
-    ) -> httpx.Response | None:
-        try:
-            response = self._http.request(method, path, params=params, json=body)
-        except httpx.HTTPError as exc:
-            log.warning("landing unreachable: %s", type(exc).__name__)
-            raise LandingUnavailable(type(exc).__name__) from exc
-        if response.status_code == 404:
-            return None
-        if 400 <= response.status_code < 500:
-            raise LandingRefused(response.status_code, _detail(response))
-        if not response.is_success:
-            log.warning("landing answered %s to %s %s", response.status_code, method, path)
-            raise LandingUnavailable(f"HTTP {response.status_code}")
-        return response
-
-    @staticmethod
-    def _parse(response: httpx.Response, model: type[_Model]) -> _Model:
-        try:
-            return model.model_validate_json(response.content)
-        except ValidationError as exc:
-            # Field locations only: the values may be personal data.
-            log.warning("landing answer not understood at %s", [e["loc"] for e in exc.errors()[:3]])
-            raise LandingUnavailable("unexpected response") from exc
-
-    def close(self) -> None:
-        self._http.close()
-
 
 def _tenant(tenant_id: str) -> str:
     return f"{INTERNAL}/tenants/{quote(tenant_id, safe='')}"
@@ -257,13 +222,3 @@ def _filename(response: httpx.Response) -> str:
     disposition = response.headers.get("content-disposition", "")
     match = re.search(r'filename="?([^";]+)"?', disposition)
     return match.group(1) if match else "cv"
-
-
-def _detail(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return f"HTTP {response.status_code}"
-    if isinstance(body, dict) and isinstance(body.get("detail"), str):
-        return str(body["detail"])
-    return f"HTTP {response.status_code}"

@@ -3,7 +3,9 @@
 ``EmbeddedScheduler(jobs={"koers_weekly_allocation": weekly_job}, clock=...)`` runs each
 ``weekly_job(week)`` every Monday 06:00 Europe/Amsterdam for the week starting that
 Monday (the schedule of the Airflow DAG of the same name), and on :meth:`trigger` for
-the current week or the one asked for (``planned_week``'s rule).
+the current week or the one asked for (``planned_week``'s rule). ``hourly_jobs`` run at
+the top of every hour instead (the push of splits whose push time has passed, like the
+Airflow DAG ``koers_push_due``), with the current week as their argument.
 
 - One run at a time per scheduler, on a background worker thread (like the DAG's
   ``max_active_runs=1``); a trigger returns at once with the run queued.
@@ -49,6 +51,11 @@ RUN_AT = time(6, 0)
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def hour_slot_at_or_before(moment: datetime) -> datetime:
+    """The top of the hour at or before ``moment``: the hourly run it falls after."""
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def monday_slot_at_or_before(moment: datetime, tz: str = TIMEZONE) -> datetime:
@@ -97,13 +104,16 @@ class EmbeddedScheduler:
         descriptions: Mapping[str, str] | None = None,
         history: int = 20,
         poll_interval_s: float = 30.0,
+        hourly_jobs: Mapping[str, WeeklyJob] | None = None,
     ) -> None:
-        self._jobs = dict(jobs)
+        self._weekly = frozenset(jobs)
+        self._jobs = {**jobs, **(hourly_jobs or {})}
         self._clock = clock
         self._descriptions = dict(descriptions or {})
         self._poll_interval_s = poll_interval_s
-        self._history: dict[str, deque[_Run]] = {job: deque(maxlen=history) for job in jobs}
+        self._history: dict[str, deque[_Run]] = {job: deque(maxlen=history) for job in self._jobs}
         self._last_slot = monday_slot_at_or_before(clock())
+        self._last_hour = hour_slot_at_or_before(clock())
         self._lock = threading.Lock()
         self._pending: list[Future[None]] = []
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="koers-scheduler")
@@ -114,14 +124,15 @@ class EmbeddedScheduler:
     # --- JobScheduler ------------------------------------------------------------------
 
     def jobs(self) -> list[JobSummary]:
-        next_run = self._last_slot + timedelta(days=7)
+        next_weekly = self._last_slot + timedelta(days=7)
+        next_hourly = self._last_hour + timedelta(hours=1)
         with self._lock:
             return [
                 JobSummary(
                     job_id=job_id,
                     description=self._descriptions.get(job_id, ""),
                     paused=False,
-                    next_run_at=next_run,
+                    next_run_at=next_weekly if job_id in self._weekly else next_hourly,
                     recent_runs=tuple(run.summary() for run in reversed(self._history[job_id])),
                 )
                 for job_id in sorted(self._jobs)
@@ -141,15 +152,22 @@ class EmbeddedScheduler:
     # --- the schedule ------------------------------------------------------------------
 
     def run_due(self) -> list[RunRef]:
-        """Queue every job once if a Monday 06:00 has passed since the last check."""
-        slot = monday_slot_at_or_before(self._clock())
-        if slot <= self._last_slot:
-            return []
-        self._last_slot = slot
-        week = planned_week(slot, logical_date=slot, requested=None)
+        """Queue every weekly job once if a Monday 06:00 has passed since the last check,
+        and every hourly job once if the top of an hour has (missed hours run once)."""
+        now = self._clock()
+        due: list[tuple[str, datetime]] = []
+        slot = monday_slot_at_or_before(now)
+        if slot > self._last_slot:
+            self._last_slot = slot
+            due += [(job_id, slot) for job_id in sorted(self._weekly)]
+        hour = hour_slot_at_or_before(now)
+        if hour > self._last_hour:
+            self._last_hour = hour
+            due += [(job_id, hour) for job_id in sorted(set(self._jobs) - self._weekly)]
         refs = []
-        for job_id in sorted(self._jobs):
-            run = self._enqueue(job_id, "scheduled", week, requested_week=None, logical_date=slot)
+        for job_id, moment in due:
+            week = planned_week(moment, logical_date=moment, requested=None)
+            run = self._enqueue(job_id, "scheduled", week, requested_week=None, logical_date=moment)
             refs.append(RunRef(job_id=job_id, run_id=run.run_id, requested_week=None))
         return refs
 
@@ -224,4 +242,9 @@ class EmbeddedScheduler:
         log.info("koers: %s: run %s for week %s succeeded", run.job_id, run.run_id, run.week)
 
 
-__all__ = ["EmbeddedScheduler", "WeeklyJob", "monday_slot_at_or_before"]
+__all__ = [
+    "EmbeddedScheduler",
+    "WeeklyJob",
+    "hour_slot_at_or_before",
+    "monday_slot_at_or_before",
+]

@@ -33,3 +33,10 @@ class WeekRefused(SchedulerError):
 
     status = 422
     title = "That week cannot be planned"
+
+
+class AnalyticsDown(SchedulerError):
+    """A step after planning needed analytics, and it did not answer; retrying may help."""
+
+    status = 503
+    title = "Analytics is not available"

@@ -42,7 +42,11 @@ STATE_LABELS = {
 JOB_TITLES = {
     "koers_weekly_allocation": N_("Weekly budget proposals"),
     "koers_daily_retention": N_("Daily data retention"),
+    "koers_push_due": N_("Hourly push of decided budgets"),
 }
+"""Also the order the page lists them in: the weekly job first."""
+WEEKLESS_JOBS = frozenset({"koers_push_due", "koers_daily_retention"})
+"""Jobs that act on "now", not on a week: their "Run now" asks for no week."""
 
 
 def get_scheduler(request: Request) -> JobScheduler:
@@ -87,7 +91,11 @@ def scheduled_jobs(request: Request, user: ConsoleOwner, scheduler: SchedulerDep
     problem: str | None = None
     not_configured = False
     try:
-        jobs = scheduler.jobs()
+        order = list(JOB_TITLES)
+        jobs = sorted(
+            scheduler.jobs(),
+            key=lambda j: (order.index(j.job_id) if j.job_id in order else len(order), j.job_id),
+        )
     except NotConfigured as exc:
         problem, not_configured = str(exc), True
     except SchedulerUnavailable as exc:
@@ -100,6 +108,7 @@ def scheduled_jobs(request: Request, user: ConsoleOwner, scheduler: SchedulerDep
         "current_week": planned_week(_now(), logical_date=None, requested=None),
         "state_labels": STATE_LABELS,
         "job_titles": JOB_TITLES,
+        "weekless_jobs": WEEKLESS_JOBS,
         "duration_text": duration_text,
         "local_time": local_time,
         "timezone": TIMEZONE,
@@ -151,11 +160,15 @@ def run_job_now(
     except (NotConfigured, SchedulerUnavailable) as exc:
         flash(request, "Not started: %(reason)s", "warning", reason=exc)
     else:
-        flash(
-            request,
-            "%(job)s: a run for %(week)s has started.",
-            "ok",
-            job=gettext_for(request)(title),
-            week=wanted or current,
-        )
+        job = gettext_for(request)(title)
+        if job_id in WEEKLESS_JOBS:
+            flash(request, "%(job)s: a run has started.", "ok", job=job)
+        else:
+            flash(
+                request,
+                "%(job)s: a run for %(week)s has started.",
+                "ok",
+                job=job,
+                week=wanted or current,
+            )
     return redirect(request, "scheduled_jobs")

@@ -1,4 +1,5 @@
-"""JSON API ``/api/v1`` for who is calling, members, invitations and roles, and API tokens."""
+"""JSON API ``/api/v1`` for who is calling, employers, members, invitations and roles, and
+API tokens."""
 
 from __future__ import annotations
 
@@ -8,11 +9,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from campaigns.errors import ObjectNotFound
+from campaigns.errors import ObjectNotFound, RoleForbidden
 from campaigns.tenancy import repository as repo
 from campaigns.tenancy import service
 from campaigns.tenancy.deps import ApiOwner, ApiUser
-from campaigns.tenancy.domain import Invitation, Role, normalise_email
+from campaigns.tenancy.domain import (
+    EMPLOYER_NAME_MAX_LENGTH,
+    Invitation,
+    Role,
+    employer_name,
+    normalise_email,
+)
 from campaigns.tenancy.routes import invite_url
 from campaigns.web.deps import EngineDep, SettingsDep
 from campaigns.web.openapi import ERRORS
@@ -37,6 +44,20 @@ class MeOut(BaseModel):
     actor: str
     via: str
     memberships: list[MembershipOut]
+
+
+def _employer_name(value: str) -> str:
+    return employer_name(value)  # a ValueError becomes a 422 naming the field
+
+
+class EmployerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # The bound before normalising keeps a huge body from being scanned character by
+    # character; the normalised name is held to EMPLOYER_NAME_MAX_LENGTH again.
+    name: Annotated[
+        str, Field(max_length=4 * EMPLOYER_NAME_MAX_LENGTH), AfterValidator(_employer_name)
+    ]
 
 
 class MemberOut(BaseModel):
@@ -110,6 +131,38 @@ def me(user: ApiUser) -> MeOut:
         via=user.via,
         memberships=[MembershipOut(**m.__dict__) for m in user.memberships],
     )
+
+
+@router.get("/tenants", response_model=list[MembershipOut], responses=ERRORS)
+def list_employers(user: ApiUser) -> list[MembershipOut]:
+    """The employers the caller works for (a token: only its own)."""
+    if user.via == "token":
+        return [
+            MembershipOut(tenant_id=user.tenant_id, tenant_name=user.tenant_name, role=user.role)
+        ]
+    return [MembershipOut(**m.__dict__) for m in user.memberships]
+
+
+@router.post("/tenants", response_model=MembershipOut, status_code=201, responses=ERRORS)
+def create_employer(body: EmployerIn, user: ApiUser, engine: EngineDep) -> MembershipOut:
+    """Add an employer, owned by the caller (an owner token: the owner who made it).
+
+    Only an owner of some employer may; the new one starts empty, with that person as
+    its only member, who invites colleagues there (console Settings, or a token of it).
+    """
+    with transaction(engine) as conn:
+        if user.via == "token":
+            if user.role != "owner":
+                raise RoleForbidden(service.CREATE_EMPLOYER_REFUSED)
+            owner_id = service.owner_behind_token(
+                conn, tenant_id=user.tenant_id, token_id=user.id.removeprefix("token:")
+            )
+        else:
+            owner_id = user.id
+        created = service.create_employer(
+            conn, name=body.name, owner_id=owner_id, actor=user.actor, now=utcnow()
+        )
+    return MembershipOut(**created.__dict__)
 
 
 @router.get("/members", response_model=list[MemberOut], responses=ERRORS)

@@ -3,9 +3,12 @@ invitations."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -66,3 +69,38 @@ class Invitation:
 
     def usable(self, now: datetime) -> bool:
         return self.accepted_at is None and now < self.expires_at
+
+
+# --- employers -------------------------------------------------------------------------
+
+EMPLOYER_NAME_MAX_LENGTH = 200
+_UNSTORABLE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def employer_name(raw: str) -> str:
+    """``raw`` as an employer's name: trimmed, inner spaces single, NFC; ValueError (a
+    message for the form) when empty, too long, or holding characters a database or a
+    page would choke on (NUL and other control characters)."""
+    # Tabs and line breaks are spacing (pasted from a spreadsheet); other control
+    # characters are refused, not silently dropped.
+    name = " ".join(unicodedata.normalize("NFC", raw).split())
+    if _UNSTORABLE.search(name):
+        raise ValueError("Use letters, digits and punctuation only (no control characters).")
+    if not name:
+        raise ValueError("Give the employer a name, such as Bakkerij Jansen.")
+    if len(name) > EMPLOYER_NAME_MAX_LENGTH:
+        raise ValueError(f"Use at most {EMPLOYER_NAME_MAX_LENGTH} characters.")
+    return name
+
+
+class HasRole(Protocol):
+    @property
+    def role(self) -> str: ...
+
+
+def may_create_employers(memberships: Iterable[HasRole]) -> bool:
+    """Who may add an employer: someone who owns at least one (an agency, or an employer
+    starting a second brand). They become its owner; nothing of the employers they own
+    already reaches the new one, so the rule guards against strangers, not data leaks.
+    Marketers, recruiters and viewers ask an owner."""
+    return any(m.role == "owner" for m in memberships)

@@ -19,7 +19,9 @@ tenants = sa.Table(
     "tenants",
     metadata,
     sa.Column("id", sa.String(36), primary_key=True),
-    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    # Not unique across Koers (revision 0009): only among one person's own employers.
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Index("ix_tenants_name", "name"),
 )
 
 users = sa.Table(
@@ -110,8 +112,9 @@ class Member:
 
 
 def tenant_id_by_name(conn: Connection, name: str) -> str | None:
+    """The id of an employer of this name (names are not unique: the first by id)."""
     found: str | None = conn.execute(
-        sa.select(tenants.c.id).where(tenants.c.name == name)
+        sa.select(tenants.c.id).where(tenants.c.name == name).order_by(tenants.c.id).limit(1)
     ).scalar_one_or_none()
     return found
 

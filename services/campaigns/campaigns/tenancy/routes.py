@@ -1,5 +1,6 @@
-"""Console pages of tenancy: logging in and out, choosing the employer, your password,
-accepting an invitation, and an employer's settings (members, invitations, API tokens)."""
+"""Console pages of tenancy: logging in and out, choosing, switching and adding employers,
+your password, accepting an invitation, and an employer's settings (members, invitations,
+API tokens)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,12 @@ from campaigns.tenancy.deps import (
     session_person,
     session_user,
 )
-from campaigns.tenancy.domain import ROLES, Invitation
+from campaigns.tenancy.domain import (
+    EMPLOYER_NAME_MAX_LENGTH,
+    ROLES,
+    Invitation,
+    may_create_employers,
+)
 from campaigns.web import forms
 from campaigns.web.deps import EngineDep, SettingsDep
 from campaigns.web.flash import flash
@@ -164,6 +170,57 @@ def switch_tenant(
     request.session[auth.SESSION_TENANT] = membership.tenant_id
     flash(request, "You are now working for %(employer)s.", employer=membership.tenant_name)
     return after_login(request, next_path)
+
+
+# --- adding an employer ---------------------------------------------------------------
+
+
+def _employer_form(
+    request: Request,
+    user: ConsoleUser,
+    *,
+    name: str = "",
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "values": {"name": name},
+        "errors": errors or {},
+        "allowed": may_create_employers(user.memberships),
+        "max_length": EMPLOYER_NAME_MAX_LENGTH,
+    }
+    return render(request, "employer_new.html", context, user=user, status_code=status_code)
+
+
+@router.get("/employers/new", name="employer_new")
+def employer_new(request: Request, user: ConsoleUser) -> Response:
+    """The form to add an employer (owners of an employer only)."""
+    allowed = may_create_employers(user.memberships)
+    return _employer_form(request, user, status_code=200 if allowed else 403)
+
+
+@router.post("/employers", name="employer_create")
+def employer_create(
+    request: Request, user: ConsoleUser, engine: EngineDep, form: FormDep
+) -> Response:
+    """Add an employer with you as its owner, and start working for it."""
+    name = forms.text(form, "name")[: 4 * EMPLOYER_NAME_MAX_LENGTH]
+    if not may_create_employers(user.memberships):
+        return _employer_form(request, user, name=name, status_code=403)
+    try:
+        with transaction(engine) as conn:
+            created = service.create_employer(
+                conn, name=name, owner_id=user.id, actor=user.actor, now=utcnow()
+            )
+    except InvalidInput as exc:
+        return _employer_form(request, user, name=name, errors=exc.field_errors, status_code=422)
+    request.session[auth.SESSION_TENANT] = created.tenant_id
+    flash(
+        request,
+        f"{created.tenant_name} is added and you are its owner; you now work for it. "
+        "Invite the people who work on it below.",
+    )
+    return redirect(request, "settings")
 
 
 # --- your account ---------------------------------------------------------------------

@@ -13,11 +13,23 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine
 
 from campaigns.audit import repository as audit
-from campaigns.errors import InvalidInput, InvitationInvalid, ObjectNotFound, TransitionRefused
+from campaigns.errors import (
+    InvalidInput,
+    InvitationInvalid,
+    ObjectNotFound,
+    RoleForbidden,
+    TransitionRefused,
+)
 from campaigns.tenancy import auth
 from campaigns.tenancy import repository as repo
 from campaigns.tenancy.auth import hash_password, needs_rehash, verify_password
-from campaigns.tenancy.domain import INVITATION_VALID_FOR, Invitation, normalise_email
+from campaigns.tenancy.domain import (
+    INVITATION_VALID_FOR,
+    Invitation,
+    employer_name,
+    may_create_employers,
+    normalise_email,
+)
 from campaigns.web.i18n import DEFAULT_LANGUAGE, Language
 from koers.db import transaction
 from koers.events import utcnow
@@ -348,3 +360,101 @@ def revoke_api_token(
         after={"revoked": True},
         at=now,
     )
+
+
+# --- employers ------------------------------------------------------------------------
+
+CREATE_EMPLOYER_REFUSED = (
+    "Only an owner of an employer can add a new one. Ask an owner (for example of your "
+    "agency) to add it and invite you."
+)
+
+
+def name_field(raw: str) -> str:
+    """An employer's name, normalised; InvalidInput naming the ``name`` field otherwise."""
+    try:
+        return employer_name(raw)
+    except ValueError as exc:
+        raise InvalidInput("invalid employer name", {"name": str(exc)}) from None
+
+
+def create_employer(
+    conn: Connection, *, name: str, owner_id: str, actor: str, now: datetime
+) -> repo.Membership:
+    """A new employer (tenant) with ``owner_id`` as its owner; returns that membership.
+
+    Only someone who owns an employer already may (``may_create_employers``). Names are
+    distinct among the owner's own employers, so the switcher never shows two alike;
+    across Koers they need not be (revision 0009), so the answer never tells whether
+    some other agency works for an employer of that name.
+    """
+    cleaned = name_field(name)
+    current = repo.memberships_of(conn, owner_id)
+    if not may_create_employers(current):
+        raise RoleForbidden(CREATE_EMPLOYER_REFUSED)
+    if any(m.tenant_name.casefold() == cleaned.casefold() for m in current):
+        raise InvalidInput(
+            "you have an employer of that name",
+            {"name": "You already work for an employer of that name; choose another."},
+        )
+    tenant_id = str(uuid.uuid4())
+    repo.add_tenant(conn, tenant_id, cleaned)
+    repo.add_membership(conn, user_id=owner_id, tenant_id=tenant_id, role="owner", created_at=now)
+    audit.record(
+        conn,
+        tenant_id=tenant_id,
+        actor=actor,
+        action="create_employer",
+        object_type="tenant",
+        object_id=tenant_id,
+        before=None,
+        after={"name": cleaned},
+        at=now,
+    )
+    return repo.Membership(tenant_id=tenant_id, tenant_name=cleaned, role="owner")
+
+
+def owner_behind_token(conn: Connection, *, tenant_id: str, token_id: str) -> str:
+    """The account that made an owner API token and still owns its employer: the owner
+    of an employer created through that token. RoleForbidden when there is none."""
+    token = repo.api_token_of(conn, tenant_id, token_id)
+    maker = repo.user_by_email(conn, token.created_by) if token else None
+    owns = maker is not None and any(
+        m.tenant_id == tenant_id and m.role == "owner" for m in repo.memberships_of(conn, maker.id)
+    )
+    if maker is None or not owns:
+        raise RoleForbidden(
+            "A new employer needs a person as its owner, and whoever made this token no "
+            "longer owns its employer. Use a token made by a current owner."
+        )
+    return str(maker.id)
+
+
+def found_employer(
+    conn: Connection, *, name: str, owner_email: str, actor: str, now: datetime
+) -> tuple[str, Invitation, str]:
+    """An operator's first employer: the employer, and an owner invitation for
+    ``owner_email`` with its one-time token; ``(tenant id, invitation, token)``.
+
+    Nobody owns anything yet on a fresh installation, so nobody could add it in the
+    console; the invitee still accepts (and chooses their password) themselves.
+    """
+    cleaned = name_field(name)
+    email = email_field(owner_email)
+    tenant_id = str(uuid.uuid4())
+    repo.add_tenant(conn, tenant_id, cleaned)
+    audit.record(
+        conn,
+        tenant_id=tenant_id,
+        actor=actor,
+        action="create_employer",
+        object_type="tenant",
+        object_id=tenant_id,
+        before=None,
+        after={"name": cleaned},
+        at=now,
+    )
+    invitation, token = invite_member(
+        conn, tenant_id=tenant_id, email=email, role="owner", actor=actor, now=now
+    )
+    return tenant_id, invitation, token

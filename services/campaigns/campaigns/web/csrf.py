@@ -47,6 +47,8 @@ async def csrf_guard(request: Request) -> None:
     """
     if request.method in SAFE_METHODS:
         return
+    if request.url.path.startswith("/internal/"):
+        return  # service token only (checked by the route); a session is never used there
     if request.url.path.startswith("/api/"):
         if request.headers.get("authorization"):
             return

@@ -6,6 +6,7 @@ withdrawing consent is in ``privacy/routes.py``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request
@@ -13,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.routing import Match, Route
 from starlette.types import Scope
 
+from landing.errors import PageNotFound
 from landing.pages.deps import PageDep, published_page
 from landing.pages.domain import hero_image
 from landing.pages.repository import PublishedPage
@@ -60,7 +62,7 @@ async def landing_page(request: Request) -> Response:
     stencil = site.stencils.get(
         ("page.html", page.campaign_id, lang),
         page.campaign,
-        lambda slot: _render_landing_page(request, page, site, lang, slot),
+        lambda slot: render_landing_page(request, page, site, lang, slot),
     )
     switch = language_switch(request, page, visit=query["visit"])
     html = stencil.fill(
@@ -95,7 +97,7 @@ LANDING_ROUTE = PageRoute("/j/{slug}", landing_page, name="landing_page")
 Starlette route that also answers HEAD."""
 
 
-def _render_landing_page(
+def render_landing_page(
     request: Request, page: PublishedPage, site: Site, lang: Language, slot: Slot
 ) -> str:
     """The landing page in ``lang`` with slots for what differs per visit: the query of
@@ -129,8 +131,25 @@ def _render_landing_page(
 
 @router.get("/j/{slug}/theme.css", name="theme", response_class=Response)
 async def theme(page: PageDep) -> Response:
-    """The campaign's colours as CSS variables (the CSP forbids inline styles)."""
+    """The campaign's colours as CSS variables (kept for pages rendered before pages
+    linked ``/themes/{colour}.css``)."""
     # Async: from the page cache, nothing to wait for (a plain def would cost a hop to
     # the thread pool on every page a browser loads).
     css = f":root {{ --primary: {page.campaign.page.primary_colour}; }}\n"
     return Response(css, media_type="text/css", headers={"cache-control": "public, max-age=300"})
+
+
+THEME_COLOUR = re.compile(r"[0-9a-f]{6}\Z")
+
+
+@router.get("/themes/{colour}.css", name="theme_colour", response_class=Response)
+async def theme_colour(colour: str) -> Response:
+    """A page's colour as a CSS variable (the CSP forbids inline styles). Named by the
+    colour, not the campaign: the same for every page of that colour, cacheable for
+    good, and a draft previewed in the console gets its own colour, not the live one."""
+    if not THEME_COLOUR.match(colour):
+        raise PageNotFound()
+    css = f":root {{ --primary: #{colour}; }}\n"
+    return Response(
+        css, media_type="text/css", headers={"cache-control": "public, max-age=31536000, immutable"}
+    )

@@ -59,6 +59,10 @@ class StencilCache:
     def slot(self, name: str) -> str:
         return self._marker.format(name)
 
+    def render(self, render: Callable[[Slot], str]) -> Stencil:
+        """A stencil made with ``render`` now and not kept (a draft page's preview)."""
+        return Stencil(self._pattern.split(render(self.slot)))
+
     def get(self, key: Hashable, source: object, render: Callable[[Slot], str]) -> Stencil:
         """The stencil for ``key`` rendered from ``source``, made with ``render`` (which
         puts ``slot(name)`` where each per-request value goes) when missing or stale."""

@@ -13,9 +13,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query
-from fastapi.responses import FileResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
 from landing.errors import CvNotFound, LeadNotFound
@@ -190,26 +191,34 @@ def read_lead(tenant_id: str, lead_id: str, engine: EngineDep) -> LeadOut:
 
 @router.get(
     "/tenants/{tenant_id}/leads/{lead_id}/cv",
-    response_class=FileResponse,
+    response_class=Response,
     responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}},
 )
-def download_cv(
-    tenant_id: str, lead_id: str, engine: EngineDep, cv_store: CvStoreDep
-) -> FileResponse:
+def download_cv(tenant_id: str, lead_id: str, engine: EngineDep, cv_store: CvStoreDep) -> Response:
     """The CV of an application, as a download (never shown inline)."""
     _, application = _tenant_lead(engine, tenant_id, lead_id)
     if application is None or not application.cv_file or application.cv_kind not in MEDIA_TYPES:
         raise CvNotFound(f"lead {lead_id} has no CV")
-    path = cv_store.path(application.cv_file)
-    if path is None:
+    content = cv_store.read(application.cv_file)
+    if content is None:
         raise CvNotFound(f"the CV of lead {lead_id} is no longer stored")
-    return FileResponse(
-        path,
+    filename = application.cv_filename or f"cv.{application.cv_kind}"
+    return Response(
+        content,
         media_type=MEDIA_TYPES[application.cv_kind],  # type: ignore[index]
-        filename=application.cv_filename or f"cv.{application.cv_kind}",
-        content_disposition_type="attachment",
-        headers={"cache-control": "no-store"},
+        headers={
+            "content-disposition": _attachment(filename),
+            "cache-control": "no-store",
+        },
     )
+
+
+def _attachment(filename: str) -> str:
+    """A download, never shown inline; a non-ASCII name travels RFC 5987-encoded."""
+    quoted = quote(filename)
+    if quoted != filename:
+        return f"attachment; filename*=utf-8''{quoted}"
+    return f'attachment; filename="{filename}"'
 
 
 @router.patch("/tenants/{tenant_id}/leads/{lead_id}", response_model=LeadOut)

@@ -1,11 +1,17 @@
-"""Where CVs are kept: files in a directory of their own (``KOERS_LANDING_CV_DIR``),
-outside the package and anything the web server serves, under random names (the
-candidate's file name is stored in the database only, never used as a path).
+"""Where CVs are kept, behind one interface (:class:`CvStore`), under random names (the
+candidate's file name is stored with the application only, never used as a key).
 
-A file is written completely (fsync, then renamed into place) before the database row
-that points at it commits; a failed commit removes it again, so no row points at a
-missing file. A crash between the two leaves an orphan file no row points at;
-the retention job removes those (see ``privacy/service.py``).
+- :class:`FolderCvStore`: files in a directory of their own (``KOERS_LANDING_CV_DIR``),
+  outside the package and anything the web server serves. The embedded default: one
+  process, one disk.
+- :class:`DatabaseCvStore`: rows in the landing database (``cv_files``), which every
+  replica reaches and nothing deletes with a container (``KOERS_LANDING_CV_STORAGE=
+  database``, what deploy/k8s sets). CVs are at most 10 MiB, so a row holds one whole.
+
+Either way a CV is stored completely (a file is fsynced and renamed into place; a row is
+committed) before the application row that points at it commits; a failed commit removes
+it again, so no application points at a missing CV. A crash between the two leaves an
+orphan no application points at; the retention job removes those (``privacy/service.py``).
 """
 
 from __future__ import annotations
@@ -17,12 +23,41 @@ import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy import Engine
+
+from koers.db import transaction
+from koers.events import utcnow
+from landing.submissions.repository import cv_files
 
 _NAME = re.compile(r"^[0-9a-f]{32}\.cv$")
 
 
-class CvStore:
+class CvStore(Protocol):
+    def save(self, data: BinaryIO) -> str:
+        """Keep ``data`` durably; returns the random name it is kept under."""
+
+    def read(self, name: str) -> bytes | None:
+        """The stored bytes; None for a name not (or no longer) stored."""
+
+    def delete(self, name: str) -> bool: ...
+
+    def names(self) -> Iterator[tuple[str, datetime]]:
+        """Every stored name with when it was stored."""
+
+
+def build_cv_store(storage: str, directory: Path, engine: Engine) -> CvStore:
+    """The store ``KOERS_LANDING_CV_STORAGE`` names: "database" or "folder"."""
+    return DatabaseCvStore(engine) if storage == "database" else FolderCvStore(directory)
+
+
+def _new_name() -> str:
+    return f"{secrets.token_hex(16)}.cv"
+
+
+class FolderCvStore:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
@@ -32,7 +67,7 @@ class CvStore:
     def save(self, data: BinaryIO) -> str:
         """Copy ``data`` into the store; returns the random name it is kept under."""
         self._ensure()
-        name = f"{secrets.token_hex(16)}.cv"
+        name = _new_name()
         temporary = self.directory / f".{name}.partial"
         data.seek(0)
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -50,6 +85,10 @@ class CvStore:
         path = self.directory / name
         return path if path.is_file() else None
 
+    def read(self, name: str) -> bytes | None:
+        path = self.path(name)
+        return path.read_bytes() if path is not None else None
+
     def delete(self, name: str) -> bool:
         path = self.path(name)
         if path is None:
@@ -65,3 +104,36 @@ class CvStore:
             if _NAME.match(entry.name):
                 modified = datetime.fromtimestamp(entry.stat().st_mtime, UTC)
                 yield entry.name, modified
+
+
+class DatabaseCvStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def save(self, data: BinaryIO) -> str:
+        name = _new_name()
+        data.seek(0)
+        with transaction(self._engine) as conn:
+            conn.execute(
+                sa.insert(cv_files).values(name=name, content=data.read(), stored_at=utcnow())
+            )
+        return name
+
+    def read(self, name: str) -> bytes | None:
+        if not _NAME.match(name):
+            return None
+        with self._engine.connect() as conn:
+            content = conn.scalar(sa.select(cv_files.c.content).where(cv_files.c.name == name))
+        return bytes(content) if content is not None else None
+
+    def delete(self, name: str) -> bool:
+        if not _NAME.match(name):
+            return False
+        with transaction(self._engine) as conn:
+            return bool(conn.execute(sa.delete(cv_files).where(cv_files.c.name == name)).rowcount)
+
+    def names(self) -> Iterator[tuple[str, datetime]]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(cv_files.c.name, cv_files.c.stored_at)).all()
+        for name, stored_at in rows:
+            yield str(name), stored_at

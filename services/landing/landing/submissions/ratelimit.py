@@ -1,18 +1,36 @@
-"""A per-client-IP token bucket for form submissions.
+"""A per-client-IP token bucket for form submissions, in two shapes behind one
+interface (``allow(key)`` returns 0 when a request may go ahead, else the seconds to
+wait):
 
-In-process on purpose: one landing process keeps its own buckets, so with N processes a
-client may send N times the rate. That is enough to stop a script hammering the forms
-(the goal), costs no round trip, and stores no IP address anywhere durable (the buckets
-live in memory and the least recently used are dropped beyond ``max_clients``). A shared
-limiter (e.g. in the database or at the proxy) is the step up when that matters.
+- :class:`RateLimiter`, in-process: one landing process keeps its own buckets, so with N
+  processes a client may send N times the rate. Enough for the embedded default (one
+  process); costs no round trip; the least recently used buckets are dropped beyond
+  ``max_clients``.
+- :class:`SharedRateLimiter`, in the landing database (``rate_buckets``), which every
+  replica shares (``KOERS_LANDING_RATE_LIMIT_SHARED=true``, what deploy/k8s sets). One
+  hit is ONE statement: an upsert that refills the bucket, takes a token if there is one
+  and returns the verdict, so the database serialises parallel hits on the client's row
+  and two replicas never both spend the last token (as the console's login throttle).
+  The key is an HMAC of the IP address with the service's secret key, so no address is
+  stored; buckets idle long enough to be full again are deleted now and then, as a
+  missing bucket is a full one.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine
+from sqlalchemy.dialects import postgresql, sqlite
+
+from koers.db import transaction
+from landing.submissions.repository import rate_buckets
 
 
 class RateLimiter:
@@ -53,3 +71,75 @@ class RateLimiter:
         self._buckets[key] = (tokens, now)
         while len(self._buckets) > self._max_clients:
             self._buckets.popitem(last=False)
+
+
+class SharedRateLimiter:
+    """The token bucket of :class:`RateLimiter`, kept in the database for every process."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        per_minute: float,
+        burst: int,
+        clock: Callable[[], float],
+        key_secret: str,
+        forget_every_s: float = 300,
+    ) -> None:
+        self._engine = engine
+        self._rate = per_minute / 60.0
+        self._burst = float(burst)
+        self._clock = clock  # seconds since the epoch: the same in every process
+        self._secret = key_secret.encode()
+        self._forget_every_s = forget_every_s
+        self._forget_at = 0.0
+
+    @property
+    def enabled(self) -> bool:
+        return self._rate > 0
+
+    def client_key(self, key: str) -> str:
+        return hmac.new(self._secret, key.encode(), hashlib.sha256).hexdigest()
+
+    def allow(self, key: str) -> int:
+        if not self.enabled:
+            return 0
+        now = self._clock()
+        with transaction(self._engine) as conn:
+            tokens, allowed = self._hit(conn, self.client_key(key), now)
+        if now >= self._forget_at:
+            self._forget_at = now + self._forget_every_s
+            self.forget_full_buckets(now)
+        if allowed:
+            return 0
+        return max(1, math.ceil((1.0 - tokens) / self._rate))
+
+    def _hit(self, conn: Connection, client: str, now: float) -> tuple[float, bool]:
+        t = rate_buckets
+        burst = sa.literal(self._burst, sa.Float)
+        grown = t.c.tokens + (sa.literal(now, sa.Float) - t.c.updated_at) * self._rate
+        # A clock a little behind another process's must not take tokens away.
+        refilled = sa.case((grown > burst, burst), (grown < t.c.tokens, t.c.tokens), else_=grown)
+        enough = refilled >= 1.0
+        insert = (sqlite if conn.dialect.name == "sqlite" else postgresql).insert(t)
+        statement = (
+            insert.values(client=client, tokens=self._burst - 1.0, updated_at=now, allowed=True)
+            .on_conflict_do_update(
+                index_elements=[t.c.client],
+                set_={
+                    "tokens": sa.case((enough, refilled - 1.0), else_=refilled),
+                    "updated_at": sa.case((t.c.updated_at > now, t.c.updated_at), else_=now),
+                    "allowed": enough,
+                },
+            )
+            .returning(t.c.tokens, t.c.allowed)
+        )
+        tokens, allowed = conn.execute(statement).one()
+        return float(tokens), bool(allowed)
+
+    def forget_full_buckets(self, now: float) -> int:
+        """Delete buckets idle long enough to be full again (as good as absent)."""
+        full_after = self._burst / self._rate
+        with transaction(self._engine) as conn:
+            return conn.execute(
+                sa.delete(rate_buckets).where(rate_buckets.c.updated_at < now - full_after)
+            ).rowcount

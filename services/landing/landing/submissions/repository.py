@@ -77,6 +77,28 @@ quiz_results = sa.Table(
     sa.Column("form_nonce", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
+
+# CVs when they are kept in the database (``cvstore.DatabaseCvStore``).
+cv_files = sa.Table(
+    "cv_files",
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("stored_at", UtcDateTime, nullable=False),
+)
+
+# The form rate limit every landing process shares (``ratelimit.SharedRateLimiter``): one
+# token bucket per client, keyed by a keyed hash of its IP address (never the address).
+# Times are seconds since the epoch, so both databases do the refill arithmetic alike.
+rate_buckets = sa.Table(
+    "rate_buckets",
+    metadata,
+    sa.Column("client", sa.String(64), primary_key=True),
+    sa.Column("tokens", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("allowed", sa.Boolean, nullable=False),
+)
+sa.Index("ix_rate_buckets_updated_at", rate_buckets.c.updated_at)
 sa.Index("ix_quiz_results_campaign", quiz_results.c.campaign_id, quiz_results.c.created_at)
 
 # --- leads ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from landing.pages.domain import MediaPolicy
 from landing.pages.stencils import StencilCache
 from landing.privacy.service import Privacy
 from landing.submissions.cvstore import CvStore
-from landing.submissions.ratelimit import RateLimiter
+from landing.submissions.ratelimit import RateLimiter, SharedRateLimiter
 from landing.submissions.service import Journeys, Visitor
 from landing.submissions.tokens import TokenSigner
 from landing.web.dbcalls import DatabaseCalls
@@ -98,8 +98,12 @@ VisitorDep = Annotated[Visitor, Depends(get_visitor)]
 
 async def check_rate_limit(request: Request) -> None:
     """Per client IP, on every form submission; 429 with Retry-After beyond it."""
-    limiter: RateLimiter = request.app.state.rate_limiter
-    wait = limiter.allow(client_ip(request))
+    limiter: RateLimiter | SharedRateLimiter = request.app.state.rate_limiter
+    if isinstance(limiter, SharedRateLimiter):
+        site: Site = request.app.state.site
+        wait = await site.database.run(limiter.allow, client_ip(request))
+    else:
+        wait = limiter.allow(client_ip(request))
     if wait:
         raise TooManyRequests(headers={"retry-after": str(wait)})
 

@@ -187,3 +187,34 @@ def test_the_slot_is_monday_six_on_the_amsterdam_wall_clock(
     moment: datetime, slot: datetime
 ) -> None:
     assert monday_slot_at_or_before(moment) == slot
+
+
+def test_an_hourly_job_runs_at_the_top_of_each_hour_beside_the_weekly_one(
+    clock: FrozenClock, weekly_job: RecordingJob
+) -> None:
+    """The push of due splits: a split approved on Wednesday goes out that day, at the
+    first hour after its push time, not at next Monday's weekly run."""
+    push_due = RecordingJob()
+    embedded = EmbeddedScheduler(
+        jobs={WEEKLY: weekly_job}, hourly_jobs={"koers_push_due": push_due}, clock=clock
+    )
+    try:
+        assert embedded.run_due() == []  # started at 12:00: that hour is not run again
+        clock.now = datetime(2026, 11, 25, 12, 59, tzinfo=AMS)
+        assert embedded.run_due() == []
+        clock.now = datetime(2026, 11, 25, 13, 0, tzinfo=AMS)
+        [ref] = embedded.run_due()
+        assert embedded.run_due() == []  # the same hour does not run twice
+        clock.now = datetime(2026, 11, 25, 16, 30, tzinfo=AMS)  # missed hours run once
+        [later] = embedded.run_due()
+        embedded.join(timeout_s=10)
+        summaries = {job.job_id: job for job in embedded.jobs()}
+    finally:
+        embedded.stop()
+
+    assert (ref.job_id, later.job_id) == ("koers_push_due", "koers_push_due")
+    assert push_due.weeks == ["2026-W48", "2026-W48"]
+    assert weekly_job.weeks == []  # hourly slots never run the weekly job
+    assert summaries["koers_push_due"].next_run_at == datetime(2026, 11, 25, 17, 0, tzinfo=AMS)
+    assert summaries[WEEKLY].next_run_at == datetime(2026, 11, 30, 6, 0, tzinfo=AMS)
+    assert len(summaries["koers_push_due"].recent_runs) == 2

@@ -307,3 +307,20 @@ def test_run_now_of_a_job_that_does_not_exist_says_so(
     shown = run_now(owner, job_id="koers_nope")
     assert "There is no scheduled job &#39;koers_nope&#39;." in shown
     assert proposals.asked == []
+
+
+def test_the_hourly_push_is_listed_after_the_weekly_job_and_runs_without_a_week(
+    owner: TestClient,
+) -> None:
+    page = owner.get("/jobs", headers=HTML).text
+
+    assert page.index(WEEKLY) < page.index("koers_push_due")
+    push_card = page[page.index("Hourly push of decided budgets") :]
+    assert "Week (optional)" not in push_card.split("Last runs")[0]  # it acts on "now"
+
+    shown = run_now(owner, job_id="koers_push_due")
+
+    assert "Hourly push of decided budgets: a run has started." in shown
+    after = finished(owner)
+    push_runs = after[after.index("Hourly push of decided budgets") :].split("Weekly budget")[0]
+    assert "Succeeded" in push_runs and "No runs yet." not in push_runs

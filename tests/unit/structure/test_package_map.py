@@ -1,4 +1,8 @@
-"""docs/architecture.md's package map matches the tree, so a newcomer can trust it."""
+"""docs/architecture.md's package map matches the tree, so a newcomer can trust it.
+
+In a folder of its own: pytest puts a test module's folder on sys.path, and from
+``tests/unit`` the test folders ``landing/`` and ``campaigns/`` would shadow the real
+packages (installed in editable mode, found after sys.path) for the rest of the run."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import pytest
 
 pytestmark = pytest.mark.unit
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SERVICES = ("campaigns", "landing", "analytics")
 NOT_FEATURES = {"migrations"}
 

@@ -1,0 +1,1 @@
+"""The agency overview: every employer a person works for, at a glance."""
