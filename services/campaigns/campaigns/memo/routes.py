@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from jinja2 import Environment
 from sqlalchemy import Engine
 
 from campaigns.catalog.deps import TenantCampaign
@@ -29,7 +29,8 @@ from campaigns.tenancy.deps import ConsoleEditor, ConsoleUser, User
 from campaigns.web.deps import EngineDep, SettingsDep
 from campaigns.web.flash import flash
 from campaigns.web.forms import FormDep, text
-from campaigns.web.rendering import local_path, render
+from campaigns.web.i18n import DEFAULT_LANGUAGE
+from campaigns.web.rendering import ConsoleTemplates, local_path, render
 from campaigns.web.weeks import WeekQuery, existing_week
 from koers.db import transaction
 from koers.events import utcnow
@@ -113,10 +114,10 @@ def campaign_memo(
 def _email_html(
     request: Request, user: User, engine: EngineDep, week: str, console_url: str
 ) -> str:
-    templates: Jinja2Templates = request.app.state.templates
+    templates: ConsoleTemplates = request.app.state.templates
     with engine.connect() as conn:
         memo = weekly_memo(conn, user.tenant_id, week, utcnow())
-    return email_content(templates.env, memo, console_url=console_url).html
+    return email_content(_mail_env(templates), memo, console_url=console_url).html
 
 
 @router.get("/memo/email", name="memo_email_preview")
@@ -184,7 +185,7 @@ def _send(
         )
         return redirect_to(back)
     now = utcnow()
-    templates: Jinja2Templates = request.app.state.templates
+    templates: ConsoleTemplates = request.app.state.templates
     with engine.connect() as conn:
         recipients = [user.email] if audience == "me" else repo.recipients(conn, user.tenant_id)
         memo = weekly_memo(conn, user.tenant_id, week, now)
@@ -195,7 +196,7 @@ def _send(
             "warning",
         )
         return redirect_to(back)
-    content = email_content(templates.env, memo, console_url=settings.console_url)
+    content = email_content(_mail_env(templates), memo, console_url=settings.console_url)
     try:
         sent = send_memo(
             engine,
@@ -272,6 +273,12 @@ def memo_subscription(
     back = local_path(request, "memo_week")
     valid = re.fullmatch(ISO_WEEK_PATTERN, week, re.ASCII) is not None
     return redirect_to(back + (f"?week={week}" if valid else ""))
+
+
+def _mail_env(templates: ConsoleTemplates) -> Environment:
+    """The e-mail is Dutch whoever asks: it goes to every member who signed up, and the
+    memo's own sentences are written in Dutch."""
+    return templates[DEFAULT_LANGUAGE].env
 
 
 def redirect_to(path: str) -> Response:
