@@ -131,6 +131,7 @@ SCREENS: dict[str, Callable[[Any, str], None]] = {
     "dashboard": _goto(f"/campaigns/{DEMO_SLUG}/dashboard"),
     "decisions": _goto("/decisions"),
     "leads": _goto("/leads"),
+    "follow-up-settings": _goto("/leads/settings"),
     "audit": _goto("/audit"),
     "organic": _goto(f"/campaigns/{DEMO_SLUG}/organic"),
     "jobs": _goto("/jobs"),

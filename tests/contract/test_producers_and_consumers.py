@@ -45,7 +45,17 @@ from tests.support.html import hidden_fields
 pytestmark = pytest.mark.contract
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
-NOT_PRODUCED_YET = {"CampaignPaused", "VariantChanged", "LeadOutcomeRecorded", "AllocationProposed"}
+# The console's follow-up events need a recruiter's clicks; their producer is checked
+# against these schemas and the analytics consumer in
+# tests/unit/campaigns/test_leads_followup_pages.py.
+NOT_PRODUCED_YET = {
+    "CampaignPaused",
+    "VariantChanged",
+    "LeadOutcomeRecorded",
+    "LeadContacted",
+    "LeadReplied",
+    "AllocationProposed",
+}
 
 
 class ListSubscriber:

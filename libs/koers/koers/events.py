@@ -45,7 +45,7 @@ EntryPoint = Literal["quiz", "lead", "apply"]
 ContactChannel = Literal["whatsapp", "phone", "email", "linkedin"]
 LeadOutcome = Literal["contacted", "interviewed", "hired", "rejected"]
 CreativeFormat = Literal["image", "video", "carousel"]
-CampaignGoal = Literal["lead", "application", "qualified_quiz", "interview", "hire"]
+CampaignGoal = Literal["lead", "application", "qualified_quiz", "reached", "interview", "hire"]
 
 Identifier = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 
@@ -249,6 +249,31 @@ class LeadOutcomeRecorded(Payload):
     visited_at: datetime
 
 
+class LeadContacted(Payload):
+    """A recruiter tried to reach a candidate (the channel and moment; never the text).
+
+    ``occurred_at`` of the envelope is the moment of the attempt; ``lead_created_at``
+    lets a consumer measure the time to first contact without asking landing.
+    """
+
+    lead_id: str = Field(min_length=1, max_length=64)
+    variant_id: str = Identifier
+    channel: ContactChannel
+    visited_at: datetime
+    lead_created_at: datetime
+    first: bool
+    """The lead's first attempt (time to first contact counts only this one)."""
+
+
+class LeadReplied(Payload):
+    """A candidate answered an attempt: the lead is "reached". Sent once per lead."""
+
+    lead_id: str = Field(min_length=1, max_length=64)
+    variant_id: str = Identifier
+    channel: ContactChannel
+    visited_at: datetime
+
+
 class EarlierCampaigns(Payload):
     """How much the employer's earlier campaigns shaped a proposal (counts and shares)."""
 
@@ -299,6 +324,8 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("ApplicationSubmitted", CANDIDATE_EVENTS_TOPIC, ApplicationSubmitted),
         EventType("SpendRecorded", DELIVERY_TOPIC, SpendRecorded),
         EventType("LeadOutcomeRecorded", LEAD_OUTCOMES_TOPIC, LeadOutcomeRecorded),
+        EventType("LeadContacted", LEAD_OUTCOMES_TOPIC, LeadContacted),
+        EventType("LeadReplied", LEAD_OUTCOMES_TOPIC, LeadReplied),
         EventType("AllocationProposed", ALLOCATIONS_TOPIC, AllocationProposed),
     )
 }

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
+from campaigns.actions import routes as action_routes
 from campaigns.agency import routes as agency_routes
 from campaigns.audit import api as audit_api
 from campaigns.audit import routes as audit_routes
@@ -39,6 +40,7 @@ from campaigns.insights.analytics_client import (
 from campaigns.insights.cache import AnswerCache
 from campaigns.insights.charts import ChartCache
 from campaigns.insights.deps import CHART_CACHE_ENTRIES, FETCH_WORKERS, SLOW_ANSWER_TTL_S
+from campaigns.leads import followup_routes
 from campaigns.leads import routes as lead_routes
 from campaigns.leads.deps import LANDING_TIMEOUT_S
 from campaigns.leads.landing_client import HttpLandingClient, LandingClient
@@ -64,13 +66,19 @@ from campaigns.web.i18n import load_catalogues, request_language
 from campaigns.web.rendering import STATIC_DIR, build_templates
 from koers.db import make_engine, ping
 from koers.events import utcnow
-from koers.web import broker_check, install_web_chassis, service_token_checker
+from koers.web import DEFAULT_CSP, broker_check, install_web_chassis, service_token_checker
 
 SESSION_COOKIE = "koers_session"
 # ``__Host-``: the browser only accepts it with Secure, Path=/ and no Domain, so no
 # sibling subdomain can plant or overwrite the console's session.
 SECURE_SESSION_COOKIE = "__Host-koers_session"
 SESSION_MAX_AGE_S = 12 * 60 * 60  # a working day; then log in again
+
+# The inbox's contact buttons post to the console, which records the attempt and
+# redirects to the chat, mail or call; browsers hold a form's redirect to form-action.
+CONSOLE_CSP = DEFAULT_CSP.replace(
+    "form-action 'self'", "form-action 'self' https://wa.me mailto: tel:"
+)
 
 WEEKLY_JOB_ANALYTICS_TIMEOUT_S = 60.0
 """Analytics computes a proposal per call; the console's 2 s budget is for pages, and a
@@ -144,9 +152,10 @@ def create_app(
     analytics: AnalyticsClient | None = None,
     landing: LandingClient | None = None,
     delivery: Delivery | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> FastAPI:
     """Build the campaigns app; pass fake ``analytics``, ``landing`` or ``delivery``
-    (ad-platform adapters) in tests."""
+    (ad-platform adapters), or a frozen ``clock``, in tests."""
     settings = settings or Settings()
     settings.check_production_secrets()
     engine = make_engine(settings.database_url)
@@ -217,6 +226,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.clock = clock
     app.state.analytics = analytics_client
     app.state.insight_analytics = insight_analytics
     app.state.landing = landing_client
@@ -251,6 +261,7 @@ def create_app(
         },
         degraded_ok=frozenset({"broker"}),
         html_renderer=render_error,
+        csp=CONSOLE_CSP,
         body_limits=dict.fromkeys(  # the import itself explains files over 10 MB
             ("/campaigns/*/spend-imports", "/api/v1/campaigns/*/spend-imports"), 32 * 1024 * 1024
         ),
@@ -282,9 +293,11 @@ def create_app(
         audit_api.router,
         spend_routes.router,
         insight_routes.router,
+        action_routes.router,
         decision_routes.router,
         decision_workspace.router,
         lead_routes.router,
+        followup_routes.router,
         scheduling_routes.router,
         memo_routes.router,
         organic_routes.router,

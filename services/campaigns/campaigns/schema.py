@@ -17,9 +17,11 @@ outbox, relay_lease, relay_topic_counts, processed_events = add_messaging_tables
 
 def full_metadata() -> sa.MetaData:
     """The metadata with every feature's tables declared on it."""
+    from campaigns.actions import repository as _actions  # noqa: F401
     from campaigns.audit import repository as _audit  # noqa: F401
     from campaigns.catalog import repository as _catalog  # noqa: F401
     from campaigns.decisions import repository as _decisions  # noqa: F401
+    from campaigns.leads import repository as _leads  # noqa: F401
     from campaigns.memo import repository as _memo  # noqa: F401
     from campaigns.spend import repository as _spend  # noqa: F401
     from campaigns.tenancy import repository as _tenancy  # noqa: F401

@@ -91,3 +91,9 @@ class StatusChangeRefused(Conflict):
 class ErasureRequestInvalid(KoersError):
     status = 422
     title = "Erasure or export request invalid"
+
+
+class ContactConflict(Conflict):
+    """A reply without an attempt, or a second reply."""
+
+    title = "Contact refused"

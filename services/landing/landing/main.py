@@ -19,6 +19,7 @@ from koers.db import make_engine, ping
 from koers.events import utcnow
 from koers.web import broker_check, install_web_chassis, service_token_checker
 from landing.config import Settings
+from landing.contacts import api as contacts_api
 from landing.errors import CandidatePageError
 from landing.pages import preview as page_preview
 from landing.pages import routes as page_routes
@@ -177,6 +178,7 @@ def create_app(
     app.include_router(privacy_routes.router)
     service_token = [Depends(service_token_checker(settings.service_token))]
     app.include_router(submissions_api.router, dependencies=service_token)
+    app.include_router(contacts_api.router, dependencies=service_token)
     app.include_router(privacy_api.router, dependencies=service_token)
     app.include_router(page_preview.router, dependencies=service_token)
     return app

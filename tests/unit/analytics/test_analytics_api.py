@@ -28,6 +28,7 @@ TOTAL_KEYS = {
     "applications",
     "interviews",
     "hires",
+    "reached",
     "spend",
     "impressions",
     "clicks",

@@ -89,7 +89,7 @@ def console(settings: Settings, landing_url: str) -> TestClient:
             "analytics_url": f"http://127.0.0.1:{free_port()}",
         }
     )
-    return TestClient(create_app(configured))
+    return TestClient(create_app(configured, clock=lambda: NOW))
 
 
 @pytest.fixture
@@ -125,12 +125,19 @@ def test_the_inbox_shows_the_newest_leads_with_the_preferred_channel_first(
     assert links[0] == "tel:+31612340002"  # this applicant prefers a phone call
     whatsapp_lead = next(c for c in cards if "Candidate 027" in c)
     links = re.findall(r'href="((?:https://wa\.me|tel:|mailto:)[^"]+)"', whatsapp_lead)
-    assert links == [
+    assert [link.split("?")[0] for link in links] == [
         "https://wa.me/31612340027",
         "tel:+31612340027",
         "mailto:candidate27@example.nl",
     ]
-    assert "Best moment: <strong>evening</strong>" in whatsapp_lead
+    assert links[0].endswith(
+        "?text=Hoi%20Candidate%2C%20bedankt%20voor%20je%20interesse%20in%20"
+        "Klantenservicemedewerker%20%2832%E2%80%9340%20uur%29%21%20Zullen%20we"
+        "%20even%20kort%20bellen%3F%20Laat%20maar%20weten%20wanneer%20het%20je"
+        "%20uitkomt."
+    )
+    # "evening" on the candidate's form is 17:00-21:00 in Amsterdam, the default zone.
+    assert "Best moment: <strong>17:00\N{EN DASH}21:00</strong>" in whatsapp_lead
 
 
 def test_filters_and_pages(owner: tuple[TestClient, str]) -> None:
@@ -138,7 +145,7 @@ def test_filters_and_pages(owner: tuple[TestClient, str]) -> None:
     applications = client.get(f"/leads?campaign={SLUG}&entry_point=apply", headers=HTML).text
     assert (
         "3 leads" in applications
-        and "Candidate" not in applications.split('<ul class="lead-list">')[1]
+        and "Candidate" not in applications.split('<ul class="lead-list')[1]
     )
 
     by_creative = client.get(f"/leads?campaign={SLUG}&creative=instagram", headers=HTML).text

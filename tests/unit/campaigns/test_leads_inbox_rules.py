@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 
 from campaigns.errors import TransitionRefused
+from campaigns.leads.contact import ContactSettings, contact_actions
 from campaigns.leads.domain import (
     allowed_outcomes,
     check_outcome,
-    contact_options,
     csv_rows,
     csv_safe,
     phone_link,
@@ -54,14 +54,18 @@ def test_links_use_e164() -> None:
     [("whatsapp", "whatsapp"), ("phone", "phone"), ("email", "email"), ("linkedin", "linkedin")],
 )
 def test_the_preferred_channel_comes_first(channel: str, first: str) -> None:
-    options = contact_options(lead(contact_channel=channel))
-    assert options[0].kind == first and options[0].preferred
+    _, options = contact_actions(
+        lead(contact_channel=channel), ContactSettings(), "x", replied=False
+    )
+    assert options[0].channel == first and options[0].preferred
     assert [o.preferred for o in options[1:]] == [False] * (len(options) - 1)
 
 
 def test_no_phone_no_phone_links() -> None:
-    options = contact_options(lead(phone_e164=None, contact_channel="whatsapp"))
-    assert [o.kind for o in options] == ["email"]
+    _, options = contact_actions(
+        lead(phone_e164=None, contact_channel="whatsapp"), ContactSettings(), "x", replied=False
+    )
+    assert [o.channel for o in options] == ["email"]
     assert not options[0].preferred  # the preferred channel is not possible
 
 

@@ -131,6 +131,8 @@ FORM_FIELDS = {
     "name": "Token",
     "email": "someone@example.nl",
     "outcome": "contacted",
+    "channel": "whatsapp",
+    "reason": "Not now",
     "decision": "approve",
     "confirm": "yes",
     "tenant_id": "",

@@ -68,7 +68,7 @@ def test_candidate_payloads_carry_no_personal_data() -> None:
     forbidden = {"name", "email", "e_mail", "phone", "phone_e164", "cv", "ip", "user_agent"}
     about_candidates = {CANDIDATE_EVENTS_TOPIC, LEAD_OUTCOMES_TOPIC}
     checked = [t for t in EVENT_TYPES.values() if t.topic in about_candidates]
-    assert len(checked) == 6
+    assert len(checked) == 8
     for event_type in checked:
         fields = set(event_type.payload.model_fields)
         assert not fields & forbidden, event_type.name

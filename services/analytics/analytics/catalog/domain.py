@@ -17,6 +17,7 @@ GOAL_COUNTERS: dict[CampaignGoal, str] = {
     "lead": "leads",
     "application": "applications",
     "qualified_quiz": "qualified_quiz",
+    "reached": "reached",
     "interview": "interviews",
     "hire": "hires",
 }

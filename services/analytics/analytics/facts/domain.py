@@ -19,6 +19,7 @@ from koers.events import (
     ApplicationSubmitted,
     EntryStarted,
     LeadOutcomeRecorded,
+    LeadReplied,
     LeadSubmitted,
     PageViewed,
     Payload,
@@ -38,8 +39,10 @@ FUNNEL_COUNTERS: tuple[str, ...] = (
     "applications",
     "interviews",
     "hires",
+    "reached",
 )
-"""The weekly_funnel counter columns, in funnel order."""
+"""The weekly_funnel counter columns, in funnel order ("reached", a reply to the first
+contact, came later than the others and sits last)."""
 
 ENTRY_POINT_COUNTERS: dict[str, str] = {
     "quiz": "quiz_starts",
@@ -82,6 +85,8 @@ def funnel_counters_for(payload: Payload) -> tuple[str, ...]:
         return ("leads",)
     if isinstance(payload, ApplicationSubmitted):
         return ("applications",)
+    if isinstance(payload, LeadReplied):
+        return ("reached",)
     if isinstance(payload, LeadOutcomeRecorded):
         counter = OUTCOME_COUNTERS.get(payload.outcome)
         return (counter,) if counter else ()
@@ -108,6 +113,7 @@ class WeekFacts:
     applications: int = 0
     interviews: int = 0
     hires: int = 0
+    reached: int = 0
     spend: Decimal = Decimal(0)
     impressions: int = 0
     clicks: int = 0

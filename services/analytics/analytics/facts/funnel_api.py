@@ -33,6 +33,7 @@ class FunnelFacts(BaseModel):
     applications: int
     interviews: int
     hires: int
+    reached: int = 0
     spend: float = Field(description="Spend in EUR")
     impressions: int
     clicks: int

@@ -35,7 +35,9 @@ from koers.events import (
     EntryStarted,
     Envelope,
     InvalidEvent,
+    LeadContacted,
     LeadOutcomeRecorded,
+    LeadReplied,
     LeadSubmitted,
     PageViewed,
     Payload,
@@ -87,7 +89,7 @@ class CountInVisitWeek:
         visitor_days: set[repository.VisitorDay] = set()
         for envelope in envelopes:
             payload = envelope.typed_payload()
-            if not isinstance(payload, CandidateEvent | LeadOutcomeRecorded):
+            if not isinstance(payload, CandidateEvent | LeadOutcomeRecorded | LeadReplied):
                 raise InvalidEvent(f"{envelope.type} is not a candidate event or lead outcome")
             cell = (envelope.campaign_id, payload.variant_id, utc_iso_week(payload.visited_at))
             increments.setdefault(cell, Counter()).update(funnel_counters_for(payload))
@@ -174,6 +176,9 @@ HANDLERS: dict[str, list[Handler]] = {
     PAYLOAD_TYPE_NAMES[LeadSubmitted]: [count_in_visit_week],
     PAYLOAD_TYPE_NAMES[ApplicationSubmitted]: [count_in_visit_week],
     PAYLOAD_TYPE_NAMES[LeadOutcomeRecorded]: [count_in_visit_week],
+    PAYLOAD_TYPE_NAMES[LeadReplied]: [count_in_visit_week],
+    # An attempt changes no weekly count: time to first contact is read in the console.
+    PAYLOAD_TYPE_NAMES[LeadContacted]: [],
     PAYLOAD_TYPE_NAMES[SpendRecorded]: [record_spend],
     PAYLOAD_TYPE_NAMES[CampaignPublished]: [save_published_campaign],
     PAYLOAD_TYPE_NAMES[CampaignPaused]: [mark_campaign_paused],

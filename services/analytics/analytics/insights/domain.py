@@ -56,6 +56,7 @@ CONVERSION_NOUNS: dict[str, str] = {
     "leads": "leads",
     "applications": "applications",
     "qualified_quiz": "qualified quiz results",
+    "reached": "candidates reached",
     "interviews": "interviews",
     "hires": "hires",
 }

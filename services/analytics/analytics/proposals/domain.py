@@ -36,12 +36,12 @@ from analytics.catalog.domain import CampaignState, VariantAttributes
 from analytics.facts.domain import CampaignFunnel, WeekFacts
 from koers.isoweeks import week_ordinal
 
-SLOW_GOAL_SETTLE_WEEKS: dict[str, int] = {"interviews": 3, "hires": 6}
-"""Weeks after the visit week by which (nearly) every interview or hire has arrived."""
+SLOW_GOAL_SETTLE_WEEKS: dict[str, int] = {"reached": 1, "interviews": 3, "hires": 6}
+"""Weeks after the visit week by which (nearly) every reply, interview or hire has arrived."""
 
-DEFAULT_LEAD_RATIOS: dict[str, float] = {"interviews": 0.25, "hires": 0.05}
-"""Lead-to-goal ratios assumed before any data (a quarter interviewed, one in twenty
-hired), the prior of the tenant's pooled ratio."""
+DEFAULT_LEAD_RATIOS: dict[str, float] = {"reached": 0.5, "interviews": 0.25, "hires": 0.05}
+"""Lead-to-goal ratios assumed before any data (half answer a first message, a quarter
+interviewed, one in twenty hired), the prior of the tenant's pooled ratio."""
 
 PRIOR_LEADS = 50.0
 """How many leads' worth of weight each prior carries in the ratio it shrinks."""
@@ -76,7 +76,7 @@ class StandIn:
     """The unsettled weeks (before the planned one) that used the stand-in."""
 
     def sentence(self) -> str:
-        noun = "interviews" if self.counter == "interviews" else "hires"
+        noun = {"interviews": "interviews", "reached": "replies"}.get(self.counter, "hires")
         return (
             f"Recent weeks count {self.ratio:.3g} {noun} per lead until their {noun} "
             f"arrive (this campaign's settled ratio, {self.settled_conversions:g} of "

@@ -19,7 +19,7 @@ from koers.events import Guardrails
 
 CHANNELS = ("linkedin", "instagram", "tiktok", "facebook", "snapchat", "indeed")
 FORMATS = ("image", "video", "carousel")
-GOALS = ("lead", "application", "qualified_quiz", "interview", "hire")
+GOALS = ("lead", "application", "qualified_quiz", "reached", "interview", "hire")
 CONTACT_CHANNELS = ("whatsapp", "phone", "email", "linkedin")
 ENTRY_POINTS = ("quiz", "lead", "apply")
 MAX_QUESTIONS = 6

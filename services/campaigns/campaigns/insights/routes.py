@@ -18,6 +18,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import Engine
 
+from campaigns.actions.service import campaign_actions
 from campaigns.catalog import repository as catalog_repo
 from campaigns.catalog.deps import TenantCampaign
 from campaigns.catalog.domain import Campaign, Variant
@@ -42,9 +43,10 @@ from campaigns.insights.deps import (
 )
 from campaigns.insights.domain import CampaignFunnel, FunnelCounts
 from campaigns.insights.groups import group_campaigns
+from campaigns.leads.deps import LandingDep
 from campaigns.organic import repository as organic_repo
 from campaigns.tenancy.deps import ConsoleUser
-from campaigns.web.deps import EngineDep, SettingsDep
+from campaigns.web.deps import ClockDep, EngineDep, SettingsDep
 from campaigns.web.i18n import Gettext, gettext_for, untranslated
 from campaigns.web.rendering import render
 from campaigns.web.weeks import WeekQuery
@@ -250,9 +252,12 @@ def campaign_dashboard(
     cache: ChartCacheDep,
     pool: FetchPoolDep,
     slow_answers: AnswerCacheDep,
+    landing: LandingDep,
+    clock: ClockDep,
     week: WeekQuery = None,
 ) -> Response:
-    """A campaign's funnel, costs, chances, budget, insights, health and weekly proposal."""
+    """A campaign's funnel, costs, chances, budget, insights, health, weekly proposal and
+    next best actions."""
     shown_week = week or planned_week(utcnow())
     loaded = load_dashboard(
         engine,
@@ -274,6 +279,14 @@ def campaign_dashboard(
         "chart_keys": chart_keys,
         "proposal_source": loaded.proposal_source,
         "can_decide": user.can("edit_campaigns"),
+        "actions": campaign_actions(
+            engine,
+            landing,
+            loaded.campaign,
+            funnel=loaded.data.funnel.value,
+            variants=loaded.variants,
+            now=clock(),
+        ),
     }
     return render(request, "dashboard.html", context, user=user)
 

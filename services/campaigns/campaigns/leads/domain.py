@@ -1,19 +1,17 @@
-"""Rules of the leads inbox: how to reach a candidate, which outcome may follow which,
-and how leads become CSV rows. Pure: values in, values out.
+"""Rules of the leads inbox: the links that reach a candidate, which outcome may follow
+which, and how leads become CSV rows. Pure: values in, values out.
 
-Candidates told us how they prefer to be reached; that channel comes first, as a link a
-phone or laptop opens directly (WhatsApp's ``wa.me`` link wants the E.164 number without
-the plus; ``tel:`` wants it with). Outcomes move one way (contacted, interviewed, hired;
-rejected at any point), because each one is counted by analytics: recording "hired"
-twice would count two hires.
+WhatsApp's ``wa.me`` link wants the E.164 number without the plus; ``tel:`` wants it
+with (``contact.py`` builds the actions, with the employer's message, on these).
+Outcomes move one way (contacted, interviewed, hired; rejected at any point), because
+each one is counted by analytics: recording "hired" twice would count two hires.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import get_args
 
 from campaigns.errors import TransitionRefused
 from campaigns.leads.landing_client import Lead
@@ -35,16 +33,7 @@ ENTRY_POINTS: tuple[str, ...] = ("quiz", "lead", "apply")
 _STAGE = {"new": 0, "contacted": 1, "interviewed": 2, "hired": 3}
 FINAL_STATUSES = frozenset({"hired", "rejected"})
 
-ContactKind = Literal["whatsapp", "phone", "email", "linkedin"]
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-
-
-@dataclass(frozen=True)
-class ContactOption:
-    kind: ContactKind
-    label: str
-    href: str | None
-    preferred: bool
 
 
 def whatsapp_link(phone_e164: str) -> str | None:
@@ -56,28 +45,6 @@ def whatsapp_link(phone_e164: str) -> str | None:
 
 def phone_link(phone_e164: str) -> str | None:
     return f"tel:{phone_e164}" if _E164.match(phone_e164) else None
-
-
-def contact_options(lead: Lead) -> list[ContactOption]:
-    """The ways to reach the candidate, their preferred channel first."""
-    options: list[ContactOption] = []
-    phone = lead.phone_e164 or ""
-    if whatsapp := whatsapp_link(phone):
-        options.append(ContactOption("whatsapp", f"WhatsApp {phone}", whatsapp, False))
-    if tel := phone_link(phone):
-        options.append(ContactOption("phone", f"Call {phone}", tel, False))
-    if lead.email:
-        options.append(
-            ContactOption("email", f"E-mail {lead.email}", f"mailto:{lead.email}", False)
-        )
-    if lead.contact_channel == "linkedin":
-        options.append(ContactOption("linkedin", "LinkedIn (search by name)", None, False))
-    preferred = lead.contact_channel
-    ordered = sorted(options, key=lambda o: o.kind != preferred)
-    return [
-        ContactOption(o.kind, o.label, o.href, o.kind == preferred and i == 0)
-        for i, o in enumerate(ordered)
-    ]
 
 
 def allowed_outcomes(status: str) -> tuple[LeadOutcome, ...]:

@@ -14,7 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from urllib.parse import quote
 
 import httpx
@@ -50,6 +50,15 @@ class ApplicationInfo(_Answer):
     has_cv: bool = False
 
 
+class Contact(_Answer):
+    """An attempt to reach a candidate, or their reply (no message text)."""
+
+    kind: Literal["attempt", "reply"]
+    channel: str
+    at: datetime
+    recruiter_id: str
+
+
 class Lead(_Answer):
     """A candidate as the inbox shows them (personal data: never log or store it)."""
 
@@ -66,11 +75,37 @@ class Lead(_Answer):
     visited_at: datetime
     created_at: datetime
     status: str = "new"
+    language: str = "nl"
     application: ApplicationInfo | None = None
+    contacts: tuple[Contact, ...] = ()
 
     @property
     def has_cv(self) -> bool:
         return self.application is not None and self.application.has_cv
+
+    @property
+    def first_attempt(self) -> Contact | None:
+        return next((c for c in self.contacts if c.kind == "attempt"), None)
+
+    @property
+    def reply(self) -> Contact | None:
+        return next((c for c in self.contacts if c.kind == "reply"), None)
+
+
+class LeadContactFacts(_Answer):
+    """What speed-to-lead figures need of one lead: ids, moments, channels."""
+
+    lead_id: str
+    created_at: datetime
+    contact_channel: str
+    status: str
+    contacts: tuple[Contact, ...] = ()
+
+
+class ContactFacts(_Answer):
+    items: tuple[LeadContactFacts, ...]
+    since: datetime
+    truncated: bool = False
 
 
 class LeadPage(_Answer):
@@ -126,6 +161,19 @@ class LandingClient(Protocol):
     def export_candidate(self, tenant_id: str, lead_id: str) -> dict[str, Any] | None: ...
 
     def erase_candidate(self, tenant_id: str, lead_id: str) -> Erasure | None: ...
+
+    def add_contact(
+        self,
+        tenant_id: str,
+        lead_id: str,
+        *,
+        kind: str,
+        channel: str,
+        at: datetime,
+        recruiter_id: str,
+    ) -> Contact | None: ...
+
+    def contact_facts(self, tenant_id: str, campaign_id: str, since: datetime) -> ContactFacts: ...
 
     def close(self) -> None: ...
 
@@ -208,6 +256,35 @@ class HttpLandingClient(ServiceClient):
         path = f"{_tenant(tenant_id)}/candidates/erase"
         response = self._send("POST", path, body={"lead_id": lead_id})
         return None if response is None else self._parse(response, Erasure)
+
+    def add_contact(
+        self,
+        tenant_id: str,
+        lead_id: str,
+        *,
+        kind: str,
+        channel: str,
+        at: datetime,
+        recruiter_id: str,
+    ) -> Contact | None:
+        """Record an attempt or a reply beside the lead; None when there is no such lead.
+        A reply landing refuses (none attempted, or already marked) is LandingRefused."""
+        body = {
+            "kind": kind,
+            "channel": channel,
+            "at": at.isoformat(),
+            "recruiter_id": recruiter_id,
+        }
+        response = self._send("POST", f"{_lead_path(tenant_id, lead_id)}/contacts", body=body)
+        return None if response is None else self._parse(response, Contact)
+
+    def contact_facts(self, tenant_id: str, campaign_id: str, since: datetime) -> ContactFacts:
+        """A campaign's leads since ``since`` with their contact history (no personal data)."""
+        path = f"{_tenant(tenant_id)}/campaigns/{quote(campaign_id, safe='')}/contact-facts"
+        response = self._send("GET", path, params={"since": since.isoformat()})
+        if response is None:
+            raise LandingUnavailable("landing does not offer contact facts")
+        return self._parse(response, ContactFacts)
 
 
 def _tenant(tenant_id: str) -> str:

@@ -14,7 +14,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
@@ -28,6 +28,8 @@ from campaigns.catalog.domain import Campaign
 from campaigns.catalog.service import get_campaign
 from campaigns.config import SERVICE
 from campaigns.errors import InvalidInput, ObjectNotFound, TransitionRefused
+from campaigns.leads import repository as followup
+from campaigns.leads.contact import contact_actions, contact_later, window_today
 from campaigns.leads.deps import LandingDep
 from campaigns.leads.domain import (
     CSV_COLUMNS,
@@ -36,10 +38,10 @@ from campaigns.leads.domain import (
     STATUSES,
     allowed_outcomes,
     check_outcome,
-    contact_options,
     csv_rows,
 )
 from campaigns.leads.landing_client import (
+    ContactFacts,
     LandingClient,
     LandingRefused,
     LandingUnavailable,
@@ -47,9 +49,11 @@ from campaigns.leads.landing_client import (
     LeadFilter,
     LeadPage,
 )
+from campaigns.leads.speed import SpeedToLead, format_hours, speed_to_lead
+from campaigns.tenancy import repository as tenancy
 from campaigns.tenancy.deps import ConsoleExporter, ConsoleLeadWorker, ConsoleUser, User
 from campaigns.web.csrf import check_csrf
-from campaigns.web.deps import EngineDep
+from campaigns.web.deps import ClockDep, EngineDep
 from campaigns.web.flash import FlashKind, flash
 from campaigns.web.forms import FormField
 from campaigns.web.i18n import N_, gettext_for
@@ -64,6 +68,8 @@ router = APIRouter(include_in_schema=False)
 PER_PAGE = 25
 EXPORT_PAGE = 200
 MAX_EXPORT_ROWS = 10_000
+SPEED_WINDOW = timedelta(days=90)
+"""Speed to lead looks at the leads of the last 90 days."""
 
 LeadId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 EntryPointParam = Literal["quiz", "lead", "apply"]
@@ -131,6 +137,7 @@ def leads_inbox(
     user: ConsoleUser,
     engine: EngineDep,
     landing: LandingDep,
+    clock: ClockDep,
     campaign: CampaignParam = None,
     creative: CreativeParam = None,
     entry_point: Annotated[EntryPointParam | None, Query()] = None,
@@ -162,8 +169,37 @@ def leads_inbox(
     except LandingUnavailable as exc:
         state = "not_offered" if "does not offer" in str(exc) else "unavailable"
     leads = list(result.items) if result else []
+    now = clock()
     with engine.connect() as conn:
         creative_names = _creative_names(conn, {lead.campaign_id for lead in leads})
+        settings = followup.settings_of(conn, user.tenant_id)
+        recruiters = {m.user_id: m.email for m in tenancy.members_of(conn, user.tenant_id)}
+    speed = _speed(landing, user, chosen, now, settings.target_hours) if result else None
+    vacancy = (chosen.vacancy_title or chosen.name) if chosen else ""
+    target = timedelta(hours=settings.target_hours)
+    items = []
+    for lead in leads:
+        message, actions = contact_actions(lead, settings, vacancy, replied=lead.reply is not None)
+        window = window_today(lead.best_moment, now, settings.time_zone)
+        items.append(
+            {
+                "lead": lead,
+                "message": message,
+                "actions": actions,
+                "window": window.label() if window else None,
+                "later": contact_later(lead, now, settings.time_zone),
+                "overdue": lead.first_attempt is None
+                and lead.status == "new"
+                and now - lead.created_at > target,
+                "reply_channels": sorted(
+                    {c.channel for c in lead.contacts if c.kind == "attempt"},
+                    key=lambda c: c != (lead.first_attempt.channel if lead.first_attempt else ""),
+                ),
+                "outcomes": allowed_outcomes(lead.status),
+                "campaign_name": campaign_names.get(lead.campaign_id, lead.campaign_id),
+                "creative_name": creative_names.get(lead.variant_id, lead.variant_id),
+            }
+        )
     pagination = Pager(page=page, total=result.total if result else 0, per_page=PER_PAGE)
     here = _inbox_url(request, where, page)
     context = {
@@ -174,24 +210,43 @@ def leads_inbox(
         "statuses": STATUSES,
         "status_labels": OUTCOME_LABELS,
         "state": state,
-        "leads": [
-            {
-                "lead": lead,
-                "contacts": contact_options(lead),
-                "outcomes": allowed_outcomes(lead.status),
-                "campaign_name": campaign_names.get(lead.campaign_id, lead.campaign_id),
-                "creative_name": creative_names.get(lead.variant_id, lead.variant_id),
-            }
-            for lead in leads
-        ],
+        "leads": [item for item in items if not item["later"]],
+        "later_leads": [item for item in items if item["later"]],
+        "speed": speed,
+        "recruiters": recruiters,
+        "format_hours": format_hours,
+        "settings": settings,
+        "channel_labels": CHANNEL_NAMES,
         "pagination": pagination,
         "previous_url": _inbox_url(request, where, page - 1) if pagination.has_previous else None,
         "next_url": _inbox_url(request, where, page + 1) if pagination.has_next else None,
         "back": here.removeprefix(str(request.base_url).rstrip("/")),
         "can_work": user.can("work_leads"),
         "can_export": user.can("export_leads"),
+        "can_edit_messages": user.can("edit_campaigns"),
     }
     return render(request, "leads.html", context, user=user)
+
+
+CHANNEL_NAMES = {
+    "whatsapp": "WhatsApp",
+    "email": "E-mail",
+    "phone": "Phone",
+    "linkedin": "LinkedIn",
+}
+
+
+def _speed(
+    landing: LandingClient, user: User, campaign: Campaign | None, now: datetime, target: int
+) -> SpeedToLead | None:
+    """The campaign's speed to lead, or None when landing cannot say (the inbox still works)."""
+    if campaign is None:
+        return None
+    try:
+        facts: ContactFacts = landing.contact_facts(user.tenant_id, campaign.id, now - SPEED_WINDOW)
+    except (LandingUnavailable, LandingRefused):
+        return None
+    return speed_to_lead(facts.items, now=now, target_hours=target)
 
 
 def _tenant_lead(conn: Connection, landing: LandingClient, user: User, lead_id: str) -> Lead:

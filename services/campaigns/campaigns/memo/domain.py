@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from campaigns.memo import dutch
+from campaigns.organic.domain import DEFAULT_CPM_CENTS, media_value_cents
 from koers.isoweeks import shift_week, week_monday
 
 State = Literal["waiting", "held", "approved", "autopilot", "rejected", "no_proposal"]
@@ -107,6 +108,9 @@ class CampaignFacts:
     current_is_estimate: bool
     push_at: datetime
     pushes: tuple[PushFacts, ...] = ()
+    organic_views: int = 0
+    """Organic views recorded for the week on the employee-made creatives."""
+    organic_cpm_cents: int = DEFAULT_CPM_CENTS
 
 
 # --- what comes out ----------------------------------------------------------------------
@@ -227,6 +231,8 @@ class Memo:
     pushed: tuple[PushLine, ...]
     priors: tuple[tuple[str, str], ...]
     """(campaign, sentence) where earlier campaigns shaped the split."""
+    organic: tuple[tuple[str, str], ...] = ()
+    """(campaign, sentence): employee-made content's organic views and their value."""
 
     @property
     def subject(self) -> str:
@@ -282,6 +288,20 @@ def build_memo(
             for p in c.pushes
         ),
         priors=tuple((c.name, c.prior) for c in built if c.prior is not None),
+        organic=tuple(
+            (c.name, organic_sentence(c.organic_views, c.organic_cpm_cents))
+            for c in sorted(campaigns, key=lambda c: c.name)
+            if c.organic_views > 0
+        ),
+    )
+
+
+def organic_sentence(views: int, cpm_cents: int) -> str:
+    """``12.500 organische weergaven van eigen content, € 100,00 waard bij een CPM van € 8,00``."""
+    value = media_value_cents(views, cpm_cents)
+    return (
+        f"{dutch.number(views, 0)} organische weergaven van eigen content van medewerkers, "
+        f"{dutch.money(value)} waard bij een CPM van {dutch.money(cpm_cents)}"
     )
 
 

@@ -36,6 +36,7 @@ from campaigns.memo.domain import (
     build_memo,
 )
 from campaigns.memo.mail import MailContent, Mailer
+from campaigns.organic import repository as organic_repo
 from campaigns.tenancy import repository as tenancy_repo
 from koers.db import transaction
 
@@ -86,6 +87,7 @@ def campaign_facts(conn: Connection, campaign: Campaign, week: str) -> CampaignF
         for p in decisions_repo.pushes_of(conn, key)
         if p.kind == "push"
     )
+    employee_made = {v.variant_id for v in variants if v.employee_generated}
     return CampaignFacts(
         name=campaign.name,
         slug=campaign.slug,
@@ -106,6 +108,12 @@ def campaign_facts(conn: Connection, campaign: Campaign, week: str) -> CampaignF
         current_is_estimate=estimate,
         push_at=decisions_repo.push_time_of(conn, campaign.id).moment(week),
         pushes=pushes,
+        organic_views=sum(
+            w.views
+            for w in organic_repo.views_of(conn, campaign.id)
+            if w.week == week and w.variant_id in employee_made
+        ),
+        organic_cpm_cents=organic_repo.cpm_of(conn, campaign.tenant_id),
     )
 
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from koers.db import UtcDateTime, upsert
+from landing.contacts.repository import delete_contacts
 from landing.db import metadata, outbox
 from landing.submissions.repository import (
     Lead,
@@ -90,8 +91,9 @@ def find_candidate_leads(
 
 
 def delete_lead(conn: Connection, lead: Lead) -> int:
-    """Delete a lead, its application and quiz answers and the outbox rows that name it
-    (queued or sent); returns how many outbox rows went."""
+    """Delete a lead, its application, quiz answers and contact history and the outbox
+    rows that name it (queued or sent); returns how many outbox rows went."""
+    delete_contacts(conn, lead.lead_id)
     conn.execute(sa.delete(applications).where(applications.c.lead_id == lead.lead_id))
     conn.execute(sa.delete(leads).where(leads.c.lead_id == lead.lead_id))
     if lead.quiz_result_id is not None:

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from koers.db import transaction
+from landing.contacts import repository as contacts
 from landing.errors import LeadNotFound, StatusChangeRefused
 from landing.pages import repository as pages
 from landing.privacy import domain, repository
@@ -125,6 +126,10 @@ class Privacy:
                     else None
                 )
                 document["quiz"] = self._quiz_document(conn, lead)
+                document["contacts"] = [
+                    {"kind": c.kind, "channel": c.channel, "at": c.at.isoformat()}
+                    for c in contacts.contacts_of(conn, [lead.lead_id])[lead.lead_id]
+                ]
                 documents.append(document)
         return {
             "tenant_id": tenant_id,

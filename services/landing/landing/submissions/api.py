@@ -19,6 +19,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
+from landing.contacts import repository as contacts
+from landing.contacts.api import ContactOut, contact_out
 from landing.errors import CvNotFound, LeadNotFound
 from landing.submissions import repository
 from landing.submissions.cv import MEDIA_TYPES
@@ -66,6 +68,8 @@ class LeadOut(BaseModel):
     procedure_ended_at: datetime | None = None
     consent_withdrawn_at: datetime | None = None
     application: ApplicationOut | None = None
+    contacts: list[ContactOut] = []
+    """Attempts to reach the candidate and their reply, oldest first."""
 
 
 class LeadPage(BaseModel):
@@ -86,8 +90,11 @@ class StatusChange(BaseModel):
     erases their data."""
 
 
-def _lead_out(lead: Lead, application: Application | None) -> LeadOut:
+def _lead_out(
+    lead: Lead, application: Application | None, history: list[contacts.Contact]
+) -> LeadOut:
     document: dict[str, Any] = lead.public_fields()
+    document["contacts"] = [contact_out(contact) for contact in history]
     if application is not None:
         document["application"] = ApplicationOut(
             motivation=application.motivation,
@@ -108,20 +115,24 @@ def _lead_key(lead_id: str) -> uuid.UUID:
 
 def _tenant_lead(
     engine: EngineDep, tenant_id: str, lead_id: str
-) -> tuple[Lead, Application | None]:
+) -> tuple[Lead, Application | None, list[contacts.Contact]]:
     key = _lead_key(lead_id)
     with engine.connect() as conn:
         lead = repository.get_lead(conn, key)
         if lead is None or lead.tenant_id != tenant_id:
             raise LeadNotFound(f"no lead {lead_id!r} for tenant {tenant_id!r}")
-        return lead, repository.get_application(conn, key)
+        history = contacts.contacts_of(conn, [key])[key]
+        return lead, repository.get_application(conn, key), history
 
 
 def _page(engine: EngineDep, where: LeadFilter, limit: int, offset: int) -> LeadPage:
     with engine.connect() as conn:
         found, total = repository.search_leads(conn, where, limit=limit, offset=offset)
+        histories = contacts.contacts_of(conn, [lead.lead_id for lead, _ in found])
     return LeadPage(
-        items=[_lead_out(lead, application) for lead, application in found],
+        items=[
+            _lead_out(lead, application, histories[lead.lead_id]) for lead, application in found
+        ],
         total=total,
         limit=limit,
         offset=offset,
@@ -196,7 +207,7 @@ def read_lead(tenant_id: str, lead_id: str, engine: EngineDep) -> LeadOut:
 )
 def download_cv(tenant_id: str, lead_id: str, engine: EngineDep, cv_store: CvStoreDep) -> Response:
     """The CV of an application, as a download (never shown inline)."""
-    _, application = _tenant_lead(engine, tenant_id, lead_id)
+    _, application, _ = _tenant_lead(engine, tenant_id, lead_id)
     if application is None or not application.cv_file or application.cv_kind not in MEDIA_TYPES:
         raise CvNotFound(f"lead {lead_id} has no CV")
     content = cv_store.read(application.cv_file)
@@ -255,4 +266,5 @@ def get_lead(lead_id: str, engine: EngineDep) -> LeadOut:
         lead = repository.get_lead(conn, key)
         if lead is None:
             raise LeadNotFound(f"no lead {lead_id!r}")
-        return _lead_out(lead, repository.get_application(conn, key))
+        history = contacts.contacts_of(conn, [key])[key]
+        return _lead_out(lead, repository.get_application(conn, key), history)

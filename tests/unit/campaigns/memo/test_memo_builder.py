@@ -233,3 +233,25 @@ def test_a_channel_in_parentheses_stays_a_channel() -> None:
 def test_the_subject_is_one_line_whatever_the_employer_is_called() -> None:
     memo = build_memo(tenant="Zorg\r\nBcc: x", week=WEEK, campaigns=(), now=NOW)
     assert memo.subject == "Koers weekmemo 2026-W49 · Zorg Bcc: x"
+
+
+def test_employee_made_content_is_valued_at_the_employers_cpm() -> None:
+    memo = build_memo(
+        tenant="Zorg Groningen",
+        week=WEEK,
+        campaigns=(
+            campaign("Verpleegkundige Zwolle", organic_views=12_500, organic_cpm_cents=800),
+            campaign("Helpende Assen", proposal=None, organic_views=2_000, organic_cpm_cents=1000),
+            campaign("Kok Emmen"),  # no organic views recorded: not mentioned
+        ),
+        now=NOW,
+    )
+    organic = {name: sentence.replace("\xa0", " ") for name, sentence in memo.organic}
+    assert organic == {
+        "Helpende Assen": "2.000 organische weergaven van eigen content van medewerkers, "
+        "€ 20,00 waard bij een CPM van € 10,00",
+        "Verpleegkundige Zwolle": "12.500 organische weergaven van eigen content van "
+        "medewerkers, € 100,00 waard bij een CPM van € 8,00",
+    }
+    quiet = build_memo(tenant="Zorg Groningen", week=WEEK, campaigns=(campaign(),), now=NOW)
+    assert quiet.organic == ()

@@ -1,0 +1,52 @@
+"""Dismissing a next best action from the dashboard, with a reason (audited)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from campaigns.actions.service import dismiss_action
+from campaigns.catalog.deps import TenantCampaign
+from campaigns.errors import InvalidInput
+from campaigns.tenancy.deps import ConsoleEditor
+from campaigns.web.csrf import check_csrf
+from campaigns.web.deps import ClockDep, EngineDep
+from campaigns.web.flash import flash
+from campaigns.web.forms import FormField
+from campaigns.web.rendering import local_path
+
+router = APIRouter(include_in_schema=False)
+
+_ACTION_KEY = re.compile(r"^[a-z_]+:[A-Za-z0-9_.:-]{1,150}$")
+
+
+@router.post("/campaigns/{slug}/actions/dismiss", name="dismiss_action")
+def dismiss(
+    request: Request,
+    slug: str,
+    user: ConsoleEditor,
+    campaign: TenantCampaign,
+    engine: EngineDep,
+    clock: ClockDep,
+    csrf_token: FormField = "",
+    action: Annotated[str, Form(max_length=200)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Set an action aside for this campaign; the reason goes to the audit log."""
+    check_csrf(request.session, csrf_token)
+    if not _ACTION_KEY.match(action):
+        raise InvalidInput("Unknown action.", {"action": "an action shown on the dashboard"})
+    why = " ".join(reason.split())
+    if not why:
+        raise InvalidInput(
+            "Say why you dismiss this action.", {"reason": "a few words, for the audit log"}
+        )
+    dismiss_action(engine, campaign, action, why, actor=user.actor, now=clock())
+    flash(request, "The action is dismissed; the audit log keeps your reason.", "ok")
+    return RedirectResponse(
+        local_path(request, "campaign_dashboard", slug=campaign.slug) + "#actions-title",
+        status_code=303,
+    )
