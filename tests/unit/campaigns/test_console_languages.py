@@ -107,6 +107,11 @@ SKIPPED_ROUTES = {
     "lead_erase_confirm",
     "invite_accept",
     "login",
+    # the candidate's page as the landing service renders it, in the page's own language
+    "page_preview_frame",
+    # the weekly memo as e-mail: one Dutch message for every member who signed up
+    "memo_email_preview",
+    "memo_email_download",
 }
 
 

@@ -601,7 +601,11 @@ def page_revert(
             service.save_page(conn, campaign=campaign, data=live, actor=user.actor, now=utcnow())
     except TransitionRefused as exc:
         return _refused(request, exc)
-    flash(request, f"The draft is version {latest.version} again, the page candidates see.")
+    flash(
+        request,
+        "The draft is version %(version)s again, the page candidates see.",
+        version=latest.version,
+    )
     return redirect(request, "page_builder", slug=slug)
 
 
@@ -701,7 +705,7 @@ def page_publish(
         if text(form, "reviewed"):
             flash(
                 request,
-                "De pagina is gewijzigd sinds je de wijzigingen bekeek; controleer ze opnieuw.",
+                "The page changed since you reviewed the changes; check them again.",
                 "error",
             )
         return redirect(request, "page_publish_review", slug=slug)
@@ -723,6 +727,7 @@ def page_publish(
         flash(
             request,
             "Page version %(version)s is saved; candidates see it once you resume the campaign.",
+            version=published.page_version,
         )
     return redirect(request, "campaign_detail", slug=slug)
 

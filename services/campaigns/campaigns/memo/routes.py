@@ -179,8 +179,8 @@ def _send(
     if mailer is None:
         flash(
             request,
-            "E-mail is niet ingesteld (KOERS_CAMPAIGNS_SMTP_URL), dus er is niets verstuurd. "
-            "Download de HTML en verstuur hem zelf.",
+            "E-mail is not set up (KOERS_CAMPAIGNS_SMTP_URL), so nothing was sent. "
+            "Download the HTML and send it yourself.",
             "warning",
         )
         return redirect_to(back)
@@ -192,7 +192,7 @@ def _send(
     if not recipients:
         flash(
             request,
-            "Niemand heeft zich nog aangemeld voor de weekmemo; er is niets verstuurd.",
+            "Nobody has signed up for the weekly memo yet; nothing was sent.",
             "warning",
         )
         return redirect_to(back)
@@ -212,17 +212,18 @@ def _send(
     except MailNotSent as exc:
         flash(
             request,
-            f"De memo is niet verstuurd: de mailserver gaf een fout ({exc}). "
-            "Probeer het later opnieuw of download de HTML.",
+            "The memo was not sent: the mail server gave an error (%(error)s). "
+            "Try again later or download the HTML.",
             "error",
+            error=exc,
         )
         return redirect_to(back)
-    flash(
-        request,
-        "De memo is naar jou verstuurd."
-        if audience == "me"
-        else f"De memo is verstuurd naar {dutch.plural(sent, 'ontvanger', 'ontvangers')}.",
-    )
+    if audience == "me":
+        flash(request, "The memo was sent to you.")
+    elif sent == 1:
+        flash(request, "The memo was sent to 1 recipient.")
+    else:
+        flash(request, "The memo was sent to %(count)s recipients.", count=sent)
     return redirect_to(back)
 
 
@@ -263,12 +264,10 @@ def memo_subscription(
             repo.subscribe(conn, user.tenant_id, user.id, utcnow())
         else:
             repo.unsubscribe(conn, user.tenant_id, user.id)
-    flash(
-        request,
-        "Je ontvangt de weekmemo voortaan per e-mail."
-        if wanted
-        else "Je ontvangt de weekmemo niet meer per e-mail.",
-    )
+    if wanted:
+        flash(request, "From now on you receive the weekly memo by e-mail.")
+    else:
+        flash(request, "You no longer receive the weekly memo by e-mail.")
     week = text(form, "week")
     back = local_path(request, "memo_week")
     valid = re.fullmatch(ISO_WEEK_PATTERN, week, re.ASCII) is not None

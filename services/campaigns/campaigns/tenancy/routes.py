@@ -217,8 +217,9 @@ def employer_create(
     request.session[auth.SESSION_TENANT] = created.tenant_id
     flash(
         request,
-        f"{created.tenant_name} is added and you are its owner; you now work for it. "
+        "%(employer)s is added and you are its owner; you now work for it. "
         "Invite the people who work on it below.",
+        employer=created.tenant_name,
     )
     return redirect(request, "settings")
 

@@ -78,4 +78,24 @@ FORM_MESSAGES: tuple[str, ...] = (
     N_("Cannot be more than the weekly budget."),
     N_("This address is taken; choose another."),
     N_("This person is already a member."),
+    # the follow-up messages form (leads.contact refuses with these)
+    N_("Write a message; it may use {voornaam} and {vacature}."),
+    N_("Choose a time zone such as Europe/Amsterdam."),
+)
+
+AUDIENCE_WORDS: tuple[str, ...] = (
+    # structured audience choices (catalog.audience) and their headings; the provinces
+    # and platforms are names, the same in both languages
+    N_("For"),
+    N_("Where"),
+    N_("Channels"),
+    N_("Not set"),
+    N_("Students and side jobs"),
+    N_("Starters (first job)"),
+    N_("Experienced professionals"),
+    N_("Career switchers"),
+    N_("Returners to work"),
+    N_("50 and over"),
+    N_("All of the Netherlands"),
+    N_("Belgium (Flanders)"),
 )

@@ -4,7 +4,7 @@ Accounts that exist before this revision read the console in Dutch too, as the m
 do; each can switch in the navigation.
 
 Revision ID: 0012_user_language
-Revises: 0006_memo
+Revises: 0010_follow_up
 Create Date: 2026-12-05
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_user_language"
-down_revision = "0006_memo"
+down_revision = "0010_follow_up"
 branch_labels = None
 depends_on = None
 
