@@ -77,6 +77,37 @@ def _campaign(conn: sa.Connection, tenant_id: str, name: str, *, live: bool = Tr
     return campaign.id
 
 
+def _campaign_then(conn: sa.Connection, tenant_id: str, name: str) -> None:
+    """A campaign row as an old revision's table holds it: only the columns it has (the
+    service writes columns later revisions added)."""
+    table = sa.Table("campaigns", sa.MetaData(), autoload_with=conn)
+    given: dict[str, object] = {
+        "id": str(uuid.uuid4()),
+        "tenant_id": tenant_id,
+        "name": name,
+        "status": "live",
+        "goal": "lead",
+    }
+    blanks = {
+        sa.String: "x",
+        sa.Text: "",
+        sa.Integer: 0,
+        sa.Numeric: Decimal("200.00"),
+        sa.JSON: {},
+        sa.DateTime: NOW,
+        sa.Date: NOW.date(),
+        sa.Boolean: False,
+    }
+    for column in table.columns:
+        if column.name in given or column.nullable or column.server_default is not None:
+            continue
+        given[column.name] = next(
+            (v for kind, v in blanks.items() if isinstance(column.type, kind)), "x"
+        )
+    given["slug"] = f"c-{uuid.uuid4().hex[:10]}"
+    conn.execute(sa.insert(table).values(**given))
+
+
 def _propose(conn: sa.Connection, campaign_id: str, week: str = WEEK) -> None:
     repo.upsert_allocation_proposal(
         conn,
@@ -165,15 +196,21 @@ def test_revision_0009_keeps_every_employer_and_frees_their_names(
     tenant_id = str(uuid.uuid4())
     with transaction(engine) as conn:
         repo.add_tenant(conn, tenant_id, "Bestaand BV")
-        service_layer.create_user(
-            conn,
-            tenant_id=tenant_id,
-            email="eigenaar@bestaand.example",
-            password="x" * 12,
-            role="owner",
-            now=NOW,
+        # The users table as revision 0005 has it: no language yet (0012 adds it).
+        users_then = sa.Table("users", sa.MetaData(), autoload_with=conn)
+        user_id = str(uuid.uuid4())
+        conn.execute(
+            sa.insert(users_then).values(
+                id=user_id,
+                email="eigenaar@bestaand.example",
+                password_hash="not a password",
+                created_at=NOW,
+            )
         )
-        _campaign(conn, tenant_id, "Bestaande campagne")
+        repo.add_membership(
+            conn, user_id=user_id, tenant_id=tenant_id, role="owner", created_at=NOW
+        )
+        _campaign_then(conn, tenant_id, "Bestaande campagne")
     command.upgrade(config, "head")
     with transaction(engine) as conn:
         repo.add_tenant(conn, str(uuid.uuid4()), "Bestaand BV")  # a second of that name

@@ -20,9 +20,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("language", sa.String(5), nullable=False, server_default="nl"))
-        batch.create_check_constraint("ck_users_language", "language IN ('nl', 'en')")
+    if op.get_bind().dialect.name == "sqlite":
+        # In place, with the check on the column: a batch rebuild of ``users`` drops the
+        # table that memberships, tokens and invitations point at, which SQLite's
+        # foreign keys refuse once accounts exist.
+        op.execute(
+            "ALTER TABLE users ADD COLUMN language VARCHAR(5) DEFAULT 'nl' NOT NULL "
+            "CONSTRAINT ck_users_language CHECK (language IN ('nl', 'en'))"
+        )
+        return
+    op.add_column(
+        "users", sa.Column("language", sa.String(5), nullable=False, server_default="nl")
+    )
+    op.create_check_constraint("ck_users_language", "users", "language IN ('nl', 'en')")
 
 
 def downgrade() -> None:
