@@ -29,9 +29,7 @@ def upgrade() -> None:
             "CONSTRAINT ck_users_language CHECK (language IN ('nl', 'en'))"
         )
         return
-    op.add_column(
-        "users", sa.Column("language", sa.String(5), nullable=False, server_default="nl")
-    )
+    op.add_column("users", sa.Column("language", sa.String(5), nullable=False, server_default="nl"))
     op.create_check_constraint("ck_users_language", "users", "language IN ('nl', 'en')")
 
 
