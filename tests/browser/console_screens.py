@@ -78,7 +78,7 @@ def _with_proposal(path: str) -> Callable[[Any, str], None]:
             page.goto(f"{base}/jobs")
             page.locator("form.run-now").first.locator("input[name=week]").fill(MEMO_WEEK)
             with page.expect_navigation():
-                page.locator("form.run-now").first.get_by_role("button", name="Run now").click()
+                page.locator("form.run-now").first.locator("button[type=submit]").click()
             for _ in range(60):  # the embedded scheduler runs it in its own thread
                 page.goto(f"{base}/memo?week={MEMO_WEEK}")
                 if "Geen voorstellen" not in page.locator("#memo-headline").inner_text():
@@ -98,11 +98,13 @@ def _employers(page: Any, base: str) -> None:
     page.goto(f"{base}/employers")
     if page.locator("#tenant-switch").count() == 0:
         page.goto(f"{base}/employers/new")
-        page.get_by_label("Employer name").fill(SECOND_EMPLOYER)
-        page.get_by_role("button", name="Add employer").click()
+        # By id and form, not by text: the screens are taken in Dutch too.
+        page.locator("#f-name").fill(SECOND_EMPLOYER)
+        page.locator("form:has(#f-name) button[type=submit]").click()
         page.wait_for_load_state()
-        page.locator("#tenant-switch").select_option(label=f"{DEMO_TENANT} (owner)")
-        page.get_by_role("button", name="Switch").click()
+        demo = page.locator("#tenant-switch option", has_text=DEMO_TENANT).get_attribute("value")
+        page.locator("#tenant-switch").select_option(value=demo)
+        page.locator("form.switcher button[type=submit]").click()
         page.wait_for_load_state()
         page.goto(f"{base}/employers")
 
