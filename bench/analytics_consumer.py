@@ -90,7 +90,7 @@ def candidate_events(count: int, seed: int) -> tuple[list[tuple[str, bytes]], Co
         payload: Payload
         counters: tuple[str, ...]
         if kind < 0.55:
-            payload, counters = PageViewed(**visit), ("visits",)
+            payload, counters = PageViewed(**visit), ("visits", "unique_visitors")
         elif kind < 0.75:
             entry = rng.choice(("quiz", "lead", "apply"))
             payload = EntryStarted(**visit, entry_point=entry)  # type: ignore[arg-type]

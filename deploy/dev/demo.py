@@ -93,13 +93,10 @@ still fit well inside that day."""
 CONCURRENT_CANDIDATES = 12
 LEAD_FILL_SECONDS = 45.0
 WAIT_FOR_ANALYTICS_S = 180.0
-MAX_CHANGE = 1.0
-"""The demo campaign's largest week-on-week change per creative (a share of last week's
-amount). Analytics may cut a creative still in its learning phase at once (down 90% when
-it is clearly not the best), but the console's guardrail check before autopilot applies
-a split holds any cut beyond this share; with the new-campaign default of 20% autopilot
-holds every such week and the budget never moves (see the integrator's note). 100%
-lets autopilot apply analytics' splits; ``--max-change 0.2`` shows the holding."""
+MAX_CHANGE = 0.2
+"""The demo campaign's largest week-on-week change per creative: a new campaign's
+default. A creative still in the ad platform's learning phase may be cut further (the
+engine's rule, which autopilot's check applies too)."""
 
 
 # --- the world ---------------------------------------------------------------------------------
@@ -179,7 +176,7 @@ def create_campaign(
             now=now,
         )
         # Autopilot on, the other guardrails as a new campaign gets them except the week's
-        # largest change (``--max-change``): see MAX_CHANGE for why the demo widens it.
+        # largest change (``--max-change``): see MAX_CHANGE.
         guardrails = Guardrails(autopilot=True, max_weekly_change=max_change)
         campaign = replace(campaign, guardrails=guardrails)
         catalog_repo.save_campaign(conn, campaign)
@@ -624,7 +621,7 @@ def main(argv: list[str] | None = None) -> int:
         "--max-change",
         type=float,
         default=MAX_CHANGE,
-        help="the campaign's largest weekly change per creative, as a share (default 1.0)",
+        help="the campaign's largest weekly change per creative, as a share (default 0.2)",
     )
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="where files go")
     parser.add_argument(

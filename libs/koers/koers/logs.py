@@ -100,6 +100,11 @@ class ScrubbingTextFormatter(logging.Formatter):
         return scrub(super().format(record))
 
 
+class _CancelledRefresh(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Metadata refresh: failed Cancelled")
+
+
 LogFormat = Literal["json", "text"]
 
 
@@ -122,6 +127,11 @@ def configure_logging(service: str, level: str = "INFO", log_format: LogFormat =
     # a task takes over 100 ms, which a busy laptop or CI runner makes routine.
     logging.getLogger("kafka").setLevel(logging.WARNING)
     logging.getLogger("kafka.net.selector").setLevel(logging.ERROR)
+    # Closing a client cancels its in-flight metadata request, which kafka-python logs as
+    # an ERROR ("Metadata refresh: failed Cancelled") though nothing failed.
+    cluster = logging.getLogger("kafka.cluster")
+    if not any(isinstance(f, _CancelledRefresh) for f in cluster.filters):
+        cluster.addFilter(_CancelledRefresh())
     # Alembic logs its plugins and every revision at INFO; the migrate commands say
     # themselves that the database is up to date, and errors still come through.
     logging.getLogger("alembic").setLevel(logging.WARNING)

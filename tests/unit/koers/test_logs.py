@@ -96,3 +96,13 @@ def test_uvicorns_coloured_copy_of_the_message_is_left_out(
         "Uvicorn running on x", extra={"color_message": "\x1b[1mx\x1b[0m"}
     )
     assert buffer.getvalue().rstrip().endswith("INFO campaigns Uvicorn running on x")
+
+
+def test_a_cancelled_metadata_refresh_is_not_an_error(
+    configure: Callable[[LogFormat], io.StringIO],
+) -> None:
+    buffer = configure("text")
+    logging.getLogger("kafka.cluster").error("Metadata refresh: failed %s", "Cancelled")
+    logging.getLogger("kafka.cluster").error("Metadata refresh: failed %s", "NodeNotReady")
+    (line,) = buffer.getvalue().splitlines()
+    assert line.endswith("Metadata refresh: failed NodeNotReady")

@@ -51,6 +51,9 @@ from koers.messaging.transport import Publisher, TopicSizes
 
 log = logging.getLogger(__name__)
 
+LOG_EVERY_S = 10.0
+"""At most one "relayed events" line this often while the relay keeps publishing."""
+
 LEASE_NAME = "outbox"
 PRUNE_CHUNK = 5_000
 
@@ -270,6 +273,9 @@ class OutboxRelay:
         """Relay until ``stop`` is set; transport errors are retried with backoff."""
         backoff = 0.5
         verify_at = 0.0  # check the broker (and prune) before the first batch
+        # One "relayed events" line per busy stretch or per LOG_EVERY_S, not per batch:
+        # refilling a broker is hundreds of batches, which buried everything else.
+        relayed, since = 0, time.monotonic()
         while not stop.is_set():
             try:
                 if not self.acquire_lease():
@@ -283,9 +289,11 @@ class OutboxRelay:
                     verify_at = time.monotonic() + self._verify_every_s
                 sent = self.publish_batch()
                 backoff = 0.5
-                if sent:
-                    log.info("relayed events", extra={"count": sent})
-                else:
+                relayed += sent
+                if relayed and (not sent or time.monotonic() - since >= LOG_EVERY_S):
+                    log.info("relayed events", extra={"count": relayed})
+                    relayed, since = 0, time.monotonic()
+                if not sent:
                     stop.wait(self._idle_sleep_s)
             except LeaseLost:
                 log.warning("another relay took the lease; standing by")

@@ -98,7 +98,14 @@ class KafkaPublisher:
 
 
 class KafkaTopicSizes:
-    """Reads end offsets with a group-less consumer (it joins no group, commits nothing)."""
+    """Reads end offsets with a group-less consumer (it joins no group, commits nothing).
+
+    The embedded broker (Tansu) answers a "latest offset" request with the first offset
+    of the partition's last record batch, not one past its last record, so end offsets
+    alone undercount by up to a batch per partition; the relay then took every topic for
+    lost and published it all again, every check. So the count reads on from the
+    reported end to the real one (nothing to read on Apache Kafka: one short poll).
+    """
 
     def __init__(self, bootstrap_servers: str, client_id: str) -> None:
         self._bootstrap_servers = bootstrap_servers.split(",")
@@ -112,14 +119,33 @@ class KafkaTopicSizes:
             request_timeout_ms=10_000,
         )
         try:
-            counts: dict[str, int] = {}
+            ends: dict[TopicPartition, int] = {}
             for topic in topics:
                 partitions = consumer.partitions_for_topic(topic) or set()
-                ends = consumer.end_offsets([TopicPartition(topic, p) for p in partitions])
-                counts[topic] = sum(ends.values())
+                ends.update(consumer.end_offsets([TopicPartition(topic, p) for p in partitions]))
+            if ends:
+                _read_past_reported_ends(consumer, ends)
+            counts: dict[str, int] = {topic: 0 for topic in topics}
+            for partition, end in ends.items():
+                counts[partition.topic] = counts.get(partition.topic, 0) + end
             return counts
         finally:
             consumer.close()
+
+
+def _read_past_reported_ends(consumer: KafkaConsumer, ends: dict[TopicPartition, int]) -> None:
+    """Move each partition's end in ``ends`` past the last record actually there."""
+    consumer.assign(list(ends))
+    for partition, end in ends.items():
+        consumer.seek(partition, end)
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() < deadline:
+        batches = consumer.poll(timeout_ms=300, max_records=5000)
+        if not batches:
+            return
+        for partition, records in batches.items():
+            last = max(record.offset for record in records) + 1
+            ends[partition] = max(ends[partition], last)
 
 
 def read_topic(bootstrap_servers: str, topic: str, client_id: str) -> list[Record]:

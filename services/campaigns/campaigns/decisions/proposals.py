@@ -114,6 +114,7 @@ def store_proposal(
             allocation=proposal.allocation,
             p_best=proposal.p_best,
             explanation=proposal.explanation,
+            max_change_exempt=proposal.max_change_exempt,
             reasons=proposal.reasons,
             expected_conversions=proposal.expected_conversions,
             equal_split_expected_conversions=proposal.equal_split_expected_conversions,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time
 
 import pytest
@@ -50,6 +51,16 @@ def test_a_cut_beyond_the_maximum_change_names_the_rule_and_the_shortfall() -> N
         "Creative B: \u221245% is more than the maximum change of 30% (€60.00 too low)."
     )
     assert breach.off_by_cents == 6_000
+
+
+def test_a_creative_the_engine_exempts_may_be_cut_further_like_the_engine() -> None:
+    """In the ad platform's learning phase (or ruled out), max_change does not hold."""
+    cut = {"a": 48_000, "b": 22_000, "c": 30_000}
+    last = {"a": 30_000, "b": 40_000, "c": 30_000}
+    exempt = [replace(line, max_change_holds=line.variant_id != "b") for line in lines(cut, last)]
+    assert check_split(exempt, budget_cents=100_000, guardrails=GUARDRAILS) == []
+    [breach] = check_split(lines(cut, last), budget_cents=100_000, guardrails=GUARDRAILS)
+    assert breach.rule == "max_change"
 
 
 def test_raises_are_not_limited_like_the_engine() -> None:
