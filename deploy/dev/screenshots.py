@@ -3,9 +3,11 @@
 Starts the same stack as the browser tests (campaigns, landing and analytics on their
 own SQLite databases in a temporary directory, seeded with the demo), logs in as the
 demo user in Debian's Chromium and writes ``docs/screenshots/console-<screen>-<width>.png``.
-Any layout problem the browser test would fail on is printed too.
+With ``--dutch`` the demo user switches the console to Dutch first (the switch in the
+navigation) and the files are ``console-<screen>-<width>-nl.png``. Any layout problem the
+browser test would fail on is printed too.
 
-    .venv/bin/python deploy/dev/screenshots.py [screen ...]
+    .venv/bin/python deploy/dev/screenshots.py [--dutch] [screen ...]
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
-def main(screens: list[str]) -> int:
+def main(screens: list[str], *, dutch: bool = False) -> int:
     from playwright.sync_api import sync_playwright
 
     unknown = set(screens) - set(SCREENS)
@@ -53,9 +55,14 @@ def main(screens: list[str]) -> int:
             context = browser.new_context(**viewport(width))
             page = context.new_page()
             log_in(page, stack.campaigns_url)
+            switch = page.locator("#language-nl")
+            if dutch and switch.count():  # the account keeps it for the next width
+                switch.click()
+                page.wait_for_load_state()
+            suffix = "-nl" if dutch else ""
             for screen in screens or list(SCREENS):
                 open_screen(page, stack.campaigns_url, screen)
-                target = OUT / f"console-{screen}-{width}.png"
+                target = OUT / f"console-{screen}-{width}{suffix}.png"
                 page.screenshot(path=str(target), full_page=True)
                 found = layout_problems(page)
                 problems += len(found)
@@ -66,4 +73,5 @@ def main(screens: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    arguments = sys.argv[1:]
+    sys.exit(main([a for a in arguments if a != "--dutch"], dutch="--dutch" in arguments))

@@ -40,9 +40,10 @@ def viewport(width: int) -> dict[str, Any]:
 
 def log_in(page: Any, base: str) -> None:
     page.goto(f"{base}/login")
-    page.get_by_label("E-mail address").fill(DEMO_EMAIL)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    # By id: before logging in the page follows the browser's language (nl-NL on the phone).
+    page.locator("#email").fill(DEMO_EMAIL)
+    page.locator("#password").fill(DEMO_PASSWORD)
+    page.locator("form.stacked button[type=submit]").click()
     page.wait_for_load_state()
     if "/employer" in page.url:  # the demo user works for several employers: choose
         page.get_by_role("button", name=DEMO_TENANT).click()
@@ -59,7 +60,8 @@ def _goto(path: str) -> Callable[[Any, str], None]:
 def _import_preview(page: Any, base: str) -> None:
     page.goto(f"{base}/campaigns/{DEMO_SLUG}/spend-imports")
     page.set_input_files("#spend-file", str(SPEND_EXPORT))
-    page.get_by_role("button", name="Show preview").click()
+    # By the form, not the button's text: the screens are taken in Dutch too.
+    page.locator("form:has(#spend-file) button[type=submit]").click()
     page.wait_for_load_state()
 
 
@@ -76,7 +78,7 @@ def _with_proposal(path: str) -> Callable[[Any, str], None]:
             page.goto(f"{base}/jobs")
             page.locator("form.run-now").first.locator("input[name=week]").fill(MEMO_WEEK)
             with page.expect_navigation():
-                page.locator("form.run-now").first.get_by_role("button", name="Run now").click()
+                page.locator("form.run-now").first.locator("button[type=submit]").click()
             for _ in range(60):  # the embedded scheduler runs it in its own thread
                 page.goto(f"{base}/memo?week={MEMO_WEEK}")
                 if "Geen voorstellen" not in page.locator("#memo-headline").inner_text():
@@ -96,11 +98,13 @@ def _employers(page: Any, base: str) -> None:
     page.goto(f"{base}/employers")
     if page.locator("#tenant-switch").count() == 0:
         page.goto(f"{base}/employers/new")
-        page.get_by_label("Employer name").fill(SECOND_EMPLOYER)
-        page.get_by_role("button", name="Add employer").click()
+        # By id and form, not by text: the screens are taken in Dutch too.
+        page.locator("#f-name").fill(SECOND_EMPLOYER)
+        page.locator("form:has(#f-name) button[type=submit]").click()
         page.wait_for_load_state()
-        page.locator("#tenant-switch").select_option(label=f"{DEMO_TENANT} (owner)")
-        page.get_by_role("button", name="Switch").click()
+        demo = page.locator("#tenant-switch option", has_text=DEMO_TENANT).get_attribute("value")
+        page.locator("#tenant-switch").select_option(value=demo)
+        page.locator("form.switcher button[type=submit]").click()
         page.wait_for_load_state()
         page.goto(f"{base}/employers")
 

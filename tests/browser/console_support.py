@@ -123,6 +123,7 @@ def console_stack(workdir: Path, *, today: date, now: datetime) -> Iterator[Cons
         demo_password=DEMO_PASSWORD,
         today=today,
         now=now,
+        language="en",  # the tests read the English texts
     )
     with ExitStack() as stack:
         landing_url = stack.enter_context(

@@ -166,8 +166,8 @@ def test_a_marketer_sets_up_a_campaign_and_follows_it_to_a_hire(
     assert preview.locator(".entry-points a.button").count() == 2
     shot(page, "page-preview")
     page.get_by_role("link", name="Publish…").click()
-    assert "Kandidaten zien deze pagina voor het eerst" in page.inner_text("main")
-    page.get_by_role("button", name="Bevestigen en publiceren").click()
+    assert "Candidates see this page for the first time" in page.inner_text("main")
+    page.get_by_role("button", name="Confirm and publish").click()
     assert "Page version 1 is published and live." in flash(page)
     assert page.locator("h1 .status").inner_text() == "live"
     shot(page, "campaign-live")

@@ -101,7 +101,7 @@ def test_the_page_builder_round_trip_leaves_the_live_page_byte_identical(
     page.get_by_role("link", name="Publish page…").click()
     assert page.locator("#no-changes").is_visible()
     assert layout_problems(page) == []
-    page.get_by_role("button", name="Toch opnieuw publiceren").click()
+    page.get_by_role("button", name="Publish again anyway").click()
     assert "Page version 2 is published and live." in flash(page)
     delivered_and_fresh(stack)
     after = live_pages(stack)
@@ -143,7 +143,7 @@ def test_the_page_builder_round_trip_leaves_the_live_page_byte_identical(
     preview = framed.replace(f'\n<base href="{stack.landing_url}/">', "", 1)
 
     page.goto(f"{base}/campaigns/{DEMO_SLUG}/page/publish")
-    page.get_by_role("button", name="Bevestigen en publiceren").click()
+    page.get_by_role("button", name="Confirm and publish").click()
     assert "Page version 3 is published and live." in flash(page)
     delivered_and_fresh(stack)
     live = live_pages(stack)["nl"]

@@ -4,8 +4,41 @@ features (a user, a campaign, a publication) in a few lines.
 The service keeps them per feature (``campaigns.<feature>.service``); this only gathers
 them, so a test reads ``service_layer.create_user(...)`` and
 ``service_layer.publish(...)`` alike.
+
+Users made here read the console in English unless a test asks for Dutch: the tests
+look for the English texts, and Dutch is checked on its own
+(``tests/unit/campaigns/test_console_languages.py``). The product's default for a new
+account is Dutch.
 """
+
+from datetime import datetime
+
+from sqlalchemy import Connection
 
 from campaigns.catalog.service import *  # noqa: F403
 from campaigns.spend.service import *  # noqa: F403
+from campaigns.tenancy import service as _tenancy
 from campaigns.tenancy.service import *  # noqa: F403
+from campaigns.web.i18n import Language
+
+
+# The service's own, with the tests' language.
+def create_user(
+    conn: Connection,
+    *,
+    tenant_id: str,
+    email: str,
+    password: str,
+    role: str,
+    now: datetime,
+    language: Language = "en",
+) -> str:
+    return _tenancy.create_user(
+        conn,
+        tenant_id=tenant_id,
+        email=email,
+        password=password,
+        role=role,
+        now=now,
+        language=language,
+    )

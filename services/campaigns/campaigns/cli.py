@@ -158,6 +158,7 @@ def send_memos(
     from campaigns.memo.mail import MailNotSent
     from campaigns.memo.service import send_weekly_memos
     from campaigns.scheduling import planned_week
+    from campaigns.web.i18n import DEFAULT_LANGUAGE, load_catalogues
     from campaigns.web.rendering import build_templates
     from koers.db import make_engine
     from koers.events import utcnow
@@ -178,7 +179,7 @@ def send_memos(
         sent = send_weekly_memos(
             engine,
             mailer,
-            build_templates().env,
+            build_templates(load_catalogues())[DEFAULT_LANGUAGE].env,
             week=chosen,
             now=now,
             console_url=settings.console_url,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from campaigns.web.i18n import N_
 from koers.web import Conflict, Forbidden, KoersError, NotFound, Unauthorized
 
 
@@ -28,23 +29,23 @@ class NotAuthenticated(CampaignsError, Unauthorized):
 
 
 class CsrfRejected(CampaignsError, Forbidden):
-    title = "This form has expired"
+    title = N_("This form has expired")
 
 
 class RoleForbidden(CampaignsError, Forbidden):
-    title = "Not allowed for your role"
+    title = N_("Not allowed for your role")
 
 
 class CampaignNotPublishable(CampaignsError):
     status = 422
-    title = "Campaign cannot be published"
+    title = N_("Campaign cannot be published")
 
 
 class TransitionRefused(CampaignsError, Conflict):
-    title = "That change is not possible now"
+    title = N_("That change is not possible now")
 
 
-CAMPAIGN_CHANGED = (
+CAMPAIGN_CHANGED = N_(
     "Someone changed this campaign after you opened it (for example published, paused "
     "or edited it). Nothing was saved. Reload the page to see the campaign as it is now, "
     "then make your change again."
@@ -54,14 +55,14 @@ CAMPAIGN_CHANGED = (
 class CampaignChanged(CampaignsError, Conflict):
     """A write based on a version of the campaign that is no longer the newest."""
 
-    title = "The campaign was changed meanwhile"
+    title = N_("The campaign was changed meanwhile")
 
 
 class InvalidInput(CampaignsError):
     """Input that parses but breaks a rule; ``field_errors`` maps form fields to messages."""
 
     status = 422
-    title = "Invalid input"
+    title = N_("Invalid input")
 
     def __init__(self, detail: str, field_errors: dict[str, str] | None = None) -> None:
         errors: list[dict[str, Any]] = [
@@ -72,7 +73,7 @@ class InvalidInput(CampaignsError):
 
 
 class InvitationInvalid(CampaignsError, NotFound):
-    title = "This invitation cannot be used"
+    title = N_("This invitation cannot be used")
 
 
 class LoginRequired(Exception):

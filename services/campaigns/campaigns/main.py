@@ -62,6 +62,7 @@ from campaigns.spend import routes as spend_routes
 from campaigns.tenancy import api as tenancy_api
 from campaigns.tenancy import routes as tenancy_routes
 from campaigns.web.csrf import csrf_guard
+from campaigns.web.i18n import load_catalogues, request_language
 from campaigns.web.rendering import STATIC_DIR, build_templates
 from koers.db import make_engine, ping
 from koers.events import utcnow
@@ -179,7 +180,8 @@ def create_app(
     fetch_pool = ThreadPoolExecutor(FETCH_WORKERS, thread_name_prefix="insight-fetch")
     meta_http = make_meta_client(settings)
     platform_delivery = PlatformDelivery(settings, meta_http)
-    templates = build_templates()
+    catalogues = load_catalogues()
+    templates = build_templates(catalogues)
     # The weekly job gets its own client with a job's patience (a fake one in tests).
     job_analytics: AnalyticsInsights = (
         insight_analytics
@@ -232,6 +234,7 @@ def create_app(
     app.state.chart_cache = ChartCache(CHART_CACHE_ENTRIES)
     app.state.insight_answers = AnswerCache(SLOW_ANSWER_TTL_S)
     app.state.insight_pool = fetch_pool
+    app.state.catalogues = catalogues
     app.state.templates = templates
     app.state.platform_delivery = platform_delivery
     app.state.delivery = push_delivery
@@ -241,8 +244,13 @@ def create_app(
     app.state.memo_mailer = memo_mailer
 
     def render_error(request: Request, status: int, title: str, detail: str) -> Response:
+        # Titles and fixed details are in the catalogue; a detail naming an object is
+        # shown as written.
         context = {"title": title, "detail": detail, "status": status}
-        return templates.TemplateResponse(request, "error.html", context, status_code=status)
+        language_templates = templates[request_language(request)]
+        return language_templates.TemplateResponse(
+            request, "error.html", context, status_code=status
+        )
 
     install_web_chassis(
         app,

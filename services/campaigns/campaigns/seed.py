@@ -33,6 +33,7 @@ from campaigns.spend import service as spend
 from campaigns.tenancy import repository as tenancy_repo
 from campaigns.tenancy import service as tenancy
 from campaigns.tenancy.auth import verify_password
+from campaigns.web.i18n import DEFAULT_LANGUAGE, Language
 from koers.db import transaction
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,10 @@ def seed_demo(
     demo_password: str = "",
     today: date,
     now: datetime,
+    language: Language = DEFAULT_LANGUAGE,
 ) -> SeedResult:
+    """The demo employer, its owner account (reading the console in ``language``) and a
+    seeded campaign with history; running it again changes nothing."""
     password_file = var_dir / PASSWORD_FILE
     with transaction(engine) as conn:
         user = tenancy_repo.user_by_email(conn, DEMO_EMAIL)
@@ -91,6 +95,7 @@ def seed_demo(
                 password=password,
                 role="owner",
                 now=now,
+                language=language,
             )
             if demo_password:
                 password_source = "from KOERS_DEMO_PASSWORD"

@@ -51,6 +51,7 @@ def seeded(engine: Engine, settings: Settings) -> SeedResult:
         demo_password=DEMO_PASSWORD,
         today=TODAY,
         now=NOW,
+        language="en",  # the tests read the English texts
     )
 
 

@@ -187,6 +187,7 @@ def test_another_tenants_campaign_is_not_found(
             password="another strong password",
             role="marketer",
             now=NOW,
+            language="en",
         )
     log_in(client, "recruiter@andere.nl", "another strong password")
 

@@ -168,7 +168,7 @@ def test_publishing_shows_what_changes_and_waits_for_a_confirmation(
         follow_redirects=False,
     )
     assert stale.headers["location"] == REVIEW
-    assert "gewijzigd sinds je de wijzigingen bekeek" in client.get(REVIEW, headers=HTML).text
+    assert "The page changed since you reviewed" in client.get(REVIEW, headers=HTML).text
     assert live_content(engine) == before  # nothing reached candidates unconfirmed
 
     builder = client.get(BUILDER, headers=HTML).text
@@ -215,4 +215,4 @@ def test_a_draft_not_ready_is_not_framed_and_the_frame_is_framed_by_the_console_
     frame = client.get(f"/campaigns/{DEMO_SLUG}/page/preview/frame", headers=HTML)
     assert frame.status_code == 409 and "cannot be shown yet" in frame.text
     assert "frame-ancestors 'self'" in frame.headers["content-security-policy"]
-    assert client.get(f"{REVIEW}", headers=HTML).text.count("Bevestigen") == 0
+    assert client.get(f"{REVIEW}", headers=HTML).text.count("Confirm and publish") == 0

@@ -90,10 +90,13 @@ SERVICE_TOKEN_ONLY = {
     ("POST", "/internal/v1/weeks/{week}/autopilot"),
     ("POST", "/internal/v1/push-due"),
 }
+# Your own session and account: every role may log out, switch, change its password and
+# choose the language it reads the console in.
 SESSION_ONLY = {
     ("POST", "/logout"),
     ("POST", "/tenant"),
     ("POST", "/account/password"),
+    ("POST", "/account/language"),
     # A member's own copy of the weekly memo: any role may opt in or mail it to themselves.
     ("POST", "/memo/subscription"),
     ("POST", "/memo/send-to-me"),

@@ -16,6 +16,7 @@ from campaigns.web.csrf import check_csrf
 from campaigns.web.deps import ClockDep, EngineDep
 from campaigns.web.flash import flash
 from campaigns.web.forms import FormField
+from campaigns.web.i18n import N_
 from campaigns.web.rendering import local_path
 
 router = APIRouter(include_in_schema=False)
@@ -38,11 +39,14 @@ def dismiss(
     """Set an action aside for this campaign; the reason goes to the audit log."""
     check_csrf(request.session, csrf_token)
     if not _ACTION_KEY.match(action):
-        raise InvalidInput("Unknown action.", {"action": "an action shown on the dashboard"})
+        raise InvalidInput(
+            N_("Unknown action."), {"action": N_("an action shown on the dashboard")}
+        )
     why = " ".join(reason.split())
     if not why:
         raise InvalidInput(
-            "Say why you dismiss this action.", {"reason": "a few words, for the audit log"}
+            N_("Say why you dismiss this action."),
+            {"reason": N_("a few words, for the audit log")},
         )
     dismiss_action(engine, campaign, action, why, actor=user.actor, now=clock())
     flash(request, "The action is dismissed; the audit log keeps your reason.", "ok")

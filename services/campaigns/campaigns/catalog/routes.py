@@ -45,6 +45,7 @@ from campaigns.tenancy.deps import ConsoleEditor, ConsoleUser, User
 from campaigns.web.deps import EngineDep, SettingsDep
 from campaigns.web.flash import flash
 from campaigns.web.forms import FieldErrors, FormDep, checked, submit_form, text
+from campaigns.web.i18n import N_, gettext_for
 from campaigns.web.pager import PageNumber, Pager
 from campaigns.web.rendering import redirect, render
 from koers.db import transaction
@@ -57,9 +58,9 @@ SearchText = Annotated[str, Query(max_length=100)]
 
 
 TRANSITION_LABELS = {
-    "live": "Go live",
-    "paused": "Pause",
-    "ended": "End campaign",
+    "live": N_("Go live"),
+    "paused": N_("Pause"),
+    "ended": N_("End campaign"),
 }
 
 
@@ -164,7 +165,7 @@ def campaign_detail(
                 target,
                 TRANSITION_LABELS[target]
                 if campaign.status != "paused" or target != "live"
-                else "Resume",
+                else N_("Resume"),
             )
             for target in ("live", "paused", "ended")
             if target in TRANSITIONS[campaign.status]
@@ -242,7 +243,11 @@ def campaign_create(
     )
     if isinstance(campaign, Response):
         return campaign
-    flash(request, f"Campaign “{campaign.name}” created. Add creatives and build its page.")
+    flash(
+        request,
+        "Campaign “%(name)s” created. Add creatives and build its page.",
+        name=campaign.name,
+    )
     return redirect(request, "campaign_detail", slug=campaign.slug)
 
 
@@ -325,7 +330,7 @@ def campaign_transition(
             )
     except (TransitionRefused, CampaignNotPublishable) as exc:
         return _refused(request, exc)
-    flash(request, f"The campaign is now {changed.status}.")
+    flash(request, "The campaign is now %(status)s.", status=gettext_for(request)(changed.status))
     return redirect(request, "campaign_detail", slug=slug)
 
 
@@ -397,7 +402,7 @@ def creative_create(
         return _refused(request, exc)
     if isinstance(variant, Response):
         return variant
-    flash(request, f"Creative “{variant.name}” added.")
+    flash(request, "Creative “%(name)s” added.", name=variant.name)
     return redirect(request, "campaign_detail", slug=slug)
 
 
@@ -506,7 +511,12 @@ def creative_status(
             )
     except TransitionRefused as exc:
         return _refused(request, exc)
-    flash(request, f"Creative “{changed.name}” is now {changed.status}.")
+    flash(
+        request,
+        "Creative “%(name)s” is now %(status)s.",
+        name=changed.name,
+        status=gettext_for(request)(changed.status),
+    )
     return redirect(request, "campaign_detail", slug=slug)
 
 
@@ -591,7 +601,11 @@ def page_revert(
             service.save_page(conn, campaign=campaign, data=live, actor=user.actor, now=utcnow())
     except TransitionRefused as exc:
         return _refused(request, exc)
-    flash(request, f"The draft is version {latest.version} again, the page candidates see.")
+    flash(
+        request,
+        "The draft is version %(version)s again, the page candidates see.",
+        version=latest.version,
+    )
     return redirect(request, "page_builder", slug=slug)
 
 
@@ -691,7 +705,7 @@ def page_publish(
         if text(form, "reviewed"):
             flash(
                 request,
-                "De pagina is gewijzigd sinds je de wijzigingen bekeek; controleer ze opnieuw.",
+                "The page changed since you reviewed the changes; check them again.",
                 "error",
             )
         return redirect(request, "page_publish_review", slug=slug)
@@ -704,12 +718,16 @@ def page_publish(
         flash(request, exc.detail, "error")
         return redirect(request, "page_builder", slug=slug)
     if published.status == "live":
-        flash(request, f"Page version {published.page_version} is published and live.")
+        flash(
+            request,
+            "Page version %(version)s is published and live.",
+            version=published.page_version,
+        )
     else:
         flash(
             request,
-            f"Page version {published.page_version} is saved; candidates see it once you "
-            "resume the campaign.",
+            "Page version %(version)s is saved; candidates see it once you resume the campaign.",
+            version=published.page_version,
         )
     return redirect(request, "campaign_detail", slug=slug)
 

@@ -31,6 +31,7 @@ from campaigns.web.csrf import check_csrf
 from campaigns.web.deps import EngineDep
 from campaigns.web.flash import FlashKind, flash
 from campaigns.web.forms import FormField
+from campaigns.web.i18n import gettext_for
 from campaigns.web.rendering import local_path
 from campaigns.web.weeks import WeekPath
 from koers.events import utcnow
@@ -77,8 +78,8 @@ def decide_allocation(
     except AnalyticsUnavailable:
         return _back(request, slug, week, "warning", service.ANALYTICS_DOWN)
     if proposal is None:
-        message = f"There is no proposal for {week} to decide on."
-        return _back(request, slug, week, "warning", message)
+        message = gettext_for(request)("There is no proposal for %(week)s to decide on.")
+        return _back(request, slug, week, "warning", message % {"week": week})
     try:
         service.decide(
             engine,
@@ -95,7 +96,9 @@ def decide_allocation(
         )
     except DecisionRefused as exc:
         return _back(request, slug, week, "warning", exc.detail)
-    return _back(request, slug, week, "ok", f"The proposal for {week} is {verdict}.")
+    _ = gettext_for(request)
+    decided = _("The proposal for %(week)s is %(verdict)s.") % {"week": week, "verdict": _(verdict)}
+    return _back(request, slug, week, "ok", decided)
 
 
 @router.post("/campaigns/{slug}/allocations/{week}/proposal", name="request_allocation")
@@ -124,4 +127,5 @@ def request_allocation(
             "Analytics could not propose an allocation right now (not answering, or not "
             "offered yet). Please try again later.",
         )
-    return _back(request, slug, week, "ok", f"Analytics proposed an allocation for {week}.")
+    proposed = gettext_for(request)("Analytics proposed an allocation for %(week)s.")
+    return _back(request, slug, week, "ok", proposed % {"week": week})

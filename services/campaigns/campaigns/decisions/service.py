@@ -51,6 +51,7 @@ from campaigns.insights.analytics_client import (
     AnalyticsRefused,
     AnalyticsUnavailable,
 )
+from campaigns.web.i18n import N_
 from koers.db import transaction
 from koers.web import Conflict
 
@@ -303,7 +304,7 @@ def approve_edited(
     )
 
 
-ANALYTICS_DOWN = (
+ANALYTICS_DOWN = N_(
     "The decision could not be recorded: analytics is not answering. Nothing was changed; "
     "please try again later."
 )

@@ -18,15 +18,16 @@ from campaigns.decisions.domain import Breach, MoveRow, PushTime, to_cents
 from campaigns.decisions.repository import StoredDecision, StoredFile, StoredPush
 from campaigns.delivery.domain import PLATFORM_LABELS
 from campaigns.insights.analytics_client import AllocationProposal
+from campaigns.web.i18n import N_
 
 CardState = Literal["waiting", "held", "approved", "autopilot", "rejected", "no_proposal"]
 STATE_LABELS: dict[str, str] = {
-    "waiting": "waits for a decision",
-    "held": "waits for a decision",
-    "approved": "approved",
-    "autopilot": "applied by autopilot",
-    "rejected": "rejected",
-    "no_proposal": "no proposal yet",
+    "waiting": N_("waits for a decision"),
+    "held": N_("waits for a decision"),
+    "approved": N_("approved"),
+    "autopilot": N_("applied by autopilot"),
+    "rejected": N_("rejected"),
+    "no_proposal": N_("no proposal yet"),
 }
 
 

@@ -53,6 +53,7 @@ from campaigns.tenancy.deps import ConsoleEditor, ConsoleOwner, ConsoleUser, Use
 from campaigns.web.deps import EngineDep, SettingsDep
 from campaigns.web.flash import FlashKind, flash
 from campaigns.web.forms import FormDep, FormField, text
+from campaigns.web.i18n import N_, gettext_for
 from campaigns.web.rendering import local_path, render
 from campaigns.web.weeks import WeekPath, WeekQuery
 from koers.db import transaction
@@ -61,7 +62,7 @@ from koers.events import utcnow
 router = APIRouter(include_in_schema=False)
 
 PLATFORM_IDS_MAX = 64
-_UNKNOWN_PROPOSAL = "There is no proposal for {week} to decide on."
+_UNKNOWN_PROPOSAL = N_("There is no proposal for %(week)s to decide on.")
 
 
 def _delivery(request: Request) -> Delivery:
@@ -282,10 +283,12 @@ def decide_week(
     action = text(form, "action")
     note = text(form, "note")[:2000]
     if action not in ("approve", "reject"):
-        return _back(request, week, "warning", "Choose approve or reject.", slug)
+        return _back(request, week, "warning", N_("Choose approve or reject."), slug)
     proposal = _proposal_of(analytics, engine, campaign, week)
     if proposal is None:
-        return _back(request, week, "warning", _UNKNOWN_PROPOSAL.format(week=week), slug)
+        return _back(
+            request, week, "warning", gettext_for(request)(_UNKNOWN_PROPOSAL) % {"week": week}, slug
+        )
     now = utcnow()
     with engine.connect() as conn:
         variants = catalog_repo.variants_of(conn, campaign.id)
@@ -440,12 +443,18 @@ def push_week(
         return _back(request, week, "warning", exc.detail, slug)
     if not pushes:
         return _back(
-            request, week, "ok", "Everything was already sent; nothing was pushed again.", slug
+            request, week, "ok", N_("Everything was already sent; nothing was pushed again."), slug
         )
-    described = "; ".join(f"{p.adapter}: {p.status.replace('_', ' ')}" for p in pushes)
-    what = "Dry run" if dry else "Push"
+    _ = gettext_for(request)
+    described = "; ".join(f"{p.adapter}: {_(p.status.replace('_', ' '))}" for p in pushes)
+    done = (
+        _("Dry run of “%(name)s” for %(week)s: %(outcome)s.")
+        if dry
+        else _("Push of “%(name)s” for %(week)s: %(outcome)s.")
+    )
     kind: FlashKind = "ok" if all(p.status in ("sent", "dry_run") for p in pushes) else "warning"
-    return _back(request, week, kind, f"{what} of “{campaign.name}” for {week}: {described}.", slug)
+    message = done % {"name": campaign.name, "week": week, "outcome": described}
+    return _back(request, week, kind, message, slug)
 
 
 @router.get("/campaigns/{slug}/bulk-files/{week}/{platform}", name="bulk_file")
@@ -586,7 +595,7 @@ def save_campaign_delivery(
             },
             at=now,
         )
-    flash(request, f"Delivery settings of “{campaign.name}” saved.")
+    flash(request, "Delivery settings of “%(name)s” saved.", name=campaign.name)
     return RedirectResponse(local_path(request, "campaign_delivery", slug=slug), status_code=303)
 
 

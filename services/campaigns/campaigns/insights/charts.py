@@ -70,6 +70,19 @@ class Series:
 
 
 @dataclass(frozen=True)
+class ChartWords:
+    """The words a chart draws besides its captions, in the reader's language."""
+
+    no_data_text: str = "No figures yet"
+    range_to: str = "to"
+    week_axis_title: str = "ISO week, %(years)s"
+    clipped_note: str = (
+        "The axis ends at %(limit)s (%(factor)s times the highest estimate); wider "
+        "intervals are cut there. Their full range is in the table."
+    )
+
+
+@dataclass(frozen=True)
 class ChartSpec:
     """Everything a chart shows; two equal specs draw the same picture."""
 
@@ -83,6 +96,7 @@ class ChartSpec:
     value_label: str = ""
     log_scale: bool = False
     notes: tuple[str, ...] = field(default=())
+    words: ChartWords = ChartWords()
 
     def digest(self) -> str:
         """A short key of the spec's content: the cache key and the URL's version."""
@@ -119,11 +133,7 @@ class ChartSpec:
         """The notes under the chart, with one for an axis that cuts an interval."""
         if self.kind == "interval" and self.interval_ceiling()[1]:
             limit = format_value(self.interval_ceiling()[0], self.value_format)
-            return (
-                *self.notes,
-                f"The axis ends at {limit} ({CLIP_FACTOR} times the highest estimate); wider "
-                "intervals are cut there. Their full range is in the table.",
-            )
+            return (*self.notes, self.words.clipped_note % {"limit": limit, "factor": CLIP_FACTOR})
         return self.notes
 
     def table(self) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
@@ -138,10 +148,23 @@ class ChartSpec:
                 if series.low is not None and series.high is not None and value is not None:
                     low, high = series.low[index], series.high[index]
                     text += f" ({format_value(low, self.value_format)}"
-                    text += f" to {format_value(high, self.value_format)})"
+                    text += f" {self.words.range_to} {format_value(high, self.value_format)})"
                 cells.append(text)
             rows.append(tuple(cells))
         return header, rows
+
+
+def chart_words(gettext: Callable[[str], str]) -> ChartWords:
+    """:class:`ChartWords` through ``gettext``."""
+    return ChartWords(
+        no_data_text=gettext("No figures yet"),
+        range_to=gettext("to"),
+        week_axis_title=gettext("ISO week, %(years)s"),
+        clipped_note=gettext(
+            "The axis ends at %(limit)s (%(factor)s times the highest estimate); wider "
+            "intervals are cut there. Their full range is in the table."
+        ),
+    )
 
 
 def format_value(value: float | None, value_format: ValueFormat) -> str:
@@ -249,7 +272,7 @@ def _config(
         "min_scale": 3,
         "include_x_axis": not spec.log_scale,  # amounts are compared from zero
         "value_formatter": lambda value: axis_value(value, spec.value_format),
-        "no_data_text": "No figures yet",
+        "no_data_text": spec.words.no_data_text,
         "y_title": None,
         "x_title": spec.value_label or None,
         "margin": 8,
@@ -362,7 +385,9 @@ def _stacked_area(spec: ChartSpec, narrow: bool) -> Graph:
     # ISO weeks read "W47" on the axis, unrotated, the years in the axis title: long
     # rotated labels ran off the picture's edge.
     years = sorted({week.split("-")[0] for week in spec.categories})
-    config["x_title"] = "ISO week, " + " to ".join(dict.fromkeys((years[0], years[-1])))
+    config["x_title"] = spec.words.week_axis_title % {
+        "years": "\u2013".join(dict.fromkeys((years[0], years[-1])))
+    }
     config["margin_bottom"] += 14  # the axis title pushes the legend down
     chart: Graph = pygal.StackedLine(
         **config,

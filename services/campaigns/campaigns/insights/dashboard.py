@@ -19,9 +19,10 @@ from scipy import special
 
 from campaigns.catalog.domain import Variant
 from campaigns.insights.analytics_client import AllocationProposal, DataHealth, Insights
-from campaigns.insights.charts import ChartSpec, Series
+from campaigns.insights.charts import ChartSpec, Series, chart_words
 from campaigns.insights.domain import CampaignFunnel, FunnelCounts
 from campaigns.organic.domain import OrganicSummary, organic_summary
+from campaigns.web.i18n import N_, Gettext, untranslated
 
 INTERVAL_LEVEL = 0.90
 """The cost intervals' coverage; the same as analytics' classical checks."""
@@ -149,14 +150,17 @@ def budget_plan_weeks(
     )
 
 
-def budget_plan_chart(weeks: Sequence[BudgetWeek]) -> ChartSpec | None:
+def budget_plan_chart(
+    weeks: Sequence[BudgetWeek], gettext: Gettext = untranslated
+) -> ChartSpec | None:
     """Per week: the budget analytics proposed, what was approved, what was spent."""
     if not weeks:
         return None
+    _ = gettext
     return ChartSpec(
         name="plan",
-        title="Budget per week: proposed, approved, spent",
-        description=(
+        title=_("Budget per week: proposed, approved, spent"),
+        description=_(
             "For each week, the campaign's budget as analytics proposed it, as approved "
             "(by a person or autopilot) and as spent on the ad platforms. Per creative in "
             "the table below the chart."
@@ -164,14 +168,15 @@ def budget_plan_chart(weeks: Sequence[BudgetWeek]) -> ChartSpec | None:
         kind="grouped_bars",
         categories=tuple(w.week for w in weeks),
         series=tuple(
-            Series(label, tuple(w.total(which) for w in weeks))
+            Series(_(label), tuple(w.total(which) for w in weeks))
             for label, which in (
-                ("Proposed", "proposed"),
-                ("Approved", "approved"),
-                ("Spent", "spent"),
+                (N_("Proposed"), "proposed"),
+                (N_("Approved"), "approved"),
+                (N_("Spent"), "spent"),
             )
         ),
         value_format="euro",
+        words=chart_words(gettext),
     )
 
 
@@ -203,6 +208,7 @@ def build_dashboard(
     proposal: AllocationProposal | None,
     health: DataHealth | None,
     insights: Insights | None,
+    gettext: Gettext = untranslated,
     proposals: Mapping[str, Mapping[str, float]] | None = None,
     approved: Mapping[str, Mapping[str, float]] | None = None,
     organic_views: Mapping[str, int] | None = None,
@@ -240,7 +246,7 @@ def build_dashboard(
     budget_weeks = budget_plan_weeks(
         proposals=proposals or {}, approved=approved or {}, funnel=funnel, up_to_week=week
     )
-    plan_chart = budget_plan_chart(budget_weeks)
+    plan_chart = budget_plan_chart(budget_weeks, gettext)
     employee_made = [(v.variant_id, v.name) for v in variants if v.employee_generated]
     spend = {r.variant_id: int(r.counts.spend * 100) for r in rows}
     organic = (
@@ -257,7 +263,7 @@ def build_dashboard(
             cost_interval(totals.spend, totals.applications) if totals else None
         ),
         charts=(
-            *dashboard_charts(rows, funnel, labels, allocation),
+            *dashboard_charts(rows, funnel, labels, allocation, gettext),
             *((plan_chart,) if plan_chart else ()),
         ),
         allocation=allocation,
@@ -311,11 +317,11 @@ def allocation_view(proposal: AllocationProposal, labels: Mapping[str, str]) -> 
 # --- charts -----------------------------------------------------------------------------
 
 FUNNEL_STAGES: tuple[tuple[str, str], ...] = (
-    ("Visits", "visits"),
-    ("Entry starts", "entry_starts"),
-    ("Quiz, lead or apply", "conversions"),
-    ("Interviews", "interviews"),
-    ("Hires", "hires"),
+    (N_("Visits"), "visits"),
+    (N_("Entry starts"), "entry_starts"),
+    (N_("Quiz, lead or apply"), "conversions"),
+    (N_("Interviews"), "interviews"),
+    (N_("Hires"), "hires"),
 )
 
 
@@ -331,15 +337,19 @@ def dashboard_charts(
     funnel: CampaignFunnel | None,
     labels: Mapping[str, str],
     allocation: AllocationView | None,
+    gettext: Gettext = untranslated,
 ) -> list[ChartSpec]:
+    """The dashboard's charts, their words in the reader's language (``gettext``)."""
+    _ = gettext
+    words = chart_words(gettext)
     charts: list[ChartSpec] = []
     if rows:
         categories = tuple(r.label for r in rows)
         charts.append(
             ChartSpec(
                 name="funnel",
-                title="Candidates per creative, stage by stage",
-                description=(
+                title=_("Candidates per creative, stage by stage"),
+                description=_(
                     "For each creative, how many people visited the landing page, started "
                     "an entry, finished a quiz, lead form or application, were interviewed "
                     "and were hired. Logarithmic scale."
@@ -347,67 +357,72 @@ def dashboard_charts(
                 kind="grouped_bars",
                 categories=categories,
                 series=tuple(
-                    Series(label, tuple(float(_stage(r.counts, name)) for r in rows))
+                    Series(_(label), tuple(float(_stage(r.counts, name)) for r in rows))
                     for label, name in FUNNEL_STAGES
                 ),
                 log_scale=True,
-                value_label="people (logarithmic scale)",
+                value_label=_("people (logarithmic scale)"),
+                words=words,
             )
         )
         charts.append(
             ChartSpec(
                 name="cost",
-                title="Cost per lead and per application",
-                description=(
-                    f"Spend divided by leads and by applications per creative, with "
-                    f"{INTERVAL_LEVEL:.0%} intervals; a creative without any yet has no "
-                    "upper bound."
-                ),
+                title=_("Cost per lead and per application"),
+                description=_(
+                    "Spend divided by leads and by applications per creative, with "
+                    "%(level)s intervals; a creative without any yet has no upper bound."
+                )
+                % {"level": f"{INTERVAL_LEVEL:.0%}"},
                 kind="interval",
                 categories=categories,
                 series=(
-                    _cost_series("Cost per lead", [r.cost_per_lead for r in rows]),
-                    _cost_series("Cost per application", [r.cost_per_application for r in rows]),
+                    _cost_series(_("Cost per lead"), [r.cost_per_lead for r in rows]),
+                    _cost_series(_("Cost per application"), [r.cost_per_application for r in rows]),
                 ),
                 value_format="euro",
-                value_label="euros per candidate",
+                value_label=_("euros per candidate"),
+                words=words,
             )
         )
     if any(r.p_best is not None for r in rows):
         charts.append(
             ChartSpec(
                 name="p_best",
-                title="Chance of being the best creative",
-                description=(
+                title=_("Chance of being the best creative"),
+                description=_(
                     "Per creative, analytics' probability that it produces candidates at the "
                     "lowest cost per euro."
                 ),
                 kind="bars",
                 categories=tuple(r.label for r in rows),
-                series=(Series("Chance of being best", tuple(r.p_best for r in rows)),),
+                series=(Series(_("Chance of being best"), tuple(r.p_best for r in rows)),),
                 value_format="percent",
+                words=words,
             )
         )
     if funnel is not None:
-        weekly = budget_weeks(funnel, labels)
+        weekly = budget_weeks(funnel, labels, gettext)
         if weekly is not None:
             charts.append(weekly)
     if allocation is not None and allocation.rows:
         charts.append(
             ChartSpec(
                 name="allocation",
-                title=f"Budget for {allocation.proposal.week}: now and proposed",
-                description=(
+                title=_("Budget for %(week)s: now and proposed")
+                % {"week": allocation.proposal.week},
+                description=_(
                     "Per creative, this week's amount beside the amount analytics proposes "
                     "for the coming week."
                 ),
                 kind="paired_bars",
                 categories=tuple(r.label for r in allocation.rows),
                 series=(
-                    Series("This week", tuple(r.current for r in allocation.rows)),
-                    Series("Proposed", tuple(r.proposed for r in allocation.rows)),
+                    Series(_("This week"), tuple(r.current for r in allocation.rows)),
+                    Series(_("Proposed"), tuple(r.proposed for r in allocation.rows)),
                 ),
                 value_format="euro",
+                words=words,
             )
         )
     return charts
@@ -422,8 +437,11 @@ def _cost_series(label: str, costs: Sequence[CostInterval]) -> Series:
     )
 
 
-def budget_weeks(funnel: CampaignFunnel, labels: Mapping[str, str]) -> ChartSpec | None:
+def budget_weeks(
+    funnel: CampaignFunnel, labels: Mapping[str, str], gettext: Gettext = untranslated
+) -> ChartSpec | None:
     """Spend per creative per ISO week over the last ``BUDGET_WEEKS`` weeks with spend."""
+    _ = gettext
     weeks = sorted({w for v in funnel.variants for w, c in v.weeks.items() if c.spend > 0})
     weeks = weeks[-BUDGET_WEEKS:]
     if not weeks:
@@ -438,13 +456,15 @@ def budget_weeks(funnel: CampaignFunnel, labels: Mapping[str, str]) -> ChartSpec
     )
     return ChartSpec(
         name="budget",
-        title="Spend over the weeks, per creative",
-        description=(
-            f"Spend per ISO week from {weeks[0]} to {weeks[-1]}, stacked by creative, as "
+        title=_("Spend over the weeks, per creative"),
+        description=_(
+            "Spend per ISO week from %(first)s to %(last)s, stacked by creative, as "
             "imported from the ad platforms."
-        ),
+        )
+        % {"first": weeks[0], "last": weeks[-1]},
         kind="stacked_area",
         categories=tuple(weeks),
         series=series,
         value_format="euro",
+        words=chart_words(gettext),
     )

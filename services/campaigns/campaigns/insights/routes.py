@@ -47,6 +47,7 @@ from campaigns.leads.deps import LandingDep
 from campaigns.organic import repository as organic_repo
 from campaigns.tenancy.deps import ConsoleUser
 from campaigns.web.deps import ClockDep, EngineDep, SettingsDep
+from campaigns.web.i18n import Gettext, gettext_for, untranslated
 from campaigns.web.rendering import render
 from campaigns.web.weeks import WeekQuery
 from koers.events import utcnow
@@ -146,6 +147,7 @@ def load_dashboard(
     pool: ThreadPoolExecutor,
     timeout_s: float,
     slow_answers: AnswerCache,
+    gettext: Gettext = untranslated,
 ) -> LoadedDashboard:
     with engine.connect() as conn:
         variants = catalog_repo.variants_of(conn, campaign.id)
@@ -178,6 +180,7 @@ def load_dashboard(
         proposal=proposal,
         health=data.health.value,
         insights=data.insights.value,
+        gettext=gettext,
         proposals=proposals,
         approved=approved,
         organic_views=organic_views,
@@ -264,6 +267,7 @@ def campaign_dashboard(
         pool=pool,
         timeout_s=settings.analytics_timeout_s + 1.0,
         slow_answers=slow_answers,
+        gettext=gettext_for(request, user),
     )
     chart_keys = {
         spec.name: cache.remember(loaded.campaign.id, spec) for spec in loaded.view.charts
@@ -316,6 +320,7 @@ def dashboard_chart(
             pool=pool,
             timeout_s=settings.analytics_timeout_s + 1.0,
             slow_answers=slow_answers,
+            gettext=gettext_for(request, user),
         )
         spec = loaded.view.chart(name)
         if spec is None:

@@ -15,15 +15,16 @@ from typing import get_args
 
 from campaigns.errors import TransitionRefused
 from campaigns.leads.landing_client import Lead
+from campaigns.web.i18n import N_
 from koers.events import LeadOutcome
 
 OUTCOMES: tuple[LeadOutcome, ...] = get_args(LeadOutcome)
 OUTCOME_LABELS: dict[str, str] = {
-    "new": "New",
-    "contacted": "Contacted",
-    "interviewed": "Interview",
-    "hired": "Hired",
-    "rejected": "Rejected",
+    "new": N_("New"),
+    "contacted": N_("Contacted"),
+    "interviewed": N_("Interview"),
+    "hired": N_("Hired"),
+    "rejected": N_("Rejected"),
 }
 STATUSES: tuple[str, ...] = ("new", *OUTCOMES)
 ENTRY_POINTS: tuple[str, ...] = ("quiz", "lead", "apply")

@@ -37,6 +37,7 @@ from campaigns.web.csrf import check_csrf
 from campaigns.web.deps import ClockDep, EngineDep
 from campaigns.web.flash import flash
 from campaigns.web.forms import FormField
+from campaigns.web.i18n import N_, gettext_for
 from campaigns.web.rendering import local_path, render
 from koers.db import transaction
 from koers.events import (
@@ -72,7 +73,7 @@ def _channel(raw: str) -> ContactChannel:
     for channel in ("whatsapp", "phone", "email", "linkedin"):
         if raw == channel:
             return channel
-    raise InvalidInput("Unknown channel.", {"channel": "whatsapp, phone, email or linkedin"})
+    raise InvalidInput(N_("Unknown channel."), {"channel": "whatsapp, phone, email or linkedin"})
 
 
 def _queue(conn: Connection, user: User, lead: Lead, payload: Payload, now: object) -> None:
@@ -308,7 +309,11 @@ def save_contact_settings(
     if target_hours.strip().isdigit() and low <= int(target_hours) <= high:
         checked["target_hours"] = int(target_hours)
     else:
-        errors["target_hours"] = f"Give a whole number of hours from {low} to {high}."
+        _ = gettext_for(request)
+        errors["target_hours"] = _("Give a whole number of hours from %(low)s to %(high)s.") % {
+            "low": low,
+            "high": high,
+        }
     try:
         checked["time_zone"] = check_time_zone(time_zone)
     except TemplateInvalid as exc:

@@ -56,6 +56,7 @@ from campaigns.web.csrf import check_csrf
 from campaigns.web.deps import ClockDep, EngineDep
 from campaigns.web.flash import FlashKind, flash
 from campaigns.web.forms import FormField
+from campaigns.web.i18n import N_, gettext_for
 from campaigns.web.pager import Pager
 from campaigns.web.rendering import local_path, render
 from koers.db import transaction
@@ -342,11 +343,15 @@ def record_lead_outcome(
             request,
             back,
             "warning",
-            "The outcome could not be saved: the candidate service is not answering. "
-            "Nothing was changed; please try again in a minute.",
+            N_(
+                "The outcome could not be saved: the candidate service is not answering. "
+                "Nothing was changed; please try again in a minute."
+            ),
         )
     label = OUTCOME_LABELS[recorded]
-    return _back(request, back, "ok", f"Marked {lead.name} as {label}.")
+    _ = gettext_for(request)
+    marked = _("Marked %(name)s as %(label)s.") % {"name": lead.name, "label": _(label)}
+    return _back(request, back, "ok", marked)
 
 
 def _all_leads(
@@ -465,7 +470,7 @@ def download_cv(
             lead = _tenant_lead(conn, landing, user, lead_id)
         cv = landing.cv(user.tenant_id, lead.lead_id)
     except (LandingUnavailable, LandingRefused):
-        return _back(request, "", "warning", "The CV cannot be fetched right now.")
+        return _back(request, "", "warning", N_("The CV cannot be fetched right now."))
     if cv is None:
         raise ObjectNotFound("This candidate has no CV (any more).")
     safe_name = "".join(c for c in cv.filename if c.isalnum() or c in "._- ")[:100] or "cv"
@@ -487,7 +492,7 @@ def erase_confirm(
             lead = _tenant_lead(conn, landing, user, lead_id)
             campaign = repo.campaign_by_id(conn, lead.campaign_id)
     except (LandingUnavailable, LandingRefused):
-        return _back(request, back, "warning", "The candidate service is not answering.")
+        return _back(request, back, "warning", N_("The candidate service is not answering."))
     context = {"lead": lead, "campaign": campaign, "back": back, "message": None}
     return render(request, "leads_erase.html", context, user=user)
 
@@ -541,4 +546,4 @@ def erase(
             "cv_files": erased.cv_files,
         },
     )
-    return _back(request, back, "ok", "The candidate's data has been erased.")
+    return _back(request, back, "ok", N_("The candidate's data has been erased."))

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from jinja2 import Environment
 from sqlalchemy import Engine
 
 from campaigns.catalog.deps import TenantCampaign
@@ -29,7 +29,8 @@ from campaigns.tenancy.deps import ConsoleEditor, ConsoleUser, User
 from campaigns.web.deps import EngineDep, SettingsDep
 from campaigns.web.flash import flash
 from campaigns.web.forms import FormDep, text
-from campaigns.web.rendering import local_path, render
+from campaigns.web.i18n import DEFAULT_LANGUAGE
+from campaigns.web.rendering import ConsoleTemplates, local_path, render
 from campaigns.web.weeks import WeekQuery, existing_week
 from koers.db import transaction
 from koers.events import utcnow
@@ -113,10 +114,10 @@ def campaign_memo(
 def _email_html(
     request: Request, user: User, engine: EngineDep, week: str, console_url: str
 ) -> str:
-    templates: Jinja2Templates = request.app.state.templates
+    templates: ConsoleTemplates = request.app.state.templates
     with engine.connect() as conn:
         memo = weekly_memo(conn, user.tenant_id, week, utcnow())
-    return email_content(templates.env, memo, console_url=console_url).html
+    return email_content(_mail_env(templates), memo, console_url=console_url).html
 
 
 @router.get("/memo/email", name="memo_email_preview")
@@ -178,24 +179,24 @@ def _send(
     if mailer is None:
         flash(
             request,
-            "E-mail is niet ingesteld (KOERS_CAMPAIGNS_SMTP_URL), dus er is niets verstuurd. "
-            "Download de HTML en verstuur hem zelf.",
+            "E-mail is not set up (KOERS_CAMPAIGNS_SMTP_URL), so nothing was sent. "
+            "Download the HTML and send it yourself.",
             "warning",
         )
         return redirect_to(back)
     now = utcnow()
-    templates: Jinja2Templates = request.app.state.templates
+    templates: ConsoleTemplates = request.app.state.templates
     with engine.connect() as conn:
         recipients = [user.email] if audience == "me" else repo.recipients(conn, user.tenant_id)
         memo = weekly_memo(conn, user.tenant_id, week, now)
     if not recipients:
         flash(
             request,
-            "Niemand heeft zich nog aangemeld voor de weekmemo; er is niets verstuurd.",
+            "Nobody has signed up for the weekly memo yet; nothing was sent.",
             "warning",
         )
         return redirect_to(back)
-    content = email_content(templates.env, memo, console_url=settings.console_url)
+    content = email_content(_mail_env(templates), memo, console_url=settings.console_url)
     try:
         sent = send_memo(
             engine,
@@ -211,17 +212,18 @@ def _send(
     except MailNotSent as exc:
         flash(
             request,
-            f"De memo is niet verstuurd: de mailserver gaf een fout ({exc}). "
-            "Probeer het later opnieuw of download de HTML.",
+            "The memo was not sent: the mail server gave an error (%(error)s). "
+            "Try again later or download the HTML.",
             "error",
+            error=exc,
         )
         return redirect_to(back)
-    flash(
-        request,
-        "De memo is naar jou verstuurd."
-        if audience == "me"
-        else f"De memo is verstuurd naar {dutch.plural(sent, 'ontvanger', 'ontvangers')}.",
-    )
+    if audience == "me":
+        flash(request, "The memo was sent to you.")
+    elif sent == 1:
+        flash(request, "The memo was sent to 1 recipient.")
+    else:
+        flash(request, "The memo was sent to %(count)s recipients.", count=sent)
     return redirect_to(back)
 
 
@@ -262,16 +264,20 @@ def memo_subscription(
             repo.subscribe(conn, user.tenant_id, user.id, utcnow())
         else:
             repo.unsubscribe(conn, user.tenant_id, user.id)
-    flash(
-        request,
-        "Je ontvangt de weekmemo voortaan per e-mail."
-        if wanted
-        else "Je ontvangt de weekmemo niet meer per e-mail.",
-    )
+    if wanted:
+        flash(request, "From now on you receive the weekly memo by e-mail.")
+    else:
+        flash(request, "You no longer receive the weekly memo by e-mail.")
     week = text(form, "week")
     back = local_path(request, "memo_week")
     valid = re.fullmatch(ISO_WEEK_PATTERN, week, re.ASCII) is not None
     return redirect_to(back + (f"?week={week}" if valid else ""))
+
+
+def _mail_env(templates: ConsoleTemplates) -> Environment:
+    """The e-mail is Dutch whoever asks: it goes to every member who signed up, and the
+    memo's own sentences are written in Dutch."""
+    return templates[DEFAULT_LANGUAGE].env
 
 
 def redirect_to(path: str) -> Response:

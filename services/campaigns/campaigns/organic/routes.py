@@ -9,6 +9,7 @@ change is audited, named by campaign and creative.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -31,6 +32,7 @@ from campaigns.tenancy.deps import ConsoleEditor, ConsoleUser, User
 from campaigns.web.deps import EngineDep
 from campaigns.web.flash import flash
 from campaigns.web.forms import FormDep, text
+from campaigns.web.i18n import N_, LocaleFormats, gettext_for, request_language
 from campaigns.web.rendering import redirect, render
 from koers.db import transaction
 from koers.events import utcnow
@@ -40,7 +42,12 @@ router = APIRouter(include_in_schema=False)
 
 OBJECT_TYPE = "organic_views"
 _DIGITS = re.compile(r"^\d{1,10}$")
-CPM_HINT = f"Enter the CPM in euros, more than €0 and at most €{MAX_CPM_CENTS // 100:,}."
+CPM_HINT = N_("Enter the CPM in euros, more than €0 and at most €%(max)s.")
+
+
+def _cpm_hint(request: Request, user: User) -> str:
+    formats = LocaleFormats(request_language(request, user))
+    return gettext_for(request, user)(CPM_HINT) % {"max": formats.number(MAX_CPM_CENTS // 100)}
 
 
 def employee_made(variants: list[Variant]) -> list[Variant]:
@@ -101,22 +108,25 @@ def record_organic_views(
     """Record one employee-made creative's organic views of one ISO week."""
     typed = {name: text(form, name)[:40] for name in ("variant_id", "week", "views")}
     errors: dict[str, str] = {}
+    _ = gettext_for(request, user)
     with engine.connect() as conn:
         creatives = {
             v.variant_id: v for v in employee_made(catalog_repo.variants_of(conn, campaign.id))
         }
     creative = creatives.get(typed["variant_id"])
     if creative is None:
-        errors["variant_id"] = "Choose one of this campaign's employee-made creatives."
+        errors["variant_id"] = _("Choose one of this campaign's employee-made creatives.")
     week = typed["week"]
     try:
         week_monday(week)
     except ValueError:
-        errors["week"] = "Enter an ISO week like 2026-W50."
+        errors["week"] = _("Enter an ISO week like 2026-W50.")
     views_text = typed["views"].replace(".", "").replace(" ", "")
     views = int(views_text) if _DIGITS.match(views_text) else -1
     if not 0 <= views <= MAX_WEEKLY_VIEWS:
-        errors["views"] = f"Enter the number of views as a whole number up to {MAX_WEEKLY_VIEWS:,}."
+        errors["views"] = _("Enter the number of views as a whole number up to %(max)s.") % {
+            "max": LocaleFormats(request_language(request, user)).number(MAX_WEEKLY_VIEWS)
+        }
     if errors or creative is None:
         return _page(request, user, engine, campaign, errors=errors, typed=typed)
     now = utcnow()
@@ -153,7 +163,14 @@ def record_organic_views(
             },
             at=now,
         )
-    flash(request, f"Recorded {views:,} organic views of “{creative.name}” for {week}.", "ok")
+    flash(
+        request,
+        "Recorded %(views)s organic views of “%(name)s” for %(week)s.",
+        "ok",
+        views=LocaleFormats(request_language(request, user)).number(views),
+        name=creative.name,
+        week=week,
+    )
     return redirect(request, "organic_views", slug=slug)
 
 
@@ -175,7 +192,7 @@ def save_organic_cpm(
             user,
             engine,
             campaign,
-            errors={"cpm": CPM_HINT},
+            errors={"cpm": _cpm_hint(request, user)},
             typed={"cpm": typed},
         )
     now = utcnow()
@@ -196,5 +213,10 @@ def save_organic_cpm(
             },
             at=now,
         )
-    flash(request, f"Organic views are now valued at €{cents / 100:,.2f} per thousand.", "ok")
+    flash(
+        request,
+        "Organic views are now valued at %(cpm)s per thousand.",
+        "ok",
+        cpm=LocaleFormats(request_language(request, user)).euro(Decimal(cents) / 100),
+    )
     return redirect(request, "organic_views", slug=slug)

@@ -27,6 +27,7 @@ from campaigns.tenancy.deps import ConsoleOwner
 from campaigns.web.csrf import check_csrf
 from campaigns.web.flash import flash
 from campaigns.web.forms import FormField
+from campaigns.web.i18n import N_, gettext_for
 from campaigns.web.rendering import redirect, render
 from koers.isoweeks import week_monday
 
@@ -39,9 +40,9 @@ STATE_LABELS = {
     "failed": "Failed",
 }
 JOB_TITLES = {
-    "koers_weekly_allocation": "Weekly budget proposals",
-    "koers_daily_retention": "Daily data retention",
-    "koers_push_due": "Hourly push of decided budgets",
+    "koers_weekly_allocation": N_("Weekly budget proposals"),
+    "koers_daily_retention": N_("Daily data retention"),
+    "koers_push_due": N_("Hourly push of decided budgets"),
 }
 """Also the order the page lists them in: the weekly job first."""
 WEEKLESS_JOBS = frozenset({"koers_push_due", "koers_daily_retention"})
@@ -135,26 +136,39 @@ def run_job_now(
         try:
             monday = week_monday(wanted)
         except ValueError as exc:
-            flash(request, f"Not started: {exc}. Write a week like 2026-W48.", "error")
+            flash(
+                request, "Not started: %(reason)s. Write a week like 2026-W48.", "error", reason=exc
+            )
             return redirect(request, "scheduled_jobs")
         if monday > week_monday(current):
             flash(
                 request,
-                f"Not started: {wanted} has not begun yet (this is {current}). A week is "
+                "Not started: %(week)s has not begun yet (this is %(current)s). A week is "
                 "planned from its Monday on: leave the week empty for the current week, or "
                 "give a past one.",
                 "warning",
+                week=wanted,
+                current=current,
             )
             return redirect(request, "scheduled_jobs")
     try:
         scheduler.trigger(job_id, week=wanted)
     except WeekRefused as exc:
-        flash(request, f"Not started: {exc}", "warning")
+        flash(request, "Not started: %(reason)s", "warning", reason=exc)
     except UnknownJob:
-        flash(request, f"There is no scheduled job {job_id!r}.", "error")
+        flash(request, "There is no scheduled job %(job)r.", "error", job=job_id)
     except (NotConfigured, SchedulerUnavailable) as exc:
-        flash(request, f"Not started: {exc}", "warning")
+        flash(request, "Not started: %(reason)s", "warning", reason=exc)
     else:
-        what = "a run" if job_id in WEEKLESS_JOBS else f"a run for {wanted or current}"
-        flash(request, f"{title}: {what} has started.", "ok")
+        job = gettext_for(request)(title)
+        if job_id in WEEKLESS_JOBS:
+            flash(request, "%(job)s: a run has started.", "ok", job=job)
+        else:
+            flash(
+                request,
+                "%(job)s: a run for %(week)s has started.",
+                "ok",
+                job=job,
+                week=wanted or current,
+            )
     return redirect(request, "scheduled_jobs")

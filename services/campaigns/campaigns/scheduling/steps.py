@@ -29,6 +29,7 @@ from campaigns.decisions.proposals import ProposalReader, fetch_held_proposal
 from campaigns.decisions.service import Delivery
 from campaigns.insights.analytics_client import AnalyticsRefused
 from campaigns.scheduling.weekly import JOB_ACTOR, WeeklyStep, live_campaigns
+from campaigns.web.i18n import N_
 from koers.db import transaction
 from koers.isoweeks import week_monday
 
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 
 PUSH_JOB_ID = "koers_push_due"
 """The hourly push job's id: the Airflow DAG's and the embedded scheduler's."""
-PUSH_JOB_DESCRIPTION = (
+PUSH_JOB_DESCRIPTION = N_(
     "Every hour: approved and autopilot splits whose push time has passed go to the ad "
     "platforms, so a split approved after Monday's run is pushed at its own push time."
 )

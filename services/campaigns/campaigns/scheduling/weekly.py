@@ -39,13 +39,14 @@ from campaigns.decisions.proposals import AllocationProposer, request_proposal
 from campaigns.insights.analytics_client import AnalyticsRefused, AnalyticsUnavailable
 from campaigns.scheduling.errors import SchedulerError
 from campaigns.tenancy import repository as tenancy_repo
+from campaigns.web.i18n import N_
 from koers.isoweeks import week_monday
 
 log = logging.getLogger(__name__)
 
 WEEKLY_JOB_ID = "koers_weekly_allocation"
 """The job's id: the Airflow DAG's and the embedded scheduler's."""
-WEEKLY_JOB_DESCRIPTION = (
+WEEKLY_JOB_DESCRIPTION = N_(
     "Monday 06:00 Amsterdam: analytics proposes each live campaign's budget split for "
     "the week that starts that Monday; autopilot campaigns within their guardrails are "
     "applied, the rest wait for a decision; splits whose push time has passed are pushed."

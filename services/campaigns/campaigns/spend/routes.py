@@ -36,6 +36,7 @@ from campaigns.spend.parser.errors import FileTooLarge
 from campaigns.tenancy.deps import ApiEditor, ApiUser, ConsoleEditor, ConsoleUser, User
 from campaigns.web.deps import EngineDep
 from campaigns.web.flash import flash
+from campaigns.web.i18n import N_
 from campaigns.web.rendering import redirect, render
 from koers.db import transaction
 from koers.events import utcnow
@@ -46,7 +47,7 @@ router = APIRouter()
 
 ImportId = Annotated[str, Path(min_length=1, max_length=64)]
 PREVIEW_ROWS_SHOWN = 1000
-DELIMITER_NAMES = {";": "semicolons", ",": "commas", "\t": "tabs"}
+DELIMITER_NAMES = {";": N_("semicolons"), ",": N_("commas"), "\t": N_("tabs")}
 FILE_HINT = (
     "Choose the CSV file you exported from Meta Ads Manager, LinkedIn Campaign Manager, "
     "TikTok Ads Manager or Google Ads."
@@ -180,7 +181,9 @@ def spend_import_confirm(
         done = service.confirm_import(
             conn, campaign=campaign, import_id=import_id, actor=user.actor, now=utcnow()
         )
-    flash(request, f"Imported: {len(done.events)} creative-days sent to the analysis.")
+    flash(
+        request, "Imported: %(count)s creative-days sent to the analysis.", count=len(done.events)
+    )
     return redirect(request, "spend_import_preview", slug=slug, import_id=import_id)
 
 

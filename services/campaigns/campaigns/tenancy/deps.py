@@ -34,6 +34,7 @@ from campaigns.tenancy import repository as repo
 from campaigns.tenancy.auth import SESSION_TENANT, SESSION_USER, SESSION_VERSION
 from campaigns.tenancy.domain import Permission, Role, can, roles_with
 from campaigns.web.deps import EngineDep
+from campaigns.web.i18n import DEFAULT_LANGUAGE, Language, as_language
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class User:
     role: Role
     memberships: tuple[repo.Membership, ...] = ()
     via: Literal["session", "token"] = "session"
+    language: Language = DEFAULT_LANGUAGE
 
     @property
     def actor(self) -> str:
@@ -68,6 +70,7 @@ class Person:
     id: str
     email: str
     memberships: tuple[repo.Membership, ...]
+    language: Language = DEFAULT_LANGUAGE
 
 
 def session_person(request: Request, engine: Engine) -> Person | None:
@@ -89,7 +92,12 @@ def session_person(request: Request, engine: Engine) -> Person | None:
     if row is None or not current or not memberships:
         request.session.clear()
         return None
-    return Person(id=row.id, email=row.email, memberships=memberships)
+    return Person(
+        id=row.id,
+        email=row.email,
+        memberships=memberships,
+        language=as_language(row.language) or DEFAULT_LANGUAGE,
+    )
 
 
 def session_user(request: Request, engine: Engine) -> User | None:
@@ -117,6 +125,7 @@ def session_user(request: Request, engine: Engine) -> User | None:
         email=person.email,
         role=active.role,  # type: ignore[arg-type]  # the database checks the role
         memberships=person.memberships,
+        language=person.language,
     )
 
 
@@ -183,6 +192,7 @@ def console_person(request: Request, engine: EngineDep) -> Person:
     person = session_person(request, engine)
     if person is None:
         raise LoginRequired
+    request.state.person = person
     return person
 
 

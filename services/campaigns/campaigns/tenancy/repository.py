@@ -33,6 +33,8 @@ users = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("last_login_at", UtcDateTime(), nullable=True),
     sa.Column("session_version", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("language", sa.String(5), nullable=False, server_default="nl"),
+    sa.CheckConstraint("language IN ('nl', 'en')", name="ck_users_language"),
 )
 
 ROLE_CHECK = "role IN ('owner', 'marketer', 'recruiter', 'viewer')"
@@ -137,13 +139,27 @@ def user_by_id(conn: Connection, user_id: str) -> sa.Row[Any] | None:
 
 
 def add_user(
-    conn: Connection, *, user_id: str, email: str, password_hash: str, created_at: datetime
+    conn: Connection,
+    *,
+    user_id: str,
+    email: str,
+    password_hash: str,
+    created_at: datetime,
+    language: str = "nl",
 ) -> None:
     conn.execute(
         sa.insert(users).values(
-            id=user_id, email=email, password_hash=password_hash, created_at=created_at
+            id=user_id,
+            email=email,
+            password_hash=password_hash,
+            created_at=created_at,
+            language=language,
         )
     )
+
+
+def set_language(conn: Connection, user_id: str, language: str) -> None:
+    conn.execute(sa.update(users).where(users.c.id == user_id).values(language=language))
 
 
 def set_password_hash(conn: Connection, user_id: str, password_hash: str) -> None:

@@ -31,6 +31,7 @@ from campaigns.web import forms
 from campaigns.web.deps import EngineDep, SettingsDep
 from campaigns.web.flash import flash
 from campaigns.web.forms import FormDep, FormField
+from campaigns.web.i18n import N_, as_language, gettext_for
 from campaigns.web.rendering import local_path, redirect, render, safe_next
 from koers.db import transaction
 from koers.events import utcnow
@@ -167,7 +168,7 @@ def switch_tenant(
     if membership is None:
         raise ObjectNotFound("You are not a member of that employer.")
     request.session[auth.SESSION_TENANT] = membership.tenant_id
-    flash(request, f"You are now working for {membership.tenant_name}.")
+    flash(request, "You are now working for %(employer)s.", employer=membership.tenant_name)
     return after_login(request, next_path)
 
 
@@ -216,13 +217,35 @@ def employer_create(
     request.session[auth.SESSION_TENANT] = created.tenant_id
     flash(
         request,
-        f"{created.tenant_name} is added and you are its owner; you now work for it. "
+        "%(employer)s is added and you are its owner; you now work for it. "
         "Invite the people who work on it below.",
+        employer=created.tenant_name,
     )
     return redirect(request, "settings")
 
 
 # --- your account ---------------------------------------------------------------------
+
+
+@router.post("/account/language", name="language_change")
+def language_change(
+    request: Request,
+    person: ConsolePerson,
+    engine: EngineDep,
+    language: FormField = "",
+    next_path: NextField = "",
+) -> Response:
+    """Read the console in Dutch or English from now on (stored on your account)."""
+    chosen = as_language(language)
+    if chosen is None:
+        raise InvalidInput(
+            N_("Choose Nederlands (nl) or English (en)."),
+            {"language": N_("Choose Nederlands (nl) or English (en).")},
+        )
+    with transaction(engine) as conn:
+        service.set_user_language(conn, person.id, chosen)
+    back = safe_next(next_path)
+    return RedirectResponse(back, status_code=303) if back else redirect(request, "campaign_list")
 
 
 @router.get("/account/password", name="password_form")
@@ -332,7 +355,12 @@ def invite_submit(request: Request, token: str, engine: EngineDep, form: FormDep
             )
         version = 0
     auth.start_session(request.session, user_id, version, invitation.tenant_id)
-    flash(request, f"Welcome: you now work for {invitation.tenant_name} as {invitation.role}.")
+    flash(
+        request,
+        "Welcome: you now work for %(employer)s as %(role)s.",
+        employer=invitation.tenant_name,
+        role=gettext_for(request)(invitation.role),
+    )
     return redirect(request, "campaign_list")
 
 
@@ -451,7 +479,10 @@ def member_change(
     except TransitionRefused as exc:
         flash(request, exc.detail, "error")
         return redirect(request, "settings")
-    flash(request, "Member removed." if role == "remove" else f"Role changed to {role}.")
+    if role == "remove":
+        flash(request, "Member removed.")
+    else:
+        flash(request, "Role changed to %(role)s.", role=gettext_for(request)(role))
     return redirect(request, "settings")
 
 

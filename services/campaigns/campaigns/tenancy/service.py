@@ -30,6 +30,7 @@ from campaigns.tenancy.domain import (
     may_create_employers,
     normalise_email,
 )
+from campaigns.web.i18n import DEFAULT_LANGUAGE, Language
 from koers.db import transaction
 from koers.events import utcnow
 
@@ -123,9 +124,19 @@ MIN_PASSWORD_LENGTH = 12
 
 
 def create_user(
-    conn: Connection, *, tenant_id: str, email: str, password: str, role: str, now: datetime
+    conn: Connection,
+    *,
+    tenant_id: str,
+    email: str,
+    password: str,
+    role: str,
+    now: datetime,
+    language: Language = DEFAULT_LANGUAGE,
 ) -> str:
-    """A new user with a membership (and role) in one tenant (seeding, tests, accepting)."""
+    """A new user with a membership (and role) in one tenant (seeding, tests, accepting).
+
+    New accounts read the console in Dutch unless they say otherwise.
+    """
     user_id = str(uuid.uuid4())
     repo.add_user(
         conn,
@@ -133,9 +144,15 @@ def create_user(
         email=email.strip().lower(),
         password_hash=hash_password(password),
         created_at=now,
+        language=language,
     )
     repo.add_membership(conn, user_id=user_id, tenant_id=tenant_id, role=role, created_at=now)
     return user_id
+
+
+def set_user_language(conn: Connection, user_id: str, language: Language) -> None:
+    """The language the user reads the console in, from their next page on."""
+    repo.set_language(conn, user_id, language)
 
 
 def email_field(raw: str) -> str:

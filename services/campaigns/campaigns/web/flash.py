@@ -16,6 +16,7 @@ from fastapi import Request
 from sqlalchemy import Engine
 
 from campaigns.schema import metadata
+from campaigns.web.i18n import gettext_for
 from koers.db import UtcDateTime, transaction
 from koers.events import utcnow
 
@@ -46,8 +47,16 @@ def _waiting_ids(request: Request) -> list[str]:
     return [i for i in ids if isinstance(i, str)] if isinstance(ids, list) else []
 
 
-def flash(request: Request, message: str, kind: FlashKind = "ok") -> None:
-    """Keep ``message`` for the next page the browser shows (at most five wait)."""
+def flash(request: Request, message: str, kind: FlashKind = "ok", **values: object) -> None:
+    """Keep ``message`` for the next page the browser shows (at most five wait).
+
+    ``message`` is an English message id, translated here into the reader's language
+    and then filled with ``values`` (``"Creative %(name)s added."``); a text that is not
+    in the catalogue (a domain error's detail naming an object) is kept as it is.
+    """
+    message = gettext_for(request)(message)
+    if values:
+        message = message % values
     flash_id = secrets.token_urlsafe(24)
     with transaction(_engine(request)) as conn:
         conn.execute(

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from campaigns.errors import InvalidInput
+from campaigns.web.i18n import N_
 
 T = TypeVar("T")
 FieldErrors = dict[str, str]
@@ -79,29 +80,29 @@ def field_errors(exc: ValidationError, prefix: str = "") -> dict[str, str]:
 
 def _friendly(message: str) -> str:
     replacements = {
-        "String should have at least 1 character": "Please fill this in.",
-        "Field required": "Please fill this in.",
-        "Input should be a valid decimal": "Please enter an amount such as 1250.00.",
+        "String should have at least 1 character": N_("Please fill this in."),
+        "Field required": N_("Please fill this in."),
+        "Input should be a valid decimal": N_("Please enter an amount such as 1250.00."),
         "Input should be a valid integer, unable to parse string as an integer": (
-            "Please enter a whole number."
+            N_("Please enter a whole number.")
         ),
         "Input should be a valid date or datetime, input is too short": (
-            "Please enter a date (YYYY-MM-DD)."
+            N_("Please enter a date (YYYY-MM-DD).")
         ),
     }
     if message.startswith("Tuple should have at least 1 item"):
-        return "Please tick at least one."
+        return N_("Please tick at least one.")
     for raw, nice in replacements.items():
         if message.startswith(raw):
             return nice
     if message.startswith(
         ("String should match pattern '^https://", "String should match pattern '^(https")
     ):
-        return "Please enter a full https:// link."
+        return N_("Please enter a full https:// link.")
     if message.startswith("String should match pattern '^[a-z0-9]"):
-        return "Use lower-case letters, digits and dashes only."
+        return N_("Use lower-case letters, digits and dashes only.")
     if message.startswith("String should match pattern '^[A-Za-z0-9]"):
-        return "Use letters, digits, dots, dashes or underscores only."
+        return N_("Use letters, digits, dots, dashes or underscores only.")
     if message.startswith("Decimal input should have no more than 2 decimal places"):
-        return "Use at most two decimals."
+        return N_("Use at most two decimals.")
     return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")

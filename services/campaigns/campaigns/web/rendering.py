@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import jinja2
+from babel.support import NullTranslations
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from campaigns.web.csrf import csrf_token
 from campaigns.web.flash import pop_flashes
+from campaigns.web.i18n import LANGUAGE_NAMES, Language, LocaleFormats, request_language
 from koers.isoweeks import ISO_WEEK_PATTERN
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -20,19 +23,49 @@ TEMPLATES_DIR = PACKAGE_DIR / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
 
 
-def euro(amount: Decimal | float | int | None) -> str:
-    """``€1,234.50``; a dash when there is nothing to show."""
-    if amount is None:
-        return "-"
-    return f"€{Decimal(amount):,.2f}"
+class ConsoleTemplates:
+    """One Jinja2 environment per language, each with its catalogue and formats installed
+    (``{% trans %}``, ``_()``, ``| euro``, ``| number``, ``| day``, ``| moment``).
+
+    An environment per language rather than a translation looked up per render: imported
+    macros see the same ``_`` as the page that imports them, with or without context.
+    """
+
+    def __init__(self, catalogues: Mapping[Language, NullTranslations]) -> None:
+        self.catalogues = dict(catalogues)
+        self._by_language = {
+            language: _language_templates(language, catalogue)
+            for language, catalogue in self.catalogues.items()
+        }
+
+    def __getitem__(self, language: Language) -> Jinja2Templates:
+        return self._by_language[language]
 
 
-def build_templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=TEMPLATES_DIR)  # autoescape on
-    templates.env.filters["euro"] = euro
+def _language_templates(language: Language, catalogue: NullTranslations) -> Jinja2Templates:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    environment.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
+    # ``_()`` formats its result (``%`` placeholders); ``| translate`` only looks a text
+    # up, for texts that come from data (a role, a status, a domain error's detail).
+    environment.filters["translate"] = catalogue.gettext
+    formats = LocaleFormats(language)
+    environment.filters["euro"] = formats.euro
+    environment.filters["number"] = formats.number
+    environment.filters["day"] = formats.day
+    environment.filters["moment"] = formats.moment
+    environment.globals["lang"] = language
+    environment.globals["language_names"] = LANGUAGE_NAMES
     # HTML's pattern attribute is anchored by the browser itself.
-    templates.env.globals["iso_week_input_pattern"] = ISO_WEEK_PATTERN.strip("^$")
-    return templates
+    environment.globals["iso_week_input_pattern"] = ISO_WEEK_PATTERN.strip("^$")
+    return Jinja2Templates(env=environment)
+
+
+def build_templates(catalogues: Mapping[Language, NullTranslations]) -> ConsoleTemplates:
+    return ConsoleTemplates(catalogues)
 
 
 def render(
@@ -43,8 +76,9 @@ def render(
     user: Any = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    """A console page: the template with the user, CSRF token and waiting flash messages."""
-    templates: Jinja2Templates = request.app.state.templates
+    """A console page in the reader's language: the template with the user, CSRF token
+    and waiting flash messages."""
+    templates: ConsoleTemplates = request.app.state.templates
     full = {
         "user": user,
         "csrf_token": csrf_token(request.session),
@@ -52,7 +86,8 @@ def render(
         "errors": {},
         **context,
     }
-    return templates.TemplateResponse(request, name, full, status_code=status_code)
+    language = request_language(request, user)
+    return templates[language].TemplateResponse(request, name, full, status_code=status_code)
 
 
 def local_path(request: Request, route: str, **params: Any) -> str:

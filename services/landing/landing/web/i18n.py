@@ -14,15 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from io import BytesIO
 from pathlib import Path
 from typing import Literal
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from koers.events import PageSnapshot
+from koers.i18n import compile_catalogue, preferred_languages
 
 Language = Literal["nl", "en"]
 SUPPORTED: tuple[Language, ...] = ("nl", "en")
@@ -40,16 +38,7 @@ def N_(message: str) -> str:
 
 def load_catalogues(locale_dir: Path = LOCALE_DIR) -> dict[Language, Translations]:
     """Compile every supported language's ``.po`` file in memory."""
-    catalogues: dict[Language, Translations] = {}
-    for language in SUPPORTED:
-        path = locale_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-        with path.open("rb") as po_file:
-            catalog = read_po(po_file, locale=language, domain=DOMAIN)
-        compiled = BytesIO()
-        write_mo(compiled, catalog)
-        compiled.seek(0)
-        catalogues[language] = Translations(compiled, domain=DOMAIN)
-    return catalogues
+    return {language: compile_catalogue(locale_dir, language, DOMAIN) for language in SUPPORTED}
 
 
 def as_language(value: str | None) -> Language | None:
@@ -67,25 +56,6 @@ def parse_accept_language(header: str) -> list[str]:
     and refuses anything odd by ignoring it.
     """
     return list(preferred_languages(header))
-
-
-def preferred_languages(header: str) -> tuple[str, ...]:
-    """:func:`parse_accept_language` as a tuple (what :class:`LanguagePreferences`
-    remembers)."""
-    weighted: list[tuple[float, int, str]] = []
-    for position, part in enumerate(header.split(",")[:20]):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        params = params.strip()
-        if params.startswith("q="):
-            try:
-                quality = float(params[2:])
-            except ValueError:
-                continue
-        primary = tag.strip().split("-")[0].lower()
-        if primary and primary != "*" and quality > 0:
-            weighted.append((-quality, position, primary))
-    return tuple(primary for _, _, primary in sorted(weighted))
 
 
 Preferences = Callable[[str], tuple[str, ...]]

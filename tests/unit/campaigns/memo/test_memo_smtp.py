@@ -210,6 +210,7 @@ def test_the_scheduled_sending_mails_each_employer_once_per_week(
 ) -> None:
     from campaigns.memo.mail import SmtpMailer
     from campaigns.memo.service import MEMO_JOB, send_weekly_memos
+    from campaigns.web.i18n import DEFAULT_LANGUAGE, load_catalogues
     from campaigns.web.rendering import build_templates
 
     inbox, port = smtp
@@ -217,7 +218,7 @@ def test_the_scheduled_sending_mails_each_employer_once_per_week(
     tenant_id = demo_campaign(engine).tenant_id
     now = datetime.now().astimezone()
     mailer = SmtpMailer(f"smtp://127.0.0.1:{port}", SENDER)
-    env = build_templates().env
+    env = build_templates(load_catalogues())[DEFAULT_LANGUAGE].env
 
     CONSOLE = "https://koers.example"
 
