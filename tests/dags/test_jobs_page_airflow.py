@@ -108,6 +108,15 @@ def console(stack: Stack, airflow_server: AirflowServer) -> Iterator[TestClient]
     )
     with TestClient(create_app(settings)) as client:
         log_in(client, DEMO_EMAIL, DEMO_PASSWORD)
+        # The console is Dutch by default; this test reads the English texts.
+        token = csrf_from(client.get("/jobs", headers=HTML).text)
+        chosen = client.post(
+            "/account/language",
+            data={"language": "en", "csrf_token": token},
+            headers=HTML,
+            follow_redirects=False,
+        )
+        assert chosen.status_code == 303, chosen.text
         yield client
 
 
