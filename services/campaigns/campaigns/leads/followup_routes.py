@@ -10,7 +10,8 @@ nothing of it is kept. The first attempt at a new lead also records "contacted".
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -30,7 +31,12 @@ from campaigns.leads.contact import (
     contact_actions,
 )
 from campaigns.leads.deps import LandingDep
-from campaigns.leads.landing_client import LandingRefused, LandingUnavailable, Lead
+from campaigns.leads.landing_client import (
+    LandingClient,
+    LandingRefused,
+    LandingUnavailable,
+    Lead,
+)
 from campaigns.leads.routes import LeadId, _back, _tenant_lead
 from campaigns.tenancy.deps import ConsoleEditor, ConsoleLeadWorker, User
 from campaigns.web.csrf import check_csrf
@@ -147,28 +153,7 @@ def contact_lead(
                     ),
                     now,
                 )
-            audit.record(
-                conn,
-                tenant_id=user.tenant_id,
-                actor=user.actor,
-                action="lead_contact_attempt",
-                object_type="lead",
-                object_id=lead.lead_id,
-                before=None,
-                after={"channel": chosen},
-                at=now,
-            )
-            # Last, inside the transaction: if landing refuses, nothing above is kept.
-            recorded = landing.add_contact(
-                user.tenant_id,
-                lead.lead_id,
-                kind="attempt",
-                channel=chosen,
-                at=now,
-                recruiter_id=user.id,
-            )
-            if recorded is None:
-                raise ObjectNotFound("There is no such candidate (any more).")
+            _record_contact(conn, landing, user, lead.lead_id, "attempt", chosen, now)
     except TransitionRefused as exc:
         return _back(request, back, "warning", exc.detail)
     except (LandingUnavailable, LandingRefused):
@@ -181,6 +166,37 @@ def contact_lead(
         )
     assert action is not None and action.href is not None
     return RedirectResponse(action.href, status_code=303)
+
+
+def _record_contact(
+    conn: Connection,
+    landing: LandingClient,
+    user: User,
+    lead_id: str,
+    kind: Literal["attempt", "reply"],
+    channel: str,
+    now: datetime,
+) -> None:
+    """Audit an attempt or a reply, then store it beside the lead in landing.
+
+    Last in the caller's transaction: if landing refuses, nothing before it is kept.
+    """
+    audit.record(
+        conn,
+        tenant_id=user.tenant_id,
+        actor=user.actor,
+        action={"attempt": "lead_contact_attempt", "reply": "lead_reply"}[kind],
+        object_type="lead",
+        object_id=lead_id,
+        before=None,
+        after={"channel": channel},
+        at=now,
+    )
+    recorded = landing.add_contact(
+        user.tenant_id, lead_id, kind=kind, channel=channel, at=now, recruiter_id=user.id
+    )
+    if recorded is None:
+        raise ObjectNotFound("There is no such candidate (any more).")
 
 
 @router.post("/leads/{lead_id}/reply", name="mark_lead_reply")
@@ -218,27 +234,7 @@ def mark_reply(
                 ),
                 now,
             )
-            audit.record(
-                conn,
-                tenant_id=user.tenant_id,
-                actor=user.actor,
-                action="lead_reply",
-                object_type="lead",
-                object_id=lead.lead_id,
-                before=None,
-                after={"channel": chosen},
-                at=now,
-            )
-            recorded = landing.add_contact(
-                user.tenant_id,
-                lead.lead_id,
-                kind="reply",
-                channel=chosen,
-                at=now,
-                recruiter_id=user.id,
-            )
-            if recorded is None:
-                raise ObjectNotFound("There is no such candidate (any more).")
+            _record_contact(conn, landing, user, lead.lead_id, "reply", chosen, now)
     except TransitionRefused as exc:
         return _back(request, back, "warning", exc.detail)
     except LandingRefused as exc:
