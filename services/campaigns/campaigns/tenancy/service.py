@@ -397,9 +397,15 @@ def create_employer(
             "you have an employer of that name",
             {"name": "You already work for an employer of that name; choose another."},
         )
-    tenant_id = str(uuid.uuid4())
-    repo.add_tenant(conn, tenant_id, cleaned)
+    tenant_id = _add_employer(conn, cleaned, actor=actor, now=now)
     repo.add_membership(conn, user_id=owner_id, tenant_id=tenant_id, role="owner", created_at=now)
+    return repo.Membership(tenant_id=tenant_id, tenant_name=cleaned, role="owner")
+
+
+def _add_employer(conn: Connection, name: str, *, actor: str, now: datetime) -> str:
+    """A new employer (tenant) of that name, audited; its id."""
+    tenant_id = str(uuid.uuid4())
+    repo.add_tenant(conn, tenant_id, name)
     audit.record(
         conn,
         tenant_id=tenant_id,
@@ -408,10 +414,10 @@ def create_employer(
         object_type="tenant",
         object_id=tenant_id,
         before=None,
-        after={"name": cleaned},
+        after={"name": name},
         at=now,
     )
-    return repo.Membership(tenant_id=tenant_id, tenant_name=cleaned, role="owner")
+    return tenant_id
 
 
 def owner_behind_token(conn: Connection, *, tenant_id: str, token_id: str) -> str:
@@ -441,19 +447,7 @@ def found_employer(
     """
     cleaned = name_field(name)
     email = email_field(owner_email)
-    tenant_id = str(uuid.uuid4())
-    repo.add_tenant(conn, tenant_id, cleaned)
-    audit.record(
-        conn,
-        tenant_id=tenant_id,
-        actor=actor,
-        action="create_employer",
-        object_type="tenant",
-        object_id=tenant_id,
-        before=None,
-        after={"name": cleaned},
-        at=now,
-    )
+    tenant_id = _add_employer(conn, cleaned, actor=actor, now=now)
     invitation, token = invite_member(
         conn, tenant_id=tenant_id, email=email, role="owner", actor=actor, now=now
     )
