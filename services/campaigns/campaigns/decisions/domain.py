@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from koers.events import Guardrails
 from koers.isoweeks import iso_week, week_monday
+from koers.phrases import Phrase
 
 DEFAULT_TIMEZONE = "Europe/Amsterdam"
 DEFAULT_PUSH_WEEKDAY = 0  # Monday
@@ -322,7 +323,8 @@ class MoveRow:
     cost_mean: float | None
     cost_low: float | None
     cost_high: float | None
-    reason: str
+    reason: str | Phrase
+    """The engine's sentence: a phrase shown in the reader's language, or older English text."""
 
     @property
     def change_cents(self) -> int | None:

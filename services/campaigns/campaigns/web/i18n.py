@@ -12,7 +12,7 @@ Dutch for new accounts, switched in the navigation); before logging in, the brow
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +26,7 @@ from fastapi import Request
 
 from koers.db import as_utc
 from koers.i18n import compile_catalogue, preferred_languages
+from koers.phrases import Phrase, render
 
 Language = Literal["nl", "en"]
 SUPPORTED: tuple[Language, ...] = ("nl", "en")
@@ -87,6 +88,22 @@ def gettext_for(request: Request, user: Any = None) -> Gettext:
     """``gettext`` in the request's language (flash messages, texts made in Python)."""
     catalogues: dict[Language, NullTranslations] = request.app.state.catalogues
     return catalogues[request_language(request, user)].gettext
+
+
+def shown_phrase(
+    sentence: Phrase | str | None,
+    names: Mapping[str, str] | None = None,
+    *,
+    catalogue: NullTranslations,
+    locale: str,
+) -> str:
+    """An engine sentence (``koers.phrases``) in the reader's language, creatives named;
+    a plain text (a proposal from before phrases) as it is."""
+    if sentence is None:
+        return ""
+    if isinstance(sentence, str):
+        return sentence
+    return render(sentence, catalogue, locale, names)
 
 
 class LocaleFormats:
