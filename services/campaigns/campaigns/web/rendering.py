@@ -66,6 +66,8 @@ def _language_templates(language: Language, catalogue: NullTranslations) -> Jinj
     environment.filters["signed_euro_cents"] = formats.signed_euro_cents
     environment.filters["local_moment"] = formats.local_moment
     environment.filters["weekday"] = formats.weekday
+    environment.filters["tenths"] = formats.tenths
+    environment.filters["decimal"] = formats.decimal
     environment.filters["number"] = formats.number
     environment.filters["phrase"] = partial(
         shown_phrase, catalogue=catalogue, locale=BABEL_LOCALES[language]
