@@ -20,6 +20,8 @@ from campaigns.actions import routes as action_routes
 from campaigns.agency import routes as agency_routes
 from campaigns.audit import api as audit_api
 from campaigns.audit import routes as audit_routes
+from campaigns.benchmarks import routes as benchmark_routes
+from campaigns.benchmarks.service import weekly_refresh
 from campaigns.catalog import api as catalog_api
 from campaigns.catalog import routes as catalog_routes
 from campaigns.catalog.page_preview import HttpPagePreviews
@@ -95,16 +97,21 @@ def weekly_job(
     steps: WeeklySteps,
     *,
     clock: Callable[[], datetime] = utcnow,
+    landing: LandingClient | None = None,
 ) -> Callable[[str], WeeklyRunSummary]:
     """The weekly job for one ISO week, wired: ``koers-campaigns weekly`` and the
     embedded scheduler run this same callable; its steps after planning (apply
-    autopilot, push what is due) are the ones the Airflow DAG calls over HTTP."""
+    autopilot, push what is due) are the ones the Airflow DAG calls over HTTP. With
+    ``landing``, the benchmarks across employers are refreshed last."""
+    benchmarks = (
+        (weekly_refresh(engine, analytics, landing, clock=clock),) if landing is not None else ()
+    )
     return partial(
         run_weekly_job,
         engine=engine,
         analytics_client=analytics,
         clock=clock,
-        after_planning=steps.after_planning(),
+        after_planning=(*steps.after_planning(), *benchmarks),
     )
 
 
@@ -194,7 +201,11 @@ def create_app(
     )
     push_delivery = delivery or platform_delivery
     steps = WeeklySteps(engine, job_analytics, push_delivery, clock=utcnow)
-    scheduler = build_scheduler(settings, weekly_job(engine, job_analytics, steps), steps.push_due)
+    scheduler = build_scheduler(
+        settings,
+        weekly_job(engine, job_analytics, steps, landing=landing_client),
+        steps.push_due,
+    )
     memo_mailer = build_mailer(settings)
 
     @asynccontextmanager
@@ -302,6 +313,7 @@ def create_app(
         memo_routes.router,
         organic_routes.router,
         scheduling_internal_api.router,
+        benchmark_routes.router,
     ):
         app.include_router(router)
     return app
