@@ -408,7 +408,8 @@ def campaign_comparisons(
     window: Window,
 ) -> list[Comparison]:
     """The campaign's own figures over the benchmark window beside each of its cells:
-    per region, cost per lead and interview rate per ad channel, then time to contact.
+    per region, cost per lead and interview rate per ad channel that spent or brought
+    leads in the window, then time to contact.
     ``waits_hours`` None means the contact moments could not be read."""
     per_channel: dict[str, list[float]] = {}
     for variant in funnel.variants if funnel else ():
@@ -424,6 +425,8 @@ def campaign_comparisons(
     found: list[Comparison] = []
     for region in regions:
         for channel, (spend, leads, interviews) in sorted(per_channel.items()):
+            if spend <= 0 and leads <= 0:  # a channel without figures in these weeks
+                continue
             cost = cost_interval(spend, int(leads))
             found.append(
                 Comparison(
