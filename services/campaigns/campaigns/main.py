@@ -3,7 +3,7 @@ wires the routes of each feature."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -58,6 +58,7 @@ from campaigns.scheduling.weekly import (
     WEEKLY_JOB_DESCRIPTION,
     WEEKLY_JOB_ID,
     WeeklyRunSummary,
+    WeeklyStep,
     run_weekly_job,
 )
 from campaigns.spend import routes as spend_routes
@@ -97,21 +98,18 @@ def weekly_job(
     steps: WeeklySteps,
     *,
     clock: Callable[[], datetime] = utcnow,
-    landing: LandingClient | None = None,
+    last_steps: Sequence[WeeklyStep] = (),
 ) -> Callable[[str], WeeklyRunSummary]:
     """The weekly job for one ISO week, wired: ``koers-campaigns weekly`` and the
     embedded scheduler run this same callable; its steps after planning (apply
-    autopilot, push what is due) are the ones the Airflow DAG calls over HTTP. With
-    ``landing``, the benchmarks across employers are refreshed last."""
-    benchmarks = (
-        (weekly_refresh(engine, analytics, landing, clock=clock),) if landing is not None else ()
-    )
+    autopilot, push what is due) are the ones the Airflow DAG calls over HTTP;
+    ``last_steps`` (the benchmarks' refresh) follow them."""
     return partial(
         run_weekly_job,
         engine=engine,
         analytics_client=analytics,
         clock=clock,
-        after_planning=(*steps.after_planning(), *benchmarks),
+        after_planning=(*steps.after_planning(), *last_steps),
     )
 
 
@@ -203,7 +201,12 @@ def create_app(
     steps = WeeklySteps(engine, job_analytics, push_delivery, clock=utcnow)
     scheduler = build_scheduler(
         settings,
-        weekly_job(engine, job_analytics, steps, landing=landing_client),
+        weekly_job(
+            engine,
+            job_analytics,
+            steps,
+            last_steps=(weekly_refresh(engine, job_analytics, landing_client, clock=utcnow),),
+        ),
         steps.push_due,
     )
     memo_mailer = build_mailer(settings)

@@ -33,6 +33,7 @@ from campaigns.errors import InvalidInput
 from campaigns.insights.analytics_client import AnalyticsClient, AnalyticsUnavailable
 from campaigns.insights.domain import CampaignFunnel
 from campaigns.leads.landing_client import LandingClient, LandingRefused, LandingUnavailable
+from campaigns.scheduling.weekly import WeeklyStep
 from campaigns.web.i18n import N_
 from koers.db import transaction
 from koers.isoweeks import iso_week
@@ -241,7 +242,7 @@ def weekly_refresh(
     landing: LandingClient,
     *,
     clock: Callable[[], datetime],
-) -> Callable[[str], RefreshSummary]:
+) -> WeeklyStep:
     """The weekly job's last step: refresh the benchmarks over the weeks before its week.
     Analytics or landing not answering keeps last week's cells and is logged as an
     error; it does not fail a week whose budgets were planned and pushed."""

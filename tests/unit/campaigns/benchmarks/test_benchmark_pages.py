@@ -183,7 +183,7 @@ def test_an_owner_joins_and_the_dashboard_places_the_campaign(
     # against the group's €25 (€19-€31);
     instagram = re.search(r"Cost per lead, Instagram</th>(.*?)</tr>", panel, re.DOTALL)
     assert instagram is not None
-    assert re.search(r"€[0-9.]+ <span class=\"interval\">\(€[0-9.]+–€[0-9.]+\)", instagram[1])
+    assert re.search(r"€[0-9.]+ <span class=\"interval\">\(€[0-9.]+\u2013€[0-9.]+\)", instagram[1])
     assert "€25.00" in instagram[1] and "7 employers" in instagram[1]
     assert "higher" in instagram[1]  # the campaign's whole interval lies above the group's
     # The demo's Facebook creative spent in these weeks without a lead: no figure yet.
