@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from campaigns.audit import repository as audit
 from campaigns.benchmarks import repository as benchmarks_repo
 from campaigns.benchmarks.domain import CellKey, round_significant
-from campaigns.benchmarks.service import refresh_benchmarks, set_participation
+from campaigns.benchmarks.service import refresh_benchmarks, set_participation, weekly_refresh
 from campaigns.catalog import repository as catalog_repo
 from campaigns.catalog.domain import Campaign, Variant
 from campaigns.cli import migrate_database
@@ -33,6 +33,7 @@ from tests.unit.campaigns.insight_testkit import (
     analytics_app,
     apply_to_analytics,
     candidate_events,
+    free_port,
     landing_app,
     serve,
 )
@@ -247,3 +248,15 @@ def test_one_leaving_takes_the_cells_down_and_four_stay_hidden(services: Service
     assert actions == ["benchmarks_joined", "benchmarks_left"]
     _refresh(services)
     assert _cells(services) == {}  # four employers: nothing shown
+
+
+def test_a_weekly_refresh_without_analytics_keeps_last_weeks_cells(services: Services) -> None:
+    _opt_in(services, "a", "b", "c", "d", "e")
+    _refresh(services)
+    published = _cells(services)
+    unreachable = HttpAnalyticsClient(f"http://127.0.0.1:{free_port()}", SERVICE_TOKEN)
+    step = weekly_refresh(services.engine, unreachable, services.landing, clock=lambda: NOW)
+
+    assert step(WEEK) is None  # logged as an error; the weekly run itself goes on
+    assert _cells(services) == published
+    unreachable.close()
