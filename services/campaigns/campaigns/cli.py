@@ -195,6 +195,50 @@ def send_memos(
     typer.echo(f"{chosen}: {len(sent)} employer(s) sent to")
 
 
+@app.command("refresh-benchmarks")
+def refresh_benchmarks_command(
+    week: str | None = typer.Option(
+        None, "--week", help="Cover the 26 whole weeks before this ISO week; default this week."
+    ),
+) -> None:
+    """Recompute the benchmarks across employers now (the weekly job does it last)."""
+    from campaigns.benchmarks.service import refresh_benchmarks
+    from campaigns.insights.analytics_client import AnalyticsUnavailable, HttpAnalyticsClient
+    from campaigns.leads.landing_client import (
+        HttpLandingClient,
+        LandingRefused,
+        LandingUnavailable,
+    )
+    from campaigns.main import WEEKLY_JOB_ANALYTICS_TIMEOUT_S
+    from koers.db import make_engine
+    from koers.events import utcnow
+    from koers.isoweeks import iso_week, week_monday
+
+    settings = _settings()
+    now = utcnow()
+    chosen = week or iso_week(now)
+    try:
+        week_monday(chosen)
+    except ValueError as exc:
+        typer.echo(f"Not run: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    engine = make_engine(settings.database_url)
+    analytics = HttpAnalyticsClient(
+        settings.analytics_url, settings.service_token, timeout_s=WEEKLY_JOB_ANALYTICS_TIMEOUT_S
+    )
+    landing = HttpLandingClient(settings.landing_url, settings.service_token, timeout_s=30.0)
+    try:
+        summary = refresh_benchmarks(engine, analytics, landing, week=chosen, now=now)
+    except (AnalyticsUnavailable, LandingUnavailable, LandingRefused) as exc:
+        typer.echo(f"Not refreshed, the last cells stay: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        analytics.close()
+        landing.close()
+        engine.dispose()
+    typer.echo(str(summary))
+
+
 @app.command("add-employer")
 def add_employer_command(
     name: str = typer.Argument(..., help="The employer's name, e.g. 'Bakkerij Jansen'."),
