@@ -82,7 +82,9 @@ def test_speed_to_lead_across_campaigns_follows_each_recruiters_contacts(
     assert '<dd class="speed-median">' in after
     rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td>", after)
     assert (seeded.email, "2") in rows  # two first contacts by the owner
-    channels = {name: text_of(row) for name, row in re.findall(r"<tr><td>(\w+)</td>(.*?)</tr>", after)}
+    channels = {
+        name: text_of(row) for name, row in re.findall(r"<tr><td>(\w+)</td>(.*?)</tr>", after)
+    }
     assert channels["WhatsApp"].startswith("1 1 100%")
     assert channels["Phone"].startswith("1 0 0%")
     # 30 of the 31 leads are still waiting: the reminder counts them.
