@@ -196,3 +196,28 @@ def test_lead_and_contact_times_are_on_the_recruiters_clock(
     assert "20 Nov 2026 09:27 CET" in amsterdam and "23 Nov 2026 09:00 CET" in amsterdam
     assert " UTC" not in amsterdam
     assert "20 Nov 2026 03:27" in new_york and "23 Nov 2026 03:00" in new_york
+
+
+def test_the_memo_lists_the_employers_actions_and_which_channel_gets_answers(
+    owner: tuple[TestClient, str], landing: Landing
+) -> None:
+    client, token = owner
+    _, _, ids = landing
+    contact(client, token, ids["lead"][27])
+    reply(client, token, ids["lead"][27])
+
+    page = client.get("/memo", headers=HTML).text
+    email = client.get("/memo/email", headers=HTML).text
+
+    actions = section(page, "memo-actions-title")
+    assert "Next best actions" in actions and "Follow up the leads going cold: 30." in actions
+    assert f"/campaigns/{SLUG}/dashboard#actions-title" in actions
+    assert "30 not contacted within 24 h" in actions
+    channels = text_of(re.search(r'<p class="memo-channels".*?</p>', page, re.DOTALL).group(0))  # type: ignore[union-attr]
+    assert channels == (
+        "Which channel gets answers: Nog te weinig om kanalen te vergelijken: "
+        "WhatsApp 1 van 1 (100%), eerste contact na 3,0 dagen."
+    )
+    # The e-mail is Dutch whoever previews it.
+    assert "Volgende beste acties" in email and "Volg de leads op die afkoelen: 30." in email
+    assert "Welk kanaal krijgt antwoord" in email
