@@ -115,7 +115,8 @@ def employer_follow_up(
     for campaign in live:
         ref = CampaignRef(campaign.id, campaign.name, campaign.slug)
         funnel_came, funnel = _settle(funnels[campaign.id], deadline)
-        facts_came, facts = _settle(contacts[campaign.id], deadline)
+        settled = _settle(contacts[campaign.id], deadline)
+        facts_came, facts = settled
         missing_funnels += not funnel_came
         missing_contacts += not facts_came
         actions = next_best_actions(
