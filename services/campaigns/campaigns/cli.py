@@ -153,10 +153,18 @@ def send_memos(
     ),
     again: bool = typer.Option(False, "--again", help="Also where it was already sent."),
 ) -> None:
-    """Mail the week's memo to every employer's members who opted in (once per week)."""
+    """Mail the week's memo to every employer's members who opted in (once per week),
+    with each employer's next best actions and which channel gets answers now."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from campaigns.insights.analytics_client import HttpAnalyticsClient
+    from campaigns.insights.deps import FETCH_WORKERS
+    from campaigns.leads.deps import LANDING_TIMEOUT_S
+    from campaigns.leads.landing_client import HttpLandingClient
     from campaigns.main import build_mailer
     from campaigns.memo.mail import MailNotSent
     from campaigns.memo.service import send_weekly_memos
+    from campaigns.overview.service import EmployerFollowUp, employer_follow_up
     from campaigns.scheduling import planned_week
     from campaigns.web.i18n import DEFAULT_LANGUAGE, load_catalogues
     from campaigns.web.rendering import build_templates
@@ -175,6 +183,25 @@ def send_memos(
         typer.echo(f"Not sent: {exc}", err=True)
         raise typer.Exit(2) from exc
     engine = make_engine(settings.database_url)
+    analytics = HttpAnalyticsClient(
+        settings.analytics_url, settings.service_token, timeout_s=settings.analytics_timeout_s
+    )
+    landing = HttpLandingClient(
+        settings.landing_url, settings.service_token, timeout_s=LANDING_TIMEOUT_S
+    )
+    pool = ThreadPoolExecutor(FETCH_WORKERS, thread_name_prefix="memo-fetch")
+
+    def follow_up_of(tenant_id: str) -> EmployerFollowUp:
+        return employer_follow_up(
+            engine,
+            tenant_id=tenant_id,
+            analytics=analytics,
+            landing=landing,
+            pool=pool,
+            now=now,
+            timeout_s=settings.analytics_timeout_s + 1.0,
+        )
+
     try:
         sent = send_weekly_memos(
             engine,
@@ -184,11 +211,15 @@ def send_memos(
             now=now,
             console_url=settings.console_url,
             again=again,
+            follow_up_of=follow_up_of,
         )
     except MailNotSent as exc:
         typer.echo(f"Stopped: the mail server failed ({exc}); run again for the rest.", err=True)
         raise typer.Exit(1) from exc
     finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+        analytics.close()
+        landing.close()
         engine.dispose()
     for tenant, count in sent:
         typer.echo(f"{chosen} {tenant}: sent to {count}")

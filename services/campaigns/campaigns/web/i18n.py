@@ -168,3 +168,12 @@ class LocaleFormats:
         if value is None:
             return "-"
         return format_datetime(as_utc(value), "d MMM y HH:mm", tzinfo=UTC, locale=self.locale)
+
+    def moment_in(self, value: datetime | None, time_zone: str) -> str:
+        """``5 dec 2026 10:30 CET``: on the wall clock of ``time_zone`` (a recruiter's),
+        its abbreviation beside it so nobody wonders which clock it is."""
+        if value is None:
+            return "-"
+        return format_datetime(
+            as_utc(value), "d MMM y HH:mm zzz", tzinfo=ZoneInfo(time_zone), locale=self.locale
+        )

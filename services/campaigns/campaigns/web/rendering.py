@@ -24,6 +24,7 @@ from campaigns.web.i18n import (
     request_language,
     shown_phrase,
 )
+from campaigns.web.phrases import say
 from koers.isoweeks import ISO_WEEK_PATTERN
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -33,7 +34,8 @@ STATIC_DIR = PACKAGE_DIR / "static"
 
 class ConsoleTemplates:
     """One Jinja2 environment per language, each with its catalogue and formats installed
-    (``{% trans %}``, ``_()``, ``| euro``, ``| number``, ``| day``, ``| moment``).
+    (``{% trans %}``, ``_()``, ``| euro``, ``| number``, ``| day``, ``| moment``,
+    ``| moment_in(zone)``, ``| say`` for a :class:`~campaigns.web.phrases.Phrase`).
 
     An environment per language rather than a translation looked up per render: imported
     macros see the same ``_`` as the page that imports them, with or without context.
@@ -74,6 +76,9 @@ def _language_templates(language: Language, catalogue: NullTranslations) -> Jinj
     )
     environment.filters["day"] = formats.day
     environment.filters["moment"] = formats.moment
+    environment.filters["moment_in"] = formats.moment_in
+    locale = BABEL_LOCALES[language]
+    environment.filters["say"] = lambda phrase: say(phrase, catalogue, locale)
     environment.globals["lang"] = language
     environment.globals["language_names"] = LANGUAGE_NAMES
     # HTML's pattern attribute is anchored by the browser itself.
