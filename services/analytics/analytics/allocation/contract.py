@@ -252,6 +252,13 @@ class AllocationPolicy(BaseModel):
         description="Weeks after which old evidence counts half (creatives tire); null "
         "keeps all weeks at full weight",
     )
+    learn_half_life: bool = Field(
+        True,
+        description="Learn how fast old evidence fades from how well each candidate "
+        "half-life (1.5 weeks to never) predicted the campaign's own next weeks; "
+        "fatigue_half_life_weeks is then the prior's favourite. false uses "
+        "fatigue_half_life_weeks as given",
+    )
     fatigue_trend: bool = Field(
         True,
         description="Estimate the campaign's common weekly decline of conversions per euro "

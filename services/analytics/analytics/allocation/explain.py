@@ -7,6 +7,7 @@ memo can quote them as they are.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -67,6 +68,7 @@ class Story:
     equal_total: float | None
     maturity: MaturityCurve
     half_life: float | None
+    half_life_learned: bool
     max_change: float | None
     unlisted_with_history: int
     has_evidence: bool
@@ -215,7 +217,18 @@ def sentences(story: Story) -> list[str]:
             f"Recent weeks are still filling with late conversions ({arrived}; "
             f"{source}), so they count for that share of their spend."
         )
-    if story.half_life is not None:
+    if story.half_life is not None and story.half_life_learned:
+        if math.isinf(story.half_life):
+            lines.append(
+                "Old weeks keep their full weight: this campaign's weeks predict the next "
+                "ones best that way (its creatives show no sign of tiring)."
+            )
+        else:
+            lines.append(
+                f"Evidence counts half after about {story.half_life:.1f} weeks, the pace at "
+                "which this campaign's own weeks predicted the next ones best (creatives tire)."
+            )
+    elif story.half_life is not None:
         lines.append(
             f"Evidence counts half after {story.half_life:g} weeks, because creatives tire."
         )
