@@ -255,9 +255,9 @@ class AllocationPolicy(BaseModel):
     learn_half_life: bool = Field(
         True,
         description="Learn how fast old evidence fades from how well each candidate "
-        "half-life (1.5 weeks to never) predicted the campaign's own next weeks; "
-        "fatigue_half_life_weeks is then the prior's favourite. false uses "
-        "fatigue_half_life_weeks as given",
+        "half-life (1.5 weeks to never) predicted the campaign's own next weeks, instead "
+        "of using fatigue_half_life_weeks; null fatigue_half_life_weeks still keeps all "
+        "weeks at full weight",
     )
     fatigue_trend: bool = Field(
         True,

@@ -68,7 +68,7 @@ def discount_fatigue(
     """Exposure at today's rate (the fatigue trend) and the age discount of each row.
 
     With ``learn_half_life`` the discount is learned from the campaign's own weeks
-    (:mod:`forgetting`), the policy's half-life its prior; otherwise it is the policy's.
+    (:mod:`forgetting`); otherwise it is the policy's ``fatigue_half_life_weeks``.
     """
     worn = fatigue.wear_ages(history.unit, history.week, history.first_week, history.planned)
     # The campaign's common weekly decline of conversions per euro (0 without the trend).
@@ -97,7 +97,6 @@ def discount_fatigue(
         history.conversions,
         history.units,
         noise=noise,
-        policy_half_life=half_life,
     )
     return FatigueDiscount(
         at_today=at_today, discount=forgetting.discount(ages), noise=noise, forgetting=forgetting
