@@ -278,6 +278,7 @@ def campaign_dashboard(
         "data": loaded.data,
         "chart_keys": chart_keys,
         "proposal_source": loaded.proposal_source,
+        "creative_names": {v.variant_id: v.name for v in loaded.variants},
         "can_decide": user.can("edit_campaigns"),
         "actions": campaign_actions(
             engine,

@@ -4,15 +4,31 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
+from babel.support import Translations
+
+from campaigns.web.i18n import LOCALE_DIR
+from koers.i18n import compile_catalogue
+from koers.phrases import Phrase, render
 
 LOCALE = "nl_NL"
 TIMEZONE = "Europe/Amsterdam"
 MINUS = "\u2212"
 """A typographic minus, as the console writes changes."""
+
+
+@cache
+def _catalogue() -> Translations:
+    return compile_catalogue(LOCALE_DIR, "nl")
+
+
+def sentence(said: Phrase) -> str:
+    """One of the engine's sentences in Dutch (its English text is the fallback)."""
+    return render(said, _catalogue(), LOCALE)
 
 
 def money(cents: int) -> str:

@@ -56,8 +56,12 @@ def _proposal_facts(proposal: AllocationProposal) -> ProposalFacts:
         budget_cents=to_cents(proposal.budget),
         allocation=decisions.proposal_cents(proposal),
         p_best=dict(proposal.p_best),
-        explanation=tuple(proposal.explanation),
-        reasons=dict(proposal.reasons),
+        # The memo is Dutch: the engine's sentences in Dutch where analytics sent them as
+        # phrases, its English text for proposals made before.
+        explanation=tuple(dutch.sentence(p) for p in proposal.explanation_phrases)
+        or tuple(proposal.explanation),
+        reasons=dict(proposal.reasons)
+        | {variant: dutch.sentence(p) for variant, p in proposal.reason_phrases.items()},
         expected_conversions=proposal.expected_conversions,
         equal_split_expected_conversions=proposal.equal_split_expected_conversions,
         earlier=None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,7 +16,14 @@ from fastapi.templating import Jinja2Templates
 
 from campaigns.web.csrf import csrf_token
 from campaigns.web.flash import pop_flashes
-from campaigns.web.i18n import LANGUAGE_NAMES, Language, LocaleFormats, request_language
+from campaigns.web.i18n import (
+    BABEL_LOCALES,
+    LANGUAGE_NAMES,
+    Language,
+    LocaleFormats,
+    request_language,
+    shown_phrase,
+)
 from koers.isoweeks import ISO_WEEK_PATTERN
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -54,7 +62,14 @@ def _language_templates(language: Language, catalogue: NullTranslations) -> Jinj
     environment.filters["translate"] = catalogue.gettext
     formats = LocaleFormats(language)
     environment.filters["euro"] = formats.euro
+    environment.filters["euro_cents"] = formats.euro_cents
+    environment.filters["signed_euro_cents"] = formats.signed_euro_cents
+    environment.filters["local_moment"] = formats.local_moment
+    environment.filters["weekday"] = formats.weekday
     environment.filters["number"] = formats.number
+    environment.filters["phrase"] = partial(
+        shown_phrase, catalogue=catalogue, locale=BABEL_LOCALES[language]
+    )
     environment.filters["day"] = formats.day
     environment.filters["moment"] = formats.moment
     environment.globals["lang"] = language
