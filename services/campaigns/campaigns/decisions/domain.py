@@ -88,6 +88,10 @@ def parse_euros(text: str) -> int | None:
     elif "," in cleaned:
         whole, _, frac = cleaned.rpartition(",")
         cleaned = f"{whole.replace(',', '')}.{frac}" if len(frac) <= 2 else cleaned.replace(",", "")
+    elif "." in cleaned:
+        # Amounts have cents, never three decimals: "1.200" is a Dutch twelve hundred.
+        whole, _, frac = cleaned.rpartition(".")
+        cleaned = f"{whole.replace('.', '')}.{frac}" if len(frac) <= 2 else cleaned.replace(".", "")
     try:
         value = Decimal(cleaned)
     except ArithmeticError:

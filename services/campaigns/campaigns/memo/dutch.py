@@ -81,6 +81,15 @@ def moment(value: datetime, timezone: str = TIMEZONE) -> str:
     return format_datetime(value, "EEEE d MMMM HH:mm", tzinfo=ZoneInfo(timezone), locale=LOCALE)
 
 
+def hours(value: float) -> str:
+    """``45 min``, ``3,5 uur`` or ``2,1 dagen`` (mediaan wachttijden)."""
+    if value < 1:
+        return f"{round(value * 60)} min"
+    if value < 48:
+        return f"{number(value)} uur"
+    return f"{number(value / 24)} dagen"
+
+
 def plural(count: int, one: str, many: str) -> str:
     """``1 campagne``, ``3 campagnes``."""
     return f"{count} {one if count == 1 else many}"
