@@ -26,6 +26,7 @@ class RoundRobinProxy:
         self.port = port
         self.backends = tuple(backends)
         self.connections = [0] * len(self.backends)
+        self.unreachable = 0  # connections whose backend could not be reached
         self._next = itertools.cycle(range(len(self.backends)))
         self._loop = asyncio.new_event_loop()
         self._started = threading.Event()
@@ -65,6 +66,7 @@ class RoundRobinProxy:
                 self.host, self.backends[index]
             )
         except OSError:
+            self.unreachable += 1
             writer.close()  # the backend is down: the client sees a reset, as with a Service
             return
         await asyncio.gather(
@@ -90,3 +92,27 @@ def round_robin(port: int, backends: Sequence[int]) -> Iterator[RoundRobinProxy]
         yield proxy
     finally:
         proxy.stop()
+
+
+def main() -> None:
+    """``python -m tests.support.round_robin PORT BACKEND_PORT...``: serve until SIGTERM,
+    then print how many connections went to each backend (the load benchmark runs the
+    proxy in its own process, so it takes no CPU from the load driver)."""
+    import json
+    import signal
+    import sys
+
+    port, *backends = (int(arg) for arg in sys.argv[1:])
+    proxy = RoundRobinProxy(port, backends)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    proxy.start()
+    print(json.dumps({"listening": port}), flush=True)
+    stopped.wait()
+    proxy.stop()
+    said = {"connections": proxy.connections, "unreachable": proxy.unreachable}
+    print(json.dumps(said), flush=True)
+
+
+if __name__ == "__main__":
+    main()
