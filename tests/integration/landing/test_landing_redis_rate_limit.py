@@ -6,13 +6,16 @@ answer leaves each process limiting on its own instead of failing a candidate.""
 from __future__ import annotations
 
 import secrets
+import socket
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import redis
 
-from landing.submissions.ratelimit import RateLimiter, RedisRateLimiter
+from landing.submissions.ratelimit import RedisRateLimiter
 from tests.support.landing_app import landing_app
 
 pytestmark = pytest.mark.integration
@@ -87,25 +90,45 @@ def test_no_address_is_stored_in_redis(redis_url: str) -> None:
 
 def test_without_redis_each_process_limits_on_its_own(caplog: pytest.LogCaptureFixture) -> None:
     now = [1_000.0]
-    down = RedisRateLimiter(
-        redis.Redis(port=1, socket_connect_timeout=0.2, socket_timeout=0.2),
-        per_minute=60,
-        burst=2,
-        clock=lambda: now[0],
-        key_secret="k",
-        fallback=RateLimiter(60, 2, clock=lambda: now[0]),
-    )
+    down = limiter("redis://127.0.0.1:1/0", "k", now, per_minute=60, burst=2)
 
+    started = time.perf_counter()
     assert [down.allow(CLIENT_IP) for _ in range(3)] == [0, 0, 1]
+    # Redis was asked once; the next forms did not wait for it again.
+    assert time.perf_counter() - started < 1.0
     warnings = [r for r in caplog.records if "Redis does not answer" in r.getMessage()]
     assert len(warnings) == 1  # once a minute, not once a form
     assert CLIENT_IP not in caplog.text
 
 
+def test_a_hanging_redis_costs_one_timeout_per_few_seconds_not_one_per_form() -> None:
+    """A "Redis" that accepts connections and never answers (a listening socket nobody
+    accepts from): the first form waits for the timeout, the next ones within 5 s are
+    decided in-process at once."""
+    now = [1_000.0]
+    with socket.socket() as hanging:
+        hanging.bind(("127.0.0.1", 0))
+        hanging.listen(8)
+        port = hanging.getsockname()[1]
+        limiter_ = limiter(f"redis://127.0.0.1:{port}/0", "k", now, per_minute=60, burst=5)
+        started = time.perf_counter()
+        assert limiter_.allow(CLIENT_IP) == 0
+        first = time.perf_counter() - started
+        started = time.perf_counter()
+        now[0] += 4.0
+        assert [limiter_.allow(CLIENT_IP) for _ in range(4)] == [0, 0, 0, 0]
+        next_four = time.perf_counter() - started
+        now[0] += 2.0  # past the 5 s: Redis is asked again, and waited for again
+        started = time.perf_counter()
+        limiter_.allow(CLIENT_IP)
+        again = time.perf_counter() - started
+
+    assert 0.4 <= first < 1.5 and 0.4 <= again < 1.5  # one 0.5 s timeout, no retries
+    assert next_four < 0.1
+
+
 def test_the_app_takes_redis_from_its_settings_and_reports_it_on_readyz(
-    redis_url: str,
-    make_database_url,
-    tmp_path: Path,  # type: ignore[no-untyped-def]
+    redis_url: str, make_database_url: Callable[[str], str], tmp_path: Path
 ) -> None:
     url = make_database_url("landing")
     # Both replicas sign with one secret (as in production); a fresh one per run keeps
@@ -129,8 +152,7 @@ def test_the_app_takes_redis_from_its_settings_and_reports_it_on_readyz(
 
 
 def test_readyz_says_degraded_when_redis_does_not_answer(
-    make_database_url,
-    tmp_path: Path,  # type: ignore[no-untyped-def]
+    make_database_url: Callable[[str], str], tmp_path: Path
 ) -> None:
     with landing_app(
         make_database_url("landing"),

@@ -20,7 +20,8 @@ wait):
   landing database per form. A bucket expires by itself once it would be full again.
   Redis is a cache here, not a store: when it does not answer, each process falls back
   to its own in-process bucket (a per-process limit for that while, never a lost
-  candidate), and reports the outage in a log line and on ``/readyz``.
+  candidate) and asks Redis again only after a few seconds, so an outage does not add
+  a timeout to every form; it reports the outage in a log line and on ``/readyz``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from typing import Protocol
 
 import redis
 import sqlalchemy as sa
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy import Connection, Engine
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -211,6 +214,7 @@ class RedisRateLimiter:
         key_secret: str,
         fallback: RateLimiter,
         warn_every_s: float = 60,
+        retry_after_s: float = 5,
     ) -> None:
         self._client = client
         self._rate = per_minute / 60.0
@@ -221,6 +225,8 @@ class RedisRateLimiter:
         self._fallback = fallback
         self._warn_every_s = warn_every_s
         self._warned_at = -math.inf
+        self._retry_after_s = retry_after_s
+        self._away_until = -math.inf  # the fallback decides until then
 
     @classmethod
     def connect(
@@ -231,8 +237,14 @@ class RedisRateLimiter:
         clock: Callable[[], float],
         key_secret: str,
     ) -> RedisRateLimiter:
-        """Short timeouts: a form must not wait long on a limit that can fall back."""
-        client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        """Short timeouts and no retries (redis-py retries three times by default): a
+        form must not wait long on a limit that can fall back."""
+        client = redis.Redis.from_url(
+            url,
+            socket_connect_timeout=0.5,
+            socket_timeout=0.5,
+            retry=Retry(NoBackoff(), retries=0),
+        )
         fallback = RateLimiter(per_minute, burst, clock=clock)
         return cls(client, per_minute, burst, clock, key_secret, fallback)
 
@@ -248,11 +260,14 @@ class RedisRateLimiter:
         if not self.enabled:
             return 0
         now = self._clock()
+        if now < self._away_until:
+            return self._fallback.allow(key)
         try:
             allowed, tokens = self._take_token(
                 keys=[self.client_key(key)], args=[repr(now), repr(self._rate), self._burst]
             )
         except redis.RedisError as error:
+            self._away_until = now + self._retry_after_s
             self._warn(error)
             return self._fallback.allow(key)
         if int(allowed):
