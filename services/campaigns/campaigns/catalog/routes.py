@@ -114,6 +114,16 @@ def campaign_list(
     return render(request, "campaigns.html", context, user=user)
 
 
+@router.get("/campaigns", name="campaign_list_alias")
+def campaign_list_alias(request: Request) -> Response:
+    """The list lives at the console's root; a typed or bookmarked /campaigns lands there
+    (with its filters) instead of on a bare 405."""
+    response = redirect(request, "campaign_list")
+    if request.url.query:
+        response.headers["location"] += f"?{request.url.query}"
+    return response
+
+
 @router.get("/campaigns/new", name="campaign_new")
 def campaign_new(request: Request, user: ConsoleEditor) -> Response:
     """The form for a new campaign."""

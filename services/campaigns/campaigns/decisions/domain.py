@@ -133,11 +133,6 @@ class PushTime:
         local = datetime.combine(day, self.at, tzinfo=ZoneInfo(self.timezone))
         return local.astimezone(UTC)
 
-    def describe(self, week: str) -> str:
-        """``Monday 2026-11-30 09:00 (Europe/Amsterdam)``."""
-        local = self.moment(week).astimezone(ZoneInfo(self.timezone))
-        return f"{WEEKDAYS[self.weekday]} {local:%Y-%m-%d %H:%M} ({self.timezone})"
-
 
 # --- the guardrail re-check --------------------------------------------------------------
 

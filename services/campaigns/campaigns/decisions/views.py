@@ -29,6 +29,19 @@ STATE_LABELS: dict[str, str] = {
     "rejected": N_("rejected"),
     "no_proposal": N_("no proposal yet"),
 }
+PUSH_WORDS = (
+    # What a push reports per ad-platform object (delivery.domain's Level and OutcomeKind),
+    # marked here so the page can show them in the reader's language.
+    N_("campaign"),
+    N_("ad set"),
+    N_("changed"),
+    N_("already set"),
+    N_("exported"),
+    N_("refused"),
+    N_("failed"),
+    N_("blocked"),
+    N_("dry run"),
+)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, get_day_names
 from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations, Translations
 from fastapi import Request
@@ -32,6 +33,8 @@ DEFAULT_LANGUAGE: Language = "nl"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 LANGUAGE_NAMES: dict[Language, str] = {"nl": "Nederlands", "en": "English"}
 """Each language in its own name, as the switch shows it."""
+MINUS = "\u2212"
+"""The minus sign of a signed amount (not a hyphen)."""
 BABEL_LOCALES: dict[Language, str] = {"nl": "nl_NL", "en": "en_GB"}
 """Where numbers and dates are formatted: 1.234,50 and 5 dec 2026, or 1,234.50 and 5 Dec 2026."""
 
@@ -97,6 +100,29 @@ class LocaleFormats:
         if amount is None:
             return "-"
         return format_currency(Decimal(amount), "EUR", locale=self.locale)
+
+    def euro_cents(self, cents: int | None) -> str:
+        """Whole cents as :meth:`euro` writes euros."""
+        return self.euro(None if cents is None else Decimal(cents) / 100)
+
+    def signed_euro_cents(self, cents: int | None) -> str:
+        """A change in cents with its sign: ``+€ 675,00``, a minus sign before a cut, ``€ 0,00``."""
+        if cents is None:
+            return "-"
+        sign = "+" if cents > 0 else MINUS if cents < 0 else ""
+        return sign + self.euro(Decimal(abs(cents)) / 100)
+
+    def local_moment(self, value: datetime | None, timezone: str) -> str:
+        """``maandag 7 december 2026 09:00`` in ``timezone`` (a push time, a deadline)."""
+        if value is None:
+            return "-"
+        return format_datetime(
+            as_utc(value), "EEEE d MMMM y HH:mm", tzinfo=ZoneInfo(timezone), locale=self.locale
+        )
+
+    def weekday(self, index: int) -> str:
+        """The name of a weekday, Monday being 0: ``maandag`` or ``Monday``."""
+        return str(get_day_names("wide", locale=self.locale)[index])
 
     def number(self, value: Decimal | float | int | None) -> str:
         """``12.345`` (nl) or ``12,345`` (en); a dash when there is nothing to show."""

@@ -54,6 +54,10 @@ def _language_templates(language: Language, catalogue: NullTranslations) -> Jinj
     environment.filters["translate"] = catalogue.gettext
     formats = LocaleFormats(language)
     environment.filters["euro"] = formats.euro
+    environment.filters["euro_cents"] = formats.euro_cents
+    environment.filters["signed_euro_cents"] = formats.signed_euro_cents
+    environment.filters["local_moment"] = formats.local_moment
+    environment.filters["weekday"] = formats.weekday
     environment.filters["number"] = formats.number
     environment.filters["day"] = formats.day
     environment.filters["moment"] = formats.moment
