@@ -176,6 +176,7 @@ async def journey(
     """One candidate: the page, one entry form, its submission."""
     address = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
     headers = {"x-forwarded-for": address}
+    step = "page"
     try:
         started = time.perf_counter()
         tally.record(
@@ -296,6 +297,7 @@ def report(
     requests = sum(len(v) for v in tally.latencies.values())
     late = percentile(tally.late_starts, 0.99)
     database = "SQLite (WAL)" if args.sqlite else "PostgreSQL"
+    why_unreachable = proxy_figures.get("errors") or ""
     limit_home = "Redis" if args.limit == "redis" else "the database"
     acked = tally.acknowledged
     checks = [
@@ -337,10 +339,10 @@ late). Two `koers-landing serve` processes (one uvicorn worker each) on {databas
 in the database, the form rate limit shared in {limit_home} at production settings
 (10/min, burst 20, per address; every candidate its own address); one port in front
 (round-robin proxy process; connections per process:
-{", ".join(f"{n:,}" for n in proxy_figures.get("connections", []))}, backend unreachable:
-{proxy_figures.get("unreachable", "?")}). Journeys: lead 50 %, quiz 30 %, apply with a
-PDF CV 20 %; each is the page, the entry form and its submission. Load driver: httpx on
-asyncio, same machine.
+{", ".join(f"{n:,}" for n in proxy_figures.get("connections", []))}; connections the proxy
+could not pass on: {proxy_figures.get("unreachable", "?")} {why_unreachable}). Journeys:
+lead 50 %, quiz 30 %, apply with a PDF CV 20 %; each is the page, the entry form and its
+submission. Load driver: httpx on asyncio, same machine.
 
 | request | count | p50 ms | p95 ms | p99 ms | max ms | statuses |
 |---|---:|---:|---:|---:|---:|---|
@@ -350,8 +352,9 @@ asyncio, same machine.
 |---|---|---|
 {check_rows}
 
-Server CPU over the burst (user + system): {", ".join(f"{c:.1f} s" for c in cpu)} for the two
-processes, i.e. {sum(cpu) / elapsed:.0%} of one CPU together. Machine load average (1 min)
+CPU over the burst (user + system): the two landing processes {cpu[0]:.1f} s and
+{cpu[1]:.1f} s ({(cpu[0] + cpu[1]) / elapsed:.0%} of one CPU together), the proxy
+{cpu[2]:.1f} s, the load driver {cpu[3]:.1f} s. Machine load average (1 min)
 {loads[0]:.1f} before and {loads[1]:.1f} after, on {os.cpu_count()} CPUs shared with other
 work (the load driver, the proxy, PostgreSQL and Redis run on the same CPUs).
 """
@@ -385,12 +388,22 @@ def main() -> int:
             servers, proxy = start_processes(args, database_url, workdir)
             try:
                 load_before = os.getloadavg()[0]
-                cpu_before = [cpu_seconds(s.pid) for s in servers]
+                cpu_before = [cpu_seconds(s.pid) for s in (*servers, proxy)]
+                driver_before = time.process_time()
                 base = f"http://127.0.0.1:{args.port}"
                 tally, elapsed, total = asyncio.run(burst(args, base, slug))
-                cpu = [cpu_seconds(s.pid) - b for s, b in zip(servers, cpu_before, strict=True)]
+                cpu = [
+                    cpu_seconds(s.pid) - b
+                    for s, b in zip((*servers, proxy), cpu_before, strict=True)
+                ]
+                cpu.append(time.process_time() - driver_before)
                 load_after = os.getloadavg()[0]
             finally:
+                died = [s.returncode for s in servers if s.poll() is not None]
+                if died:
+                    for log in sorted(workdir.glob("landing-*.log")):
+                        print(f"== {log.name}\n{log.read_text(errors='replace')[-3000:]}")
+                    raise RuntimeError(f"a landing process exited during the burst: {died}")
                 proxy.send_signal(signal.SIGTERM)
                 out, _ = proxy.communicate(timeout=30)
                 for server in servers:

@@ -27,6 +27,7 @@ class RoundRobinProxy:
         self.backends = tuple(backends)
         self.connections = [0] * len(self.backends)
         self.unreachable = 0  # connections whose backend could not be reached
+        self.errors: dict[str, int] = {}  # why, by error name
         self._next = itertools.cycle(range(len(self.backends)))
         self._loop = asyncio.new_event_loop()
         self._started = threading.Event()
@@ -65,8 +66,10 @@ class RoundRobinProxy:
             upstream_reader, upstream_writer = await asyncio.open_connection(
                 self.host, self.backends[index]
             )
-        except OSError:
+        except OSError as error:
             self.unreachable += 1
+            name = type(error).__name__
+            self.errors[name] = self.errors.get(name, 0) + 1
             writer.close()  # the backend is down: the client sees a reset, as with a Service
             return
         await asyncio.gather(
@@ -110,7 +113,11 @@ def main() -> None:
     print(json.dumps({"listening": port}), flush=True)
     stopped.wait()
     proxy.stop()
-    said = {"connections": proxy.connections, "unreachable": proxy.unreachable}
+    said = {
+        "connections": proxy.connections,
+        "unreachable": proxy.unreachable,
+        "errors": proxy.errors,
+    }
     print(json.dumps(said), flush=True)
 
 
