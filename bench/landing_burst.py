@@ -227,7 +227,13 @@ async def burst(args: argparse.Namespace, base: str, slug: str) -> tuple[Tally, 
                 await asyncio.sleep(delay)
             tally.late_starts.append(max(0.0, time.perf_counter() - due))
             tasks.append(asyncio.create_task(journey(client, base, slug, kind, pdf, tally)))
-        await asyncio.gather(*tasks)
+        # Journeys still unanswered this long after the last one began count as failed
+        # (a candidate gives up), so an overloaded run still ends and reports.
+        _done, pending = await asyncio.wait(tasks, timeout=args.patience)
+        for task in pending:
+            task.cancel()
+        tally.failures["journey unfinished after the wait"] += len(pending)
+        await asyncio.gather(*pending, return_exceptions=True)
         elapsed = time.perf_counter() - began
     return tally, elapsed, total
 
@@ -271,6 +277,7 @@ def report(
     loads: tuple[float, float],
 ) -> tuple[str, bool]:
     rate = args.normal_rate * args.factor
+    tally.failures = +tally.failures  # drop zero counts
     fives = sum(n for st in tally.statuses.values() for code, n in st.items() if code >= 500)
     failed = sum(tally.failures.values())
     sent = Counter({kind: sum(tally.statuses[f"submit {kind}"].values()) for kind, _ in JOURNEYS})
@@ -372,6 +379,9 @@ def main() -> int:
     parser.add_argument("--limit", choices=("redis", "database"), default="redis")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument(
+        "--patience", type=float, default=90, help="seconds to wait for the last journeys"
+    )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
 
