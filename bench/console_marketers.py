@@ -87,11 +87,36 @@ class Tally:
             self.statuses[page][status] += 1
 
 
-async def log_in(client: httpx.AsyncClient) -> None:
+def add_marketers(campaigns_url: str, tenant_id: str, count: int) -> list[str]:
+    """Twenty marketers are twenty people: one account each (the console throttles many
+    logins to one account at once). The seeded owner is the first."""
+    from datetime import UTC, datetime
+
+    from campaigns.tenancy import service as tenancy
+    from koers.db import make_engine, transaction
+
+    emails = [EMAIL] + [f"marketer{n}@bench.example" for n in range(1, count)]
+    engine = make_engine(campaigns_url)
+    with transaction(engine) as conn:
+        for email in emails[1:]:
+            tenancy.create_user(
+                conn,
+                tenant_id=tenant_id,
+                email=email,
+                password=PASSWORD,
+                role="marketer",
+                now=datetime.now(UTC),
+                language="en",
+            )
+    engine.dispose()
+    return emails
+
+
+async def log_in(client: httpx.AsyncClient, email: str) -> None:
     page = (await client.get("/login")).text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token, "no CSRF token on the login page"
-    data = {"email": EMAIL, "password": PASSWORD, "csrf_token": token.group(1)}
+    data = {"email": email, "password": PASSWORD, "csrf_token": token.group(1)}
     response = await client.post("/login", data=data)
     if "/login" in str(response.url):
         raise RuntimeError("could not log in")
@@ -110,12 +135,18 @@ async def timed_get(client: httpx.AsyncClient, page: str, url: str, tally: Tally
 
 
 async def marketer(
-    console: str, slugs: list[str], think: float, seed_: int, tally: Tally, stop: asyncio.Event
+    console: str,
+    email: str,
+    slugs: list[str],
+    think: float,
+    seed_: int,
+    tally: Tally,
+    stop: asyncio.Event,
 ) -> None:
     rng = random.Random(seed_)
     pages, weights = zip(*MIX, strict=True)
     async with httpx.AsyncClient(base_url=console, timeout=30, follow_redirects=True) as client:
-        await log_in(client)
+        await log_in(client, email)
         while not stop.is_set():
             page = rng.choices(pages, weights)[0]
             html = await timed_get(client, page, path_of(page, rng.choice(slugs)), tally)
@@ -127,11 +158,13 @@ async def marketer(
             await asyncio.sleep(rng.expovariate(1 / think))
 
 
-async def crowd(args: argparse.Namespace, console: str, slugs: list[str]) -> tuple[Tally, float]:
+async def crowd(
+    args: argparse.Namespace, console: str, emails: list[str], slugs: list[str]
+) -> tuple[Tally, float]:
     tally, stop = Tally(), asyncio.Event()
     tasks = [
-        asyncio.create_task(marketer(console, slugs, args.think, n, tally, stop))
-        for n in range(args.marketers)
+        asyncio.create_task(marketer(console, email, slugs, args.think, n, tally, stop))
+        for n, email in enumerate(emails)
     ]
     await asyncio.sleep(args.warmup)
     tally.measuring = True
@@ -172,7 +205,7 @@ def report(
         max(everything, default=0) * 1000,
     )
     return f"""
-{args.marketers} marketers at once, each logged in with a session of its own, for
+{args.marketers} marketers at once, each logged in with an account of its own, for
 {args.seconds} s after a {args.warmup} s warm-up: {len(everything):,} requests
 ({len(everything) / elapsed:,.1f}/s). Each picks a page by the mix below, loads it (a
 dashboard with its chart SVGs together, as a browser does), thinks for a moment
@@ -209,6 +242,7 @@ def main() -> int:
         workdir = Path(tmp)
         with databases(workdir, args.postgres) as urls:
             seeded = seed(urls, campaigns=args.campaigns, creatives=10, weeks=52, leads=100)
+            emails = add_marketers(urls["campaigns"], seeded.tenant_id, args.marketers)
             common = {"KOERS_SERVICE_TOKEN": TOKEN, "KOERS_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}
             with (
                 service(
@@ -239,7 +273,7 @@ def main() -> int:
                 ) as console_url,
             ):
                 load_before = os.getloadavg()[0]
-                tally, elapsed = asyncio.run(crowd(args, console_url, seeded.slugs))
+                tally, elapsed = asyncio.run(crowd(args, console_url, emails, seeded.slugs))
                 load_after = os.getloadavg()[0]
     markdown = report(args, tally, elapsed, (load_before, load_after))
     print(markdown)

@@ -291,7 +291,9 @@ def report(
             f"{max(lat, default=0) * 1000:.0f} | {codes} |"
         )
     stored_of = {"lead": counts["lead"], "quiz": counts["quiz"], "apply": counts["apply"]}
-    lost = {k: tally.acknowledged[k] - stored_of[k] for k, _ in JOURNEYS}
+    # Lost: acknowledged (303) but not stored. More stored than acknowledged is no loss:
+    # a submission the server took whose answer the driver stopped waiting for.
+    lost = {k: max(0, tally.acknowledged[k] - stored_of[k]) for k, _ in JOURNEYS}
     unanswered = total - sum(sent.values())
     ok = (
         fives == 0
@@ -325,12 +327,12 @@ def report(
             not lost["lead"],
         ),
         (
-            "quiz results stored / acknowledged",
+            "quiz results stored / acknowledged (stored >= acknowledged)",
             f"{counts['quiz']:,} / {acked['quiz']:,}",
             not lost["quiz"],
         ),
         (
-            "applications stored (with their CV) / acknowledged",
+            "applications stored (with their CV) / acknowledged (stored >= acknowledged)",
             f"{counts['apply']:,} ({counts['apply with CV']:,}) / {acked['apply']:,}",
             not lost["apply"] and counts["apply with CV"] == counts["apply"],
         ),
