@@ -29,6 +29,7 @@ from pydantic import (
 from typing_extensions import TypedDict
 
 from koers.isoweeks import ISO_WEEK_PATTERN, week_ordinal
+from koers.phrases import PhraseField
 
 Channel = Literal["linkedin", "instagram", "tiktok", "facebook", "snapchat", "indeed"]
 CHANNELS: tuple[Channel, ...] = (
@@ -252,6 +253,13 @@ class AllocationPolicy(BaseModel):
         description="Weeks after which old evidence counts half (creatives tire); null "
         "keeps all weeks at full weight",
     )
+    learn_half_life: bool = Field(
+        True,
+        description="Learn how fast old evidence fades from how well each candidate "
+        "half-life (1.5 weeks to never) predicted the campaign's own next weeks, instead "
+        "of using fatigue_half_life_weeks; null fatigue_half_life_weeks still keeps all "
+        "weeks at full weight",
+    )
     fatigue_trend: bool = Field(
         True,
         description="Estimate the campaign's common weekly decline of conversions per euro "
@@ -431,6 +439,11 @@ class VariantAllocation(BaseModel):
     expected_conversions: float = Field(description="Expected conversions from its amount")
     change: float | None = Field(description="EUR change from last week; null if unknown")
     reason: str = Field(description="Why it gets this amount, in a sentence")
+    reason_phrase: PhraseField | None = Field(
+        None,
+        description="The same sentence as a message id and its figures, for a reader of "
+        "another language (koers.phrases)",
+    )
     max_change_holds: bool = Field(
         default=True,
         description="Whether the policy's max_change limits this creative's cut: false for "
@@ -460,7 +473,15 @@ class AllocationResponse(BaseModel):
     p_best: dict[str, float]
     expected_cost_per_conversion: dict[str, CostPerConversion]
     explanation: list[str]
+    explanation_phrases: list[PhraseField] = Field(
+        default_factory=list,
+        description="The explanation as message ids and figures (koers.phrases), in order",
+    )
     warnings: list[str]
+    warning_phrases: list[PhraseField] = Field(
+        default_factory=list,
+        description="The warnings as message ids and figures (koers.phrases), in order",
+    )
     variants: list[VariantAllocation]
     expected_conversions: float = Field(description="Expected conversions of this split")
     equal_split_expected_conversions: float = Field(

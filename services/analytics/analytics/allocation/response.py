@@ -20,11 +20,13 @@ from analytics.allocation.beliefs import Beliefs
 from analytics.allocation.contract import AllocationRequest, AllocationResponse, finite_or_none
 from analytics.allocation.exposure import MaturedExposure
 from analytics.allocation.fatigue import Drift
+from analytics.allocation.forgetting import LearnedForgetting
 from analytics.allocation.history import History
 from analytics.allocation.pbest import Comparison
 from analytics.allocation.plan import Plan
 from analytics.allocation.stopping import Verdict
 from analytics.allocation.targets import Targets
+from koers.phrases import english
 
 FloatArray = NDArray[np.float64]
 
@@ -42,6 +44,8 @@ class Findings:
     verdict: Verdict
     drifts: Mapping[int, Drift]
     """Latest-week drift by listed creative's position."""
+    forgetting: LearnedForgetting | None = None
+    """The half-life learned from the campaign's weeks, when the policy learns it."""
 
 
 def respond(request: AllocationRequest, findings: Findings) -> AllocationResponse:
@@ -49,7 +53,7 @@ def respond(request: AllocationRequest, findings: Findings) -> AllocationRespons
     facts = creative_facts(request, findings)
     story = _story(request, findings, facts)
     history = findings.history
-    warnings = (
+    warning_phrases = (
         findings.plan.shaped.warnings
         + explain.data_health(
             [history.unit_ids[u] for u in history.unit],
@@ -60,6 +64,8 @@ def respond(request: AllocationRequest, findings: Findings) -> AllocationRespons
         )
         + explain.drift_warnings(facts)
     )
+    explanation = explain.sentences(story)
+    reasons = [explain.reason(fact, story) for fact in facts]
     verdict = findings.verdict
     winner = request.variants[verdict.winner].variant_id if verdict.winner is not None else None
     # A creative that ran last week and got no change band is one max_change does not hold.
@@ -84,8 +90,10 @@ def respond(request: AllocationRequest, findings: Findings) -> AllocationRespons
                 }
                 for fact in facts
             },
-            "explanation": explain.sentences(story),
-            "warnings": warnings,
+            "explanation": [english(line) for line in explanation],
+            "explanation_phrases": explanation,
+            "warnings": [english(line) for line in warning_phrases],
+            "warning_phrases": warning_phrases,
             "variants": [
                 {
                     "variant_id": fact.variant_id,
@@ -97,7 +105,8 @@ def respond(request: AllocationRequest, findings: Findings) -> AllocationRespons
                     "change": None
                     if fact.previous is None
                     else round(fact.amount - fact.previous, 2),
-                    "reason": explain.reason(fact, story),
+                    "reason": english(reasons[i]),
+                    "reason_phrase": reasons[i],
                     "max_change_holds": holds[i],
                 }
                 for i, fact in enumerate(facts)
@@ -182,7 +191,10 @@ def _story(
         expected_total=expected_total,
         equal_total=finite_or_none(equal),
         maturity=findings.matured.curve,
-        half_life=policy.fatigue_half_life_weeks,
+        half_life=policy.fatigue_half_life_weeks
+        if findings.forgetting is None
+        else findings.forgetting.half_life,
+        half_life_learned=findings.forgetting is not None,
         max_change=findings.plan.shaped.max_change,
         unlisted_with_history=findings.history.unlisted,
         has_evidence=has_evidence,

@@ -12,7 +12,7 @@ Dutch for new accounts, switched in the navigation); before logging in, the brow
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +26,7 @@ from fastapi import Request
 
 from koers.db import as_utc
 from koers.i18n import compile_catalogue, preferred_languages
+from koers.phrases import Phrase, render
 
 Language = Literal["nl", "en"]
 SUPPORTED: tuple[Language, ...] = ("nl", "en")
@@ -89,6 +90,22 @@ def gettext_for(request: Request, user: Any = None) -> Gettext:
     return catalogues[request_language(request, user)].gettext
 
 
+def shown_phrase(
+    sentence: Phrase | str | None,
+    names: Mapping[str, str] | None = None,
+    *,
+    catalogue: NullTranslations,
+    locale: str,
+) -> str:
+    """An engine sentence (``koers.phrases``) in the reader's language, creatives named;
+    a plain text (a proposal from before phrases) as it is."""
+    if sentence is None:
+        return ""
+    if isinstance(sentence, str):
+        return sentence
+    return render(sentence, catalogue, locale, names)
+
+
 class LocaleFormats:
     """Numbers, amounts and dates as a reader of one language writes them."""
 
@@ -120,6 +137,16 @@ class LocaleFormats:
             as_utc(value), "EEEE d MMMM y HH:mm", tzinfo=ZoneInfo(timezone), locale=self.locale
         )
 
+    def tenths(self, value: float | None) -> str:
+        """One decimal: ``41,5`` (nl) or ``41.5`` (en); a dash when there is nothing to show."""
+        return self.decimal(value, 1)
+
+    def decimal(self, value: float | None, places: int) -> str:
+        """A fixed number of decimals: ``1,27`` (nl) or ``1.27`` (en)."""
+        if value is None:
+            return "-"
+        return format_decimal(value, "#,##0." + "0" * places, locale=self.locale)
+
     def weekday(self, index: int) -> str:
         """The name of a weekday, Monday being 0: ``maandag`` or ``Monday``."""
         return str(get_day_names("wide", locale=self.locale)[index])
@@ -141,3 +168,12 @@ class LocaleFormats:
         if value is None:
             return "-"
         return format_datetime(as_utc(value), "d MMM y HH:mm", tzinfo=UTC, locale=self.locale)
+
+    def moment_in(self, value: datetime | None, time_zone: str) -> str:
+        """``5 dec 2026 10:30 CET``: on the wall clock of ``time_zone`` (a recruiter's),
+        its abbreviation beside it so nobody wonders which clock it is."""
+        if value is None:
+            return "-"
+        return format_datetime(
+            as_utc(value), "d MMM y HH:mm zzz", tzinfo=ZoneInfo(time_zone), locale=self.locale
+        )
