@@ -4,6 +4,9 @@
 - ``make_database_url``: a fresh, empty database per call: a temporary SQLite file, or,
   when ``KOERS_TEST_DATABASE_URL`` points at PostgreSQL, a new database on that server
   (dropped at the end of the session).
+- ``redis_url``: a real Redis (``KOERS_TEST_REDIS_URL``, else 127.0.0.1:6379): the tests
+  that need one fail when the variable is set and Redis does not answer (CI sets it),
+  and are skipped without the variable on a machine without Redis.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import landing  # noqa: F401
 from koers.broker import EmbeddedBroker
 
 POSTGRES_URL = os.environ.get("KOERS_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("KOERS_TEST_REDIS_URL", "")
 
 
 def free_port() -> int:
@@ -43,6 +47,23 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]
     embedded.start()
     yield embedded
     embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    import redis
+
+    url = REDIS_URL or "redis://127.0.0.1:6379/0"
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        if REDIS_URL:
+            pytest.fail(f"KOERS_TEST_REDIS_URL is set but Redis does not answer: {error}")
+        pytest.skip("no Redis at 127.0.0.1:6379 (set KOERS_TEST_REDIS_URL to require one)")
+    finally:
+        client.close()
+    return url
 
 
 @pytest.fixture(scope="session")
