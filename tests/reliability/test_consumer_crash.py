@@ -97,6 +97,15 @@ def test_consumer_killed_mid_stream_ends_with_exact_counts(
     def produce() -> None:
         for index, message in enumerate(messages):
             producer.send(CANDIDATE_EVENTS_TOPIC, key=campaign_id.encode(), value=message)
+            if index == 24:
+                producer.flush()
+                # The stream's pace only means something once the consumer is at work: on
+                # a loaded machine its start-up could outlast the whole stream.
+                wait_until(
+                    lambda: sum(funnel_counts(stack, campaign_id).values()) > 0,
+                    120,
+                    message="the consumer to apply the stream's first events",
+                )
             if index % 25 == 24:
                 producer.flush()
                 # A steady ~10 s stream, so the kill lands in its middle: the consumer
