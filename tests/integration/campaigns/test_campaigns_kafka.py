@@ -13,7 +13,6 @@ import pytest
 import sqlalchemy as sa
 from kafka import KafkaConsumer
 
-from campaigns.cli import migrate_database
 from campaigns.demo import DEMO_EMAIL, DEMO_SLUG
 from campaigns.handlers import HANDLERS, TOPICS
 from campaigns.seed import seed_demo
@@ -38,9 +37,10 @@ NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def seeded_engine(make_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[sa.Engine]:
-    url = make_database_url("campaigns")
-    migrate_database(url)
+def seeded_engine(
+    make_migrated_database_url: Callable[[str], str], tmp_path: Path
+) -> Iterator[sa.Engine]:
+    url = make_migrated_database_url("campaigns")
     engine = make_engine(url)
     seed_demo(
         engine,

@@ -19,7 +19,6 @@ from pydantic import SecretStr
 from test_meta_adapter import TOKEN, FakeGraphApi, Scripted
 
 from campaigns.catalog import repository as catalog_repo
-from campaigns.cli import migrate_database
 from campaigns.config import Settings
 from campaigns.decisions import repository as repo
 from campaigns.decisions import service
@@ -49,9 +48,8 @@ def graph() -> Iterator[FakeGraphApi]:
 
 
 @pytest.fixture
-def engine(make_database_url: object, tmp_path: Path) -> Iterator[sa.Engine]:
-    url = make_database_url("campaigns")  # type: ignore[operator]
-    migrate_database(url)
+def engine(make_migrated_database_url: object, tmp_path: Path) -> Iterator[sa.Engine]:
+    url = make_migrated_database_url("campaigns")  # type: ignore[operator]
     engine = make_engine(url)
     seed_demo(
         engine,

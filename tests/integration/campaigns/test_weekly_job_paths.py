@@ -51,10 +51,11 @@ class Installation:
 
 @pytest.fixture
 def installation(
-    make_database_url: Callable[[str], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_migrated_database_url: Callable[[str], str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Installation]:
-    campaigns_url = make_database_url("campaigns")
-    cli.migrate_database(campaigns_url)
+    campaigns_url = make_migrated_database_url("campaigns")
     engine = make_engine(campaigns_url)
     now = datetime.now(UTC)
     seed_demo(
@@ -65,7 +66,7 @@ def installation(
         today=now.date(),
         now=now,
     )
-    analytics, analytics_engine = analytics_app(make_database_url("analytics"))
+    analytics, analytics_engine = analytics_app(make_migrated_database_url("analytics"))
     apply_to_analytics(analytics_engine, campaigns_outbox(engine))
     with serve(analytics) as analytics_url:
         settings = Settings(

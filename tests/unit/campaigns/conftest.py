@@ -10,7 +10,6 @@ from campaigns_testkit import DEMO_PASSWORD, NOW, TODAY, FakeAnalytics
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from campaigns.cli import migrate_database
 from campaigns.config import Settings
 from campaigns.main import create_app
 from campaigns.seed import SeedResult, seed_demo
@@ -18,9 +17,8 @@ from koers.db import make_engine
 
 
 @pytest.fixture
-def database_url(make_database_url: Callable[[str], str]) -> str:
-    url = make_database_url("campaigns")
-    migrate_database(url)
+def database_url(make_migrated_database_url: Callable[[str], str]) -> str:
+    url = make_migrated_database_url("campaigns")
     return url
 
 

@@ -57,10 +57,10 @@ def _campaign_id(conn: sa.Connection) -> str:
 
 @pytest.fixture
 def analytics_url(
-    make_database_url: Callable[[str], str], engine: Engine, campaign_id: str
+    make_migrated_database_url: Callable[[str], str], engine: Engine, campaign_id: str
 ) -> Iterator[str]:
     """Analytics with the campaign as published, its spend, and candidates per creative."""
-    app, analytics_engine = analytics_app(make_database_url("analytics"))
+    app, analytics_engine = analytics_app(make_migrated_database_url("analytics"))
     published = campaigns_outbox(engine)
     tenant_id = published[0].tenant_id
     visits = {"instagram": 400, "tiktok": 300, "linkedin": 120, "facebook": 60}

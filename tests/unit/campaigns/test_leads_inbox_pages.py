@@ -47,13 +47,13 @@ def tenant_and_campaign(engine: Engine, seeded: SeedResult) -> tuple[str, str]:
 
 @pytest.fixture
 def landing(
-    make_database_url: Callable[[str], str],
+    make_migrated_database_url: Callable[[str], str],
     tmp_path: Path,
     tenant_and_campaign: tuple[str, str],
 ) -> Iterator[tuple[str, Engine, dict[str, list[str]]]]:
     """Landing with 28 leads (whatsapp, tiktok) and 3 applications (phone, instagram)."""
     tenant_id, campaign_id = tenant_and_campaign
-    app, engine = landing_app(make_database_url("landing"), tmp_path / "cvs")
+    app, engine = landing_app(make_migrated_database_url("landing"), tmp_path / "cvs")
     start = NOW - timedelta(days=3)
     ids = {
         "lead": add_landing_leads(
