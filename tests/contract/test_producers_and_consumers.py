@@ -41,6 +41,7 @@ from landing.config import Settings as LandingSettings
 from landing.handlers import HANDLERS as LANDING_HANDLERS
 from landing.main import create_app as create_landing
 from tests.support.html import hidden_fields
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.contract
 
@@ -140,6 +141,7 @@ def produced(
         demo_password="contract-test",
         today=date(2026, 11, 23),
         now=datetime(2026, 11, 23, 9, tzinfo=UTC),
+        password_hasher=FAST_PASSWORD_HASHER,
     )
     from_campaigns = outbox(campaigns_db)
     state = [e for e in from_campaigns if e.topic == CAMPAIGN_STATE_TOPIC]
@@ -255,6 +257,7 @@ def test_campaigns_applies_a_schema_valid_allocation_proposal(
         demo_password="contract-test",
         today=date(2026, 11, 23),
         now=datetime(2026, 11, 23, 9, tzinfo=UTC),
+        password_hasher=FAST_PASSWORD_HASHER,
     )
     # The seed makes new ids on a fresh database: address the proposal to this one.
     seeded = next(e for e in outbox(campaigns_db) if e.type == "CampaignPublished")

@@ -30,6 +30,7 @@ from koers.messaging.transport import KafkaPublisher
 from koers.settings import KoersSettings
 from koers.workers import build_consumer
 from tests.support import campaigns_db as repo
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.integration
 
@@ -49,6 +50,7 @@ def seeded_engine(
         demo_password="integration-password",
         today=date(2026, 11, 23),
         now=NOW,
+        password_hasher=FAST_PASSWORD_HASHER,
     )
     yield engine
     engine.dispose()

@@ -28,6 +28,7 @@ from campaigns.demo import DEMO_SLUG
 from campaigns.insights.analytics_client import AllocationProposal
 from campaigns.seed import seed_demo
 from koers.db import make_engine, transaction
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.integration
 
@@ -58,6 +59,7 @@ def engine(make_migrated_database_url: object, tmp_path: Path) -> Iterator[sa.En
         demo_password="an integration test password",
         today=date(2026, 11, 23),
         now=datetime(2026, 11, 23, 8, 0, tzinfo=UTC),
+        password_hasher=FAST_PASSWORD_HASHER,
     )
     yield engine
     engine.dispose()

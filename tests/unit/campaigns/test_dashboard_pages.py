@@ -33,6 +33,7 @@ from campaigns.config import Settings
 from campaigns.main import create_app
 from campaigns.seed import SeedResult
 from koers.events import AllocationProposed, new_envelope
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.unit
 
@@ -88,7 +89,7 @@ def console(settings: Settings, analytics_url: str) -> TestClient:
     configured = settings.model_copy(
         update={"analytics_url": analytics_url, "service_token": SERVICE_TOKEN}
     )
-    return TestClient(create_app(configured))
+    return TestClient(create_app(configured, password_hasher=FAST_PASSWORD_HASHER))
 
 
 @pytest.fixture

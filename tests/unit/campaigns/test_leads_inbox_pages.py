@@ -33,6 +33,7 @@ from campaigns.catalog import repository as repo
 from campaigns.config import Settings
 from campaigns.main import create_app
 from campaigns.seed import SeedResult
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.unit
 
@@ -89,7 +90,9 @@ def console(settings: Settings, landing_url: str) -> TestClient:
             "analytics_url": f"http://127.0.0.1:{free_port()}",
         }
     )
-    return TestClient(create_app(configured, clock=lambda: NOW))
+    return TestClient(
+        create_app(configured, clock=lambda: NOW, password_hasher=FAST_PASSWORD_HASHER)
+    )
 
 
 @pytest.fixture

@@ -45,6 +45,7 @@ from campaigns.tenancy.deps import ConsoleUser
 from koers.db import make_engine, transaction
 from tests.support import campaigns_db as repo
 from tests.support import campaigns_use_cases as service_layer
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.unit
 
@@ -301,7 +302,7 @@ def world(make_migrated_database_url: Callable[[str], str], tmp_path: Path) -> I
             service_token=SERVICE_TOKEN,
             kafka_bootstrap_servers="127.0.0.1:1",
         )
-        app = create_app(settings)
+        app = create_app(settings, password_hasher=FAST_PASSWORD_HASHER)
         # One lifespan for the whole test; the other clients share the started app.
         with TestClient(app) as api_client:
             for objects in (a, b):

@@ -17,6 +17,7 @@ from campaigns.config import Settings
 from campaigns.decisions import repository as repo
 from campaigns.main import create_app
 from campaigns.seed import SeedResult
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.unit
 
@@ -40,7 +41,9 @@ def internal(
     settings: Settings, analytics: FakeInsights, delivery: FakeDelivery
 ) -> Iterator[TestClient]:
     with_token = settings.model_copy(update={"service_token": TOKEN})
-    app = create_app(with_token, analytics=analytics, delivery=delivery)  # type: ignore[arg-type]
+    app = create_app(
+        with_token, analytics=analytics, delivery=delivery, password_hasher=FAST_PASSWORD_HASHER
+    )  # type: ignore[arg-type]
     with TestClient(app) as test_client:
         yield test_client
 
