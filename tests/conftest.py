@@ -1,6 +1,6 @@
 """Fixtures shared by every test tier.
 
-- ``broker``: one real embedded broker (Tansu, Kafka protocol) per test session.
+- ``broker``: one real embedded broker (Tansu, Kafka protocol) per test module.
 - ``make_database_url``: a fresh, empty database per call: a temporary SQLite file, or,
   when ``KOERS_TEST_DATABASE_URL`` points at PostgreSQL, a new database on that server
   (dropped at the end of the session).
@@ -51,8 +51,11 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]:
+    # One per module, not per session: tests read topics from the beginning, and under
+    # xdist the modules a worker runs before this one (and what they left on the topics,
+    # poison records included) differ from run to run.
     log_path = tmp_path_factory.mktemp("broker") / "broker.log"
     embedded = EmbeddedBroker(port=free_port(), log_path=log_path)
     embedded.start()
