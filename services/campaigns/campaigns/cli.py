@@ -153,10 +153,18 @@ def send_memos(
     ),
     again: bool = typer.Option(False, "--again", help="Also where it was already sent."),
 ) -> None:
-    """Mail the week's memo to every employer's members who opted in (once per week)."""
+    """Mail the week's memo to every employer's members who opted in (once per week),
+    with each employer's next best actions and which channel gets answers now."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from campaigns.insights.analytics_client import HttpAnalyticsClient
+    from campaigns.insights.deps import FETCH_WORKERS
+    from campaigns.leads.deps import LANDING_TIMEOUT_S
+    from campaigns.leads.landing_client import HttpLandingClient
     from campaigns.main import build_mailer
     from campaigns.memo.mail import MailNotSent
     from campaigns.memo.service import send_weekly_memos
+    from campaigns.overview.service import EmployerFollowUp, employer_follow_up
     from campaigns.scheduling import planned_week
     from campaigns.web.i18n import DEFAULT_LANGUAGE, load_catalogues
     from campaigns.web.rendering import build_templates
@@ -175,6 +183,25 @@ def send_memos(
         typer.echo(f"Not sent: {exc}", err=True)
         raise typer.Exit(2) from exc
     engine = make_engine(settings.database_url)
+    analytics = HttpAnalyticsClient(
+        settings.analytics_url, settings.service_token, timeout_s=settings.analytics_timeout_s
+    )
+    landing = HttpLandingClient(
+        settings.landing_url, settings.service_token, timeout_s=LANDING_TIMEOUT_S
+    )
+    pool = ThreadPoolExecutor(FETCH_WORKERS, thread_name_prefix="memo-fetch")
+
+    def follow_up_of(tenant_id: str) -> EmployerFollowUp:
+        return employer_follow_up(
+            engine,
+            tenant_id=tenant_id,
+            analytics=analytics,
+            landing=landing,
+            pool=pool,
+            now=now,
+            timeout_s=settings.analytics_timeout_s + 1.0,
+        )
+
     try:
         sent = send_weekly_memos(
             engine,
@@ -184,15 +211,63 @@ def send_memos(
             now=now,
             console_url=settings.console_url,
             again=again,
+            follow_up_of=follow_up_of,
         )
     except MailNotSent as exc:
         typer.echo(f"Stopped: the mail server failed ({exc}); run again for the rest.", err=True)
         raise typer.Exit(1) from exc
     finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+        analytics.close()
+        landing.close()
         engine.dispose()
     for tenant, count in sent:
         typer.echo(f"{chosen} {tenant}: sent to {count}")
     typer.echo(f"{chosen}: {len(sent)} employer(s) sent to")
+
+
+@app.command("refresh-benchmarks")
+def refresh_benchmarks_command(
+    week: str | None = typer.Option(
+        None, "--week", help="Cover the 26 whole weeks before this ISO week; default this week."
+    ),
+) -> None:
+    """Recompute the benchmarks across employers now (the weekly job does it last)."""
+    from campaigns.benchmarks.service import refresh_benchmarks
+    from campaigns.insights.analytics_client import AnalyticsUnavailable, HttpAnalyticsClient
+    from campaigns.leads.landing_client import (
+        HttpLandingClient,
+        LandingRefused,
+        LandingUnavailable,
+    )
+    from campaigns.main import WEEKLY_JOB_ANALYTICS_TIMEOUT_S
+    from koers.db import make_engine
+    from koers.events import utcnow
+    from koers.isoweeks import iso_week, week_monday
+
+    settings = _settings()
+    now = utcnow()
+    chosen = week or iso_week(now)
+    try:
+        week_monday(chosen)
+    except ValueError as exc:
+        typer.echo(f"Not run: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    engine = make_engine(settings.database_url)
+    analytics = HttpAnalyticsClient(
+        settings.analytics_url, settings.service_token, timeout_s=WEEKLY_JOB_ANALYTICS_TIMEOUT_S
+    )
+    landing = HttpLandingClient(settings.landing_url, settings.service_token, timeout_s=30.0)
+    try:
+        summary = refresh_benchmarks(engine, analytics, landing, week=chosen, now=now)
+    except (AnalyticsUnavailable, LandingUnavailable, LandingRefused) as exc:
+        typer.echo(f"Not refreshed, the last cells stay: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        analytics.close()
+        landing.close()
+        engine.dispose()
+    typer.echo(str(summary))
 
 
 @app.command("add-employer")

@@ -3,7 +3,7 @@ wires the routes of each feature."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -21,6 +21,8 @@ from campaigns.actions import routes as action_routes
 from campaigns.agency import routes as agency_routes
 from campaigns.audit import api as audit_api
 from campaigns.audit import routes as audit_routes
+from campaigns.benchmarks import routes as benchmark_routes
+from campaigns.benchmarks.service import weekly_refresh
 from campaigns.catalog import api as catalog_api
 from campaigns.catalog import routes as catalog_routes
 from campaigns.catalog.page_preview import HttpPagePreviews
@@ -57,6 +59,7 @@ from campaigns.scheduling.weekly import (
     WEEKLY_JOB_DESCRIPTION,
     WEEKLY_JOB_ID,
     WeeklyRunSummary,
+    WeeklyStep,
     run_weekly_job,
 )
 from campaigns.spend import routes as spend_routes
@@ -97,16 +100,18 @@ def weekly_job(
     steps: WeeklySteps,
     *,
     clock: Callable[[], datetime] = utcnow,
+    last_steps: Sequence[WeeklyStep] = (),
 ) -> Callable[[str], WeeklyRunSummary]:
     """The weekly job for one ISO week, wired: ``koers-campaigns weekly`` and the
     embedded scheduler run this same callable; its steps after planning (apply
-    autopilot, push what is due) are the ones the Airflow DAG calls over HTTP."""
+    autopilot, push what is due) are the ones the Airflow DAG calls over HTTP;
+    ``last_steps`` (the benchmarks' refresh) follow them."""
     return partial(
         run_weekly_job,
         engine=engine,
         analytics_client=analytics,
         clock=clock,
-        after_planning=steps.after_planning(),
+        after_planning=(*steps.after_planning(), *last_steps),
     )
 
 
@@ -197,7 +202,16 @@ def create_app(
     )
     push_delivery = delivery or platform_delivery
     steps = WeeklySteps(engine, job_analytics, push_delivery, clock=utcnow)
-    scheduler = build_scheduler(settings, weekly_job(engine, job_analytics, steps), steps.push_due)
+    scheduler = build_scheduler(
+        settings,
+        weekly_job(
+            engine,
+            job_analytics,
+            steps,
+            last_steps=(weekly_refresh(engine, job_analytics, landing_client, clock=utcnow),),
+        ),
+        steps.push_due,
+    )
     memo_mailer = build_mailer(settings)
 
     @asynccontextmanager
@@ -306,6 +320,7 @@ def create_app(
         memo_routes.router,
         organic_routes.router,
         scheduling_internal_api.router,
+        benchmark_routes.router,
     ):
         app.include_router(router)
     return app

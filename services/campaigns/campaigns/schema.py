@@ -19,6 +19,7 @@ def full_metadata() -> sa.MetaData:
     """The metadata with every feature's tables declared on it."""
     from campaigns.actions import repository as _actions  # noqa: F401
     from campaigns.audit import repository as _audit  # noqa: F401
+    from campaigns.benchmarks import repository as _benchmarks  # noqa: F401
     from campaigns.catalog import repository as _catalog  # noqa: F401
     from campaigns.decisions import repository as _decisions  # noqa: F401
     from campaigns.leads import repository as _leads  # noqa: F401

@@ -203,6 +203,8 @@ def test_the_campaign_list_filters_and_pages(
     nothing = client.get("/?q=zzz", headers=HTML).text
     assert "No campaign matches this filter." in nothing
     assert client.get("/?page=0", headers=HTML).status_code == 422
+    typed = client.get("/campaigns?status=live", headers=HTML, follow_redirects=False)
+    assert typed.status_code == 303 and typed.headers["location"] == "/?status=live"
 
 
 def test_a_viewer_sees_no_buttons_that_change_things(

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from campaigns_testkit import DEMO_PASSWORD, csrf_from, log_in
@@ -37,17 +37,35 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]")
 NEWCOMER = "nieuw@koers.local"
 
 
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "N_": None,
+    "flash": (2,),
+    "phrase": None,
+    "plural_phrase": (1, 2),
+}
+# The engine's sentences (koers.phrases) are shown in the console, so their message ids
+# come into its catalogue too.
+ENGINE_SENTENCES = SERVICE_DIR.parent / "analytics" / "analytics" / "allocation"
+PHRASES_MODULE = SERVICE_DIR.parents[1] / "libs" / "koers" / "koers" / "phrases.py"
+
+
 def _source_messages() -> set[str | tuple[str, ...]]:
     """What the code and templates ask to translate now (as ``pybabel extract`` finds it)."""
     with (SERVICE_DIR / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
-    found = extract_from_dir(
-        str(LOCALE_DIR.parent),
-        method_map,
-        options_map,
-        keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "flash": (2,)},
-    )
-    return {message for _file, _line, message, _comments, _context in found}
+    found = [
+        message
+        for directory in (LOCALE_DIR.parent, ENGINE_SENTENCES)
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(directory), method_map, options_map, keywords=KEYWORDS
+        )
+    ]
+    with PHRASES_MODULE.open("rb") as module:
+        found += [m for _line, m, _c, _ctx in extract("python", module, keywords=KEYWORDS)]
+    return set(found)
 
 
 def _catalogue_ids(path: Path) -> set[str | tuple[str, ...]]:

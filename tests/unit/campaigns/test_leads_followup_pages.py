@@ -310,13 +310,13 @@ def test_the_dashboard_advises_following_up_cold_leads_and_a_dismissal_is_audite
     )
 
     # Analytics is not running here: only the contact history speaks.
-    assert "Follow up 31 lead(s) going cold." in advised
+    assert "Follow up the leads going cold: 31." in advised
     assert "31 not contacted within 24 h, 0 without a reply" in advised
     assert no_reason.status_code == 422 and "Say why you dismiss" in no_reason.text
     assert bad_key.status_code == 422
     assert dismissed.status_code == 303
     after = client.get(dashboard, headers=HTML).text
-    assert "lead(s) going cold" not in after and "Nothing clearly calls for action" in after
+    assert "leads going cold" not in after and "Nothing clearly calls for action" in after
     tenant_id = campaigns_outbox(engine, "CampaignPublished")[0].tenant_id
     with engine.connect() as conn:
         logged = audit.entries(conn, tenant_id, object_type="campaign")

@@ -18,6 +18,7 @@ from campaigns.actions.domain import (
 from campaigns.catalog.domain import Variant
 from campaigns.insights.domain import CampaignFunnel, FunnelCounts, VariantFunnel
 from campaigns.leads.landing_client import Contact, LeadContactFacts
+from campaigns.web.phrases import in_english
 
 pytestmark = pytest.mark.unit
 
@@ -96,9 +97,12 @@ def test_a_tired_creative_is_refreshed_with_its_evidence() -> None:
 
     assert [a.key for a in found] == ["refresh_creative:a"]
     evidence = found[0].evidence
-    assert "Leads per euro in the last 2 weeks are 25% of its earlier weeks" in evidence.figure
-    assert evidence.interval.startswith("95% interval ")
-    assert "at least 20 earlier leads" in evidence.rule
+    assert "Leads per euro in the last 2 weeks are 25% of its earlier weeks" in in_english(
+        evidence.figure
+    )
+    assert in_english(evidence.interval).startswith("95% interval ")
+    assert "at least 20 earlier leads" in in_english(evidence.rule)
+    assert "interval below 100%." in in_english(evidence.rule)
 
 
 @pytest.mark.parametrize(
@@ -148,7 +152,7 @@ def test_budget_moves_only_off_a_clearly_worse_channel() -> None:
     )
 
     assert [a.key for a in found] == ["move_budget:linkedin:instagram"]
-    assert "Cost per lead on linkedin €60.00" in found[0].evidence.figure
+    assert "Cost per lead on linkedin €60.00" in in_english(found[0].evidence.figure)
     assert actions(funnel(cheap, close), both) == []
     assert actions(funnel(cheap, thin), both) == []  # one lead proves nothing
     assert actions(funnel(cheap), both[:1]) == []  # one channel: nothing to move to
@@ -183,7 +187,7 @@ def test_leads_going_cold_are_followed_up() -> None:
     found = leads_going_cold(cold + warm, now=NOW, target_hours=24)
 
     assert [a.key for a in found] == ["follow_up:leads"]
-    assert found[0].evidence.figure.startswith(
+    assert in_english(found[0].evidence.figure).startswith(
         "1 not contacted within 24 h, 1 without a reply for more than 3 days"
     )
     assert leads_going_cold(warm, now=NOW, target_hours=24) == []

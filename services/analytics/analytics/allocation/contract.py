@@ -29,6 +29,7 @@ from pydantic import (
 from typing_extensions import TypedDict
 
 from koers.isoweeks import ISO_WEEK_PATTERN, week_ordinal
+from koers.phrases import PhraseField
 
 Channel = Literal["linkedin", "instagram", "tiktok", "facebook", "snapchat", "indeed"]
 CHANNELS: tuple[Channel, ...] = (
@@ -431,6 +432,11 @@ class VariantAllocation(BaseModel):
     expected_conversions: float = Field(description="Expected conversions from its amount")
     change: float | None = Field(description="EUR change from last week; null if unknown")
     reason: str = Field(description="Why it gets this amount, in a sentence")
+    reason_phrase: PhraseField | None = Field(
+        None,
+        description="The same sentence as a message id and its figures, for a reader of "
+        "another language (koers.phrases)",
+    )
     max_change_holds: bool = Field(
         default=True,
         description="Whether the policy's max_change limits this creative's cut: false for "
@@ -460,7 +466,15 @@ class AllocationResponse(BaseModel):
     p_best: dict[str, float]
     expected_cost_per_conversion: dict[str, CostPerConversion]
     explanation: list[str]
+    explanation_phrases: list[PhraseField] = Field(
+        default_factory=list,
+        description="The explanation as message ids and figures (koers.phrases), in order",
+    )
     warnings: list[str]
+    warning_phrases: list[PhraseField] = Field(
+        default_factory=list,
+        description="The warnings as message ids and figures (koers.phrases), in order",
+    )
     variants: list[VariantAllocation]
     expected_conversions: float = Field(description="Expected conversions of this split")
     equal_split_expected_conversions: float = Field(

@@ -3,6 +3,10 @@
 Everything here is wording over figures the engine already computed; nothing is
 recomputed. Sentences stay short and name creatives, amounts and chances, so the weekly
 memo can quote them as they are.
+
+Each sentence is a :class:`koers.phrases.Phrase` (an English message id and its figures),
+so the console shows it in its reader's language; the response also carries the English
+text. The console's catalogue translates every message id used here (a test checks it).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from numpy.typing import NDArray
 from analytics.allocation.fatigue import Drift
 from analytics.allocation.maturity import MaturityCurve
 from koers.isoweeks import week_label
+from koers.phrases import PhraseData, phrase, plural_phrase
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -24,7 +29,6 @@ IntArray = NDArray[np.int64]
 MOVES_SHOWN = 3
 EXAMPLES_SHOWN = 5
 _CENT = 0.01
-_KEEP_LEARNING = " so the ad platform keeps its learning"
 
 
 class VariantFacts(NamedTuple):
@@ -84,151 +88,212 @@ class EarlierCampaigns:
     disagreement: float
 
 
-def earlier_sentence(earlier: EarlierCampaigns) -> str:
+def earlier_sentence(earlier: EarlierCampaigns) -> PhraseData:
     """Whether, and how much, the employer's earlier campaigns shaped the split."""
-    plural = "s" if earlier.campaigns != 1 else ""
-    sentence = (
-        f"The employer's {earlier.campaigns} earlier campaign{plural} ({earlier.creatives} "
-        f"creatives with results) shaped where each creative starts: they carry "
-        f"{_percent(earlier.weight)} of the weight in this week's channel estimates"
-    )
+    figures = {"creatives": earlier.creatives, "weight_chance": earlier.weight}
     if earlier.disagreement > 1.5:
-        sentence += (
-            f", less than they would because this campaign's results differ from them "
-            f"(their spread is widened {earlier.disagreement:.1f} times)"
+        return plural_phrase(
+            "the employer's %(count)s earlier campaign (%(creatives)s creatives with results) "
+            "shaped where each creative starts: they carry %(weight_chance)s of the weight in "
+            "this week's channel estimates, less than they would because this campaign's "
+            "results differ from them (their spread is widened %(widened_num)s times).",
+            "the employer's %(count)s earlier campaigns (%(creatives)s creatives with results) "
+            "shaped where each creative starts: they carry %(weight_chance)s of the weight in "
+            "this week's channel estimates, less than they would because this campaign's "
+            "results differ from them (their spread is widened %(widened_num)s times).",
+            earlier.campaigns,
+            widened_num=earlier.disagreement,
+            **figures,
         )
-    return sentence + "."
+    return plural_phrase(
+        "the employer's %(count)s earlier campaign (%(creatives)s creatives with results) "
+        "shaped where each creative starts: they carry %(weight_chance)s of the weight in "
+        "this week's channel estimates.",
+        "the employer's %(count)s earlier campaigns (%(creatives)s creatives with results) "
+        "shaped where each creative starts: they carry %(weight_chance)s of the weight in "
+        "this week's channel estimates.",
+        earlier.campaigns,
+        **figures,
+    )
 
 
-def euros(amount: float) -> str:
-    return f"€{amount:,.2f}"
-
-
-def _percent(share: float) -> str:
-    if 0 < share < 0.01:
-        return "under 1%"
-    if 0.99 < share < 1:
-        return "over 99%"
-    return f"{share:.0%}"
-
-
-def _small_percent(share: float) -> str:
-    return "under 0.1%" if share < 0.001 else f"{share:.1%}"
-
-
-def cost_phrase(fact: VariantFacts) -> str:
+def cost_phrase(fact: VariantFacts) -> PhraseData:
     if fact.cost_mean is None:
-        return "no cost per conversion yet"
-    interval = ""
+        return phrase("no cost per conversion yet")
     if fact.cost_low is not None and fact.cost_high is not None:
-        interval = f" (90% interval {euros(fact.cost_low)} to {euros(fact.cost_high)})"
-    return f"an expected {euros(fact.cost_mean)} per conversion{interval}"
+        return phrase(
+            "an expected %(cost_eur)s per conversion (90%% interval %(low_eur)s to %(high_eur)s)",
+            cost_eur=fact.cost_mean,
+            low_eur=fact.cost_low,
+            high_eur=fact.cost_high,
+        )
+    return phrase("an expected %(cost_eur)s per conversion", cost_eur=fact.cost_mean)
 
 
-def reason(fact: VariantFacts, story: Story) -> str:
+def reason(fact: VariantFacts, story: Story) -> PhraseData:
     """One sentence on why this creative gets its amount."""
-    chance = _percent(fact.p_best)
     if not fact.has_data:
-        return (
-            "New creative without results yet: it gets a share to learn from, estimated "
+        return phrase(
+            "new creative without results yet: it gets a share to learn from, estimated "
             "from what its channel showed in this campaign."
         )
     if story.winner is not None and story.variants[story.winner] is fact:
-        opening = f"Declared the winner ({chance} chance of being the best creative)"
+        opening = phrase(
+            "declared the winner (%(p_best_chance)s chance of being the best creative)",
+            p_best_chance=fact.p_best,
+        )
     else:
-        opening = f"{chance[0].upper()}{chance[1:]} chance of being the best creative"
+        opening = phrase(
+            "%(p_best_chance)s chance of being the best creative", p_best_chance=fact.p_best
+        )
     change = story.max_change
     if (
         change is not None
         and fact.target < fact.amount - _CENT
         and fact.amount <= fact.band_low + _CENT
     ):
-        return f"{opening}; it is cut by at most {change:.0%} a week{_KEEP_LEARNING}."
-    if fact.channel_capped and fact.target > fact.amount + _CENT:
-        return f"{opening}, held back by the {fact.channel} cap."
-    if fact.amount <= fact.floor + _CENT and fact.target <= fact.floor + _CENT:
-        return f"{opening}: it keeps the minimum share so it can still prove itself."
-    if fact.target < fact.amount - _CENT:
-        return (
-            f"{opening}; it keeps more than that alone would give because the others may "
-            "not move further this week."
+        return phrase(
+            "%(opening)s; it is cut by at most %(max_change_pct)s a week so the ad platform "
+            "keeps its learning.",
+            opening=opening,
+            max_change_pct=change,
         )
-    return f"{opening}; its share follows that chance."
+    if fact.channel_capped and fact.target > fact.amount + _CENT:
+        return phrase(
+            "%(opening)s, held back by the %(channel)s cap.", opening=opening, channel=fact.channel
+        )
+    if fact.amount <= fact.floor + _CENT and fact.target <= fact.floor + _CENT:
+        return phrase(
+            "%(opening)s: it keeps the minimum share so it can still prove itself.",
+            opening=opening,
+        )
+    if fact.target < fact.amount - _CENT:
+        return phrase(
+            "%(opening)s; it keeps more than that alone would give because the others may "
+            "not move further this week.",
+            opening=opening,
+        )
+    return phrase("%(opening)s; its share follows that chance.", opening=opening)
 
 
-def sentences(story: Story) -> list[str]:
+def sentences(story: Story) -> list[PhraseData]:
     """The explanation, most important first."""
     lines = [
-        f"Week {story.week}: {euros(story.budget)} over {len(story.variants)} "
-        f"creative{'s' if len(story.variants) != 1 else ''}."
+        plural_phrase(
+            "Week %(week)s: %(budget_eur)s over %(count)s creative.",
+            "Week %(week)s: %(budget_eur)s over %(count)s creatives.",
+            len(story.variants),
+            week=story.week,
+            budget_eur=story.budget,
+        )
     ]
     if not story.has_evidence:
         if story.earlier is not None:
             lines.append(
-                "There are no results yet, so the split follows what the employer's earlier "
-                "campaigns showed, with trials to learn which creatives bring conversions "
-                "per euro here."
+                phrase(
+                    "there are no results yet, so the split follows what the employer's "
+                    "earlier campaigns showed, with trials to learn which creatives bring "
+                    "conversions per euro here."
+                )
             )
             lines.append(earlier_sentence(story.earlier))
             return lines
         lines.append(
-            "There are no results yet, so the budget is split evenly to learn which "
-            "creatives bring conversions per euro."
+            phrase(
+                "there are no results yet, so the budget is split evenly to learn which "
+                "creatives bring conversions per euro."
+            )
         )
         return lines
     if story.earlier is not None:
         lines.append(earlier_sentence(story.earlier))
     leader = story.variants[story.leader]
     lines.append(
-        f"{leader.variant_id} ({leader.channel}) is most likely the best creative "
-        f"({_percent(leader.p_best)} chance), at {cost_phrase(leader)}."
+        phrase(
+            "%(variant)s (%(channel)s) is most likely the best creative (%(p_best_chance)s "
+            "chance), at %(cost)s.",
+            variant=leader.variant_id,
+            channel=leader.channel,
+            p_best_chance=leader.p_best,
+            cost=cost_phrase(leader),
+        )
     )
     if story.expected_total is not None and story.equal_total is not None:
         lines.append(
-            f"This split is expected to bring {story.expected_total:,.1f} conversions; an "
-            f"equal split would bring {story.equal_total:,.1f}."
+            phrase(
+                "this split is expected to bring %(expected_num)s conversions; an equal "
+                "split would bring %(equal_num)s.",
+                expected_num=story.expected_total,
+                equal_num=story.equal_total,
+            )
         )
     if story.winner is not None:
         lines.append(
-            f"{leader.variant_id} is declared the winner: at least a "
-            f"{story.winner_threshold:.0%} chance of being best, and the expected gain in "
-            f"conversions per euro left to find by testing is "
-            f"{_small_percent(story.value_remaining)}."
+            phrase(
+                "%(variant)s is declared the winner: at least a %(threshold_pct)s chance of "
+                "being best, and the expected gain in conversions per euro left to find by "
+                "testing is %(remaining_fine_pct)s.",
+                variant=leader.variant_id,
+                threshold_pct=story.winner_threshold,
+                remaining_fine_pct=story.value_remaining,
+            )
         )
     elif len(story.variants) > 1:
         lines.append(
-            f"No winner yet: that needs a {story.winner_threshold:.0%} chance of being best "
-            f"(now {_percent(leader.p_best)})."
+            phrase(
+                "no winner yet: that needs a %(threshold_pct)s chance of being best (now "
+                "%(p_best_chance)s).",
+                threshold_pct=story.winner_threshold,
+                p_best_chance=leader.p_best,
+            )
         )
     lines.extend(_moves(story))
     if story.maturity.shares:
-        arrived = ", ".join(
-            f"{share:.0%} after {age} week{'s' if age > 1 else ''}"
+        arrived = [
+            plural_phrase(
+                "%(share_pct)s after %(count)s week",
+                "%(share_pct)s after %(count)s weeks",
+                age,
+                share_pct=share,
+            )
             for age, share in enumerate(story.maturity.shares, start=1)
-        )
-        source = {
-            "memory": "measured from how earlier weeks' conversions grew",
-            "cross-section": "estimated from recent against complete weeks",
-            "prior": "the default until the data shows the lag",
-        }.get(story.maturity.source, story.maturity.source)
+        ]
         lines.append(
-            f"Recent weeks are still filling with late conversions ({arrived}; "
-            f"{source}), so they count for that share of their spend."
+            phrase(
+                "recent weeks are still filling with late conversions (%(arrived)s; "
+                "%(source)s), so they count for that share of their spend.",
+                arrived=arrived,
+                source=MATURITY_SOURCES.get(story.maturity.source) or phrase(story.maturity.source),
+            )
         )
     if story.half_life is not None:
         lines.append(
-            f"Evidence counts half after {story.half_life:g} weeks, because creatives tire."
+            phrase(
+                "evidence counts half after %(weeks)s weeks, because creatives tire.",
+                weeks=story.half_life,
+            )
         )
     if story.unlisted_with_history:
         lines.append(
-            f"The history of {story.unlisted_with_history} creative"
-            f"{'s' if story.unlisted_with_history != 1 else ''} not listed this week only "
-            "informs what a typical creative of this campaign does."
+            plural_phrase(
+                "the history of %(count)s creative not listed this week only informs what a "
+                "typical creative of this campaign does.",
+                "the history of %(count)s creatives not listed this week only informs what "
+                "a typical creative of this campaign does.",
+                story.unlisted_with_history,
+            )
         )
     return lines
 
 
-def _moves(story: Story) -> list[str]:
+MATURITY_SOURCES = {
+    "memory": phrase("measured from how earlier weeks' conversions grew"),
+    "cross-section": phrase("estimated from recent against complete weeks"),
+    "prior": phrase("the default until the data shows the lag"),
+}
+
+
+def _moves(story: Story) -> list[PhraseData]:
     moved = [
         f for f in story.variants if f.previous is not None and abs(f.amount - f.previous) >= _CENT
     ]
@@ -237,15 +302,24 @@ def _moves(story: Story) -> list[str]:
     for fact in moved[:MOVES_SHOWN]:
         assert fact.previous is not None
         delta = fact.amount - fact.previous
-        direction = "up" if delta > 0 else "down"
+        text = (
+            "%(variant)s goes up %(delta_eur)s to %(amount_eur)s: %(reason)s"
+            if delta > 0
+            else "%(variant)s goes down %(delta_eur)s to %(amount_eur)s: %(reason)s"
+        )
         lines.append(
-            f"{fact.variant_id} goes {direction} {euros(abs(delta))} to {euros(fact.amount)}: "
-            f"{reason(fact, story)[0].lower()}{reason(fact, story)[1:]}"
+            phrase(
+                text,
+                variant=fact.variant_id,
+                delta_eur=abs(delta),
+                amount_eur=fact.amount,
+                reason=reason(fact, story),
+            )
         )
     return lines
 
 
-def drift_warnings(facts: Sequence[VariantFacts]) -> list[str]:
+def drift_warnings(facts: Sequence[VariantFacts]) -> list[PhraseData]:
     """A warning per creative whose latest week left its predicted range."""
     lines = []
     for fact in facts:
@@ -254,15 +328,33 @@ def drift_warnings(facts: Sequence[VariantFacts]) -> list[str]:
             continue
         if drift.below:
             lines.append(
-                f"{fact.variant_id}: last week brought {drift.observed:g} conversions where "
-                f"about {drift.expected:.1f} were expected — it may be tiring (fatigue)."
+                phrase(
+                    "%(variant)s: last week brought %(observed)s conversions where about "
+                    "%(expected_num)s were expected — it may be tiring (fatigue).",
+                    variant=fact.variant_id,
+                    observed=drift.observed,
+                    expected_num=drift.expected,
+                )
             )
         elif drift.above:
             lines.append(
-                f"{fact.variant_id}: last week brought {drift.observed:g} conversions where "
-                f"about {drift.expected:.1f} were expected — check tracking if this is a surprise."
+                phrase(
+                    "%(variant)s: last week brought %(observed)s conversions where about "
+                    "%(expected_num)s were expected — check tracking if this is a surprise.",
+                    variant=fact.variant_id,
+                    observed=drift.observed,
+                    expected_num=drift.expected,
+                )
             )
     return lines
+
+
+DATA_PROBLEMS = (
+    phrase("spend without any clicks"),
+    phrase("clicks without spend"),
+    phrase("conversions without spend"),
+    phrase("more conversions than clicks"),
+)
 
 
 def data_health(
@@ -271,7 +363,7 @@ def data_health(
     spend: FloatArray,
     clicks: FloatArray,
     conversions: FloatArray,
-) -> list[str]:
+) -> list[PhraseData]:
     """Warnings about counts that do not fit together."""
     checks = (
         (spend > 0) & (clicks == 0),
@@ -279,20 +371,34 @@ def data_health(
         (spend == 0) & (conversions > 0),
         conversions > clicks,
     )
-    messages = (
-        "spend without any clicks",
-        "clicks without spend",
-        "conversions without spend",
-        "more conversions than clicks",
-    )
     lines = []
-    for flags, message in zip(checks, messages, strict=True):
+    for flags, problem in zip(checks, DATA_PROBLEMS, strict=True):
         hits = np.flatnonzero(flags)
         if hits.size == 0:
             continue
-        shown = ", ".join(
-            f"{variant_ids[i]} in {week_label(int(weeks[i]))}" for i in hits[:EXAMPLES_SHOWN]
-        )
-        more = f" and {hits.size - EXAMPLES_SHOWN} more" if hits.size > EXAMPLES_SHOWN else ""
-        lines.append(f"Data check: {message} for {shown}{more}.")
+        examples = [
+            phrase(
+                "%(variant)s in %(week)s",
+                variant=variant_ids[i],
+                week=week_label(int(weeks[i])),
+            )
+            for i in hits[:EXAMPLES_SHOWN]
+        ]
+        if hits.size > EXAMPLES_SHOWN:
+            lines.append(
+                phrase(
+                    "data check: %(problem)s for %(examples)s and %(more)s more.",
+                    problem=problem,
+                    examples=examples,
+                    more=int(hits.size - EXAMPLES_SHOWN),
+                )
+            )
+        else:
+            lines.append(
+                phrase(
+                    "data check: %(problem)s for %(examples)s.",
+                    problem=problem,
+                    examples=examples,
+                )
+            )
     return lines

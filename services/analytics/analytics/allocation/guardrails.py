@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from koers.phrases import PhraseData, phrase
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -62,7 +64,7 @@ class Shaped:
     band_high: FloatArray
     capped_channels: frozenset[int]
     max_change: float | None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[PhraseData] = field(default_factory=list)
 
 
 def shape_budget(
@@ -84,7 +86,7 @@ def shape_budget(
     """
     names = channel_names or {}
     count = targets.size
-    warnings: list[str] = []
+    warnings: list[PhraseData] = []
     zeros = np.zeros(count)
     if budget <= 0 or count == 0:
         return Shaped(zeros, zeros, zeros, np.full(count, np.inf), frozenset(), max_change)
@@ -107,7 +109,7 @@ def _caps(
     budget: float,
     channel_caps: dict[int, float],
     names: dict[int, str],
-    warnings: list[str],
+    warnings: list[PhraseData],
 ) -> dict[int, float]:
     present = [int(c) for c in np.unique(channel)]
     caps = {c: channel_caps[c] * budget for c in present if c in channel_caps}
@@ -117,10 +119,12 @@ def _caps(
             caps = {c: cap * scale for c, cap in caps.items()}
         else:
             caps = {c: budget / len(present) for c in caps}
-        listed = ", ".join(names.get(c, str(c)) for c in sorted(caps))
         warnings.append(
-            f"The channel caps ({listed}) add up to less than the whole budget; they were "
-            "raised in proportion so the budget can be spent."
+            phrase(
+                "the channel caps (%(channels)s) add up to less than the whole budget; they "
+                "were raised in proportion so the budget can be spent.",
+                channels=", ".join(names.get(c, str(c)) for c in sorted(caps)),
+            )
         )
     return caps
 
@@ -132,7 +136,7 @@ def _floors(
     exploration_share: float,
     min_spend: float,
     names: dict[int, str],
-    warnings: list[str],
+    warnings: list[PhraseData],
 ) -> FloatArray:
     count = channel.size
     floor = np.full(count, max(min_spend, exploration_share * budget / count))
@@ -142,14 +146,19 @@ def _floors(
         if total > cap:
             floor[members] *= cap / total
             warnings.append(
-                f"The {names.get(code, str(code))} cap leaves less than the minimum spend "
-                "for each of its creatives; their minimum was lowered to fit."
+                phrase(
+                    "the %(channel)s cap leaves less than the minimum spend for each of its "
+                    "creatives; their minimum was lowered to fit.",
+                    channel=names.get(code, str(code)),
+                )
             )
     if floor.sum() > budget:
         floor *= budget / floor.sum()
         warnings.append(
-            "The budget is too small to give every creative its minimum spend; every "
-            "creative gets an equal part instead."
+            phrase(
+                "the budget is too small to give every creative its minimum spend; every "
+                "creative gets an equal part instead."
+            )
         )
     return floor
 
@@ -161,7 +170,7 @@ def _change_band(
     caps: dict[int, float],
     channel: IntArray,
     max_change: float | None,
-    warnings: list[str],
+    warnings: list[PhraseData],
     protected: NDArray[np.bool_] | None,
 ) -> tuple[FloatArray, FloatArray, float | None]:
     count = previous.size
@@ -195,8 +204,12 @@ def _change_band(
             (low_change, middle) if feasible(middle) else (middle, high_change)
         )
     warnings.append(
-        f"Keeping every creative within {max_change:.0%} of last week was not possible "
-        f"with the caps and minimum spends; cuts of up to {high_change:.0%} were allowed."
+        phrase(
+            "keeping every creative within %(max_change_pct)s of last week was not possible "
+            "with the caps and minimum spends; cuts of up to %(allowed_pct)s were allowed.",
+            max_change_pct=max_change,
+            allowed_pct=high_change,
+        )
     )
     return (*band(high_change), high_change)
 

@@ -25,6 +25,7 @@ from analytics.allocation.pbest import Comparison
 from analytics.allocation.plan import Plan
 from analytics.allocation.stopping import Verdict
 from analytics.allocation.targets import Targets
+from koers.phrases import english
 
 FloatArray = NDArray[np.float64]
 
@@ -49,7 +50,7 @@ def respond(request: AllocationRequest, findings: Findings) -> AllocationRespons
     facts = creative_facts(request, findings)
     story = _story(request, findings, facts)
     history = findings.history
-    warnings = (
+    warning_phrases = (
         findings.plan.shaped.warnings
         + explain.data_health(
             [history.unit_ids[u] for u in history.unit],
@@ -60,6 +61,8 @@ def respond(request: AllocationRequest, findings: Findings) -> AllocationRespons
         )
         + explain.drift_warnings(facts)
     )
+    explanation = explain.sentences(story)
+    reasons = [explain.reason(fact, story) for fact in facts]
     verdict = findings.verdict
     winner = request.variants[verdict.winner].variant_id if verdict.winner is not None else None
     # A creative that ran last week and got no change band is one max_change does not hold.
@@ -84,8 +87,10 @@ def respond(request: AllocationRequest, findings: Findings) -> AllocationRespons
                 }
                 for fact in facts
             },
-            "explanation": explain.sentences(story),
-            "warnings": warnings,
+            "explanation": [english(line) for line in explanation],
+            "explanation_phrases": explanation,
+            "warnings": [english(line) for line in warning_phrases],
+            "warning_phrases": warning_phrases,
             "variants": [
                 {
                     "variant_id": fact.variant_id,
@@ -97,7 +102,8 @@ def respond(request: AllocationRequest, findings: Findings) -> AllocationRespons
                     "change": None
                     if fact.previous is None
                     else round(fact.amount - fact.previous, 2),
-                    "reason": explain.reason(fact, story),
+                    "reason": english(reasons[i]),
+                    "reason_phrase": reasons[i],
                     "max_change_holds": holds[i],
                 }
                 for i, fact in enumerate(facts)

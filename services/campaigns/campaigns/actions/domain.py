@@ -6,10 +6,16 @@ rule in words; when nothing is clear, the right action is none.
 
 Intervals are exact: Clopper-Pearson for proportions (a rate ratio of two Poisson counts
 is a proportion given their sum), Garwood for costs per lead (``cost_interval``).
+
+Titles and evidence are :class:`~campaigns.web.phrases.Phrase` values: worded in the
+reader's language where they are shown. Each action also says what is at stake, in
+candidates a week, so an employer's actions across campaigns can be ranked
+(:mod:`campaigns.actions.ranking`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,9 +27,10 @@ from campaigns.catalog.domain import Variant
 from campaigns.insights.dashboard import INTERVAL_LEVEL, cost_interval
 from campaigns.insights.domain import CampaignFunnel, FunnelCounts
 from campaigns.leads.landing_client import LeadContactFacts
+from campaigns.web.i18n import N_
+from campaigns.web.phrases import Decimal1, Euros, Phrase, Share, Value
 
 LEVEL = 0.95
-DASH = "\u2013"  # the en dash between an interval's ends
 ActionKind = Literal["refresh_creative", "lower_threshold", "move_budget", "follow_up"]
 
 # --- the rules' thresholds (named, so the evidence can quote them) ----------------------
@@ -38,9 +45,9 @@ COLD_AFTER = timedelta(days=3)
 
 @dataclass(frozen=True)
 class Evidence:
-    figure: str
-    interval: str
-    rule: str
+    figure: Phrase
+    interval: Phrase
+    rule: Phrase
 
 
 @dataclass(frozen=True)
@@ -48,8 +55,22 @@ class Action:
     kind: ActionKind
     key: str
     """Stable for the same advice on the same things, so a dismissal sticks."""
-    title: str
+    title: Phrase
     evidence: Evidence
+    stake: float = 0.0
+    """Candidates a week the action should win back (or, to follow up, leads in hand)."""
+
+
+def _interval(low: Value, high: Value, level: float = LEVEL) -> Phrase:
+    return Phrase(
+        N_("%(level)s interval %(low)s–%(high)s"),  # noqa: RUF001 (an interval's en dash)
+        {"level": Share(level), "low": low, "high": high},
+    )
+
+
+def _weeks_of(funnel: CampaignFunnel) -> int:
+    """How many weeks the funnel counts (at least one): totals become a weekly pace."""
+    return max((len(v.weeks) for v in funnel.variants), default=0) or 1
 
 
 def proportion_interval(successes: int, trials: int, level: float = LEVEL) -> tuple[float, float]:
@@ -108,33 +129,56 @@ def tired_creatives(funnel: CampaignFunnel, variants: Sequence[Variant]) -> list
         estimate, low, high = found
         if high < 1 and estimate <= FATIGUE_MAX_RATIO:
             name = live[variant.variant_id].name
+            lost_rate = earlier_leads / earlier_spend - recent_leads / recent_spend
             actions.append(
                 Action(
                     kind="refresh_creative",
                     key=f"refresh_creative:{variant.variant_id}",
-                    title=f"Refresh the creative “{name}”: it brings fewer leads per euro.",
+                    title=Phrase(
+                        N_("Refresh the creative “%(name)s”: it brings fewer leads per euro."),
+                        {"name": name},
+                    ),
                     evidence=Evidence(
-                        figure=(
-                            f"Leads per euro in the last {FATIGUE_RECENT_WEEKS} weeks are "
-                            f"{estimate:.0%} of its earlier weeks ({recent_leads} leads for "
-                            f"€{recent_spend:,.0f} against {earlier_leads} for "
-                            f"€{earlier_spend:,.0f})."
+                        figure=Phrase(
+                            N_(
+                                "Leads per euro in the last %(weeks)s weeks are %(ratio)s of "
+                                "its earlier weeks (%(recent)s leads for %(recent_spend)s "
+                                "against %(earlier)s for %(earlier_spend)s)."
+                            ),
+                            {
+                                "weeks": FATIGUE_RECENT_WEEKS,
+                                "ratio": Share(estimate),
+                                "recent": recent_leads,
+                                "recent_spend": Euros(recent_spend, 0),
+                                "earlier": earlier_leads,
+                                "earlier_spend": Euros(earlier_spend, 0),
+                            },
                         ),
-                        interval=f"{LEVEL:.0%} interval {low:.0%}{DASH}{high:.0%}",
-                        rule=(
-                            f"A live creative with at least {FATIGUE_MIN_EARLIER_LEADS} earlier "
-                            f"leads whose recent rate is at most {FATIGUE_MAX_RATIO:.0%} of its "
-                            "earlier rate, with the whole interval below 100%."
+                        interval=_interval(Share(low), Share(high)),
+                        rule=Phrase(
+                            N_(
+                                "A live creative with at least %(min_leads)s earlier leads "
+                                "whose recent rate is at most %(max_ratio)s of its earlier "
+                                "rate, with the whole interval below 100%%."
+                            ),
+                            {
+                                "min_leads": FATIGUE_MIN_EARLIER_LEADS,
+                                "max_ratio": Share(FATIGUE_MAX_RATIO),
+                            },
                         ),
                     ),
+                    stake=max(lost_rate, 0.0) * recent_spend / FATIGUE_RECENT_WEEKS,
                 )
             )
     return actions
 
 
-def apply_only_converting_poorly(totals: FunnelCounts, entry_points: Sequence[str]) -> list[Action]:
+def apply_only_converting_poorly(
+    totals: FunnelCounts, entry_points: Sequence[str], weeks: int = 1
+) -> list[Action]:
     """A page that only offers "apply" and turns clearly fewer than 5% of its visits into
-    applications: add a quiz or a short lead form, a lower threshold for latent candidates."""
+    applications: add a quiz or a short lead form, a lower threshold for latent candidates.
+    ``weeks`` is how many weeks ``totals`` count, for the weekly stake."""
     if set(entry_points) != {"apply"} or totals.visits < APPLY_ONLY_MIN_VISITS:
         return []
     low, high = proportion_interval(totals.applications, totals.visits)
@@ -145,24 +189,36 @@ def apply_only_converting_poorly(totals: FunnelCounts, entry_points: Sequence[st
         Action(
             kind="lower_threshold",
             key="lower_threshold:page",
-            title="Add a quiz or a short lead form: the page only offers “apply”.",
+            title=Phrase(N_("Add a quiz or a short lead form: the page only offers “apply”.")),
             evidence=Evidence(
-                figure=(
-                    f"{totals.applications} applications from {totals.visits} visits ({rate:.1%})."
+                figure=Phrase(
+                    N_("%(applications)s applications from %(visits)s visits (%(rate)s)."),
+                    {
+                        "applications": totals.applications,
+                        "visits": totals.visits,
+                        "rate": Share(rate, 1),
+                    },
                 ),
-                interval=f"{LEVEL:.0%} interval {low:.1%}{DASH}{high:.1%}",
-                rule=(
-                    f"An apply-only page with at least {APPLY_ONLY_MIN_VISITS} visits whose "
-                    f"whole interval lies below {APPLY_ONLY_GOOD_RATE:.0%} of visits."
+                interval=_interval(Share(low, 1), Share(high, 1)),
+                rule=Phrase(
+                    N_(
+                        "An apply-only page with at least %(min_visits)s visits whose whole "
+                        "interval lies below %(good_rate)s of visits."
+                    ),
+                    {"min_visits": APPLY_ONLY_MIN_VISITS, "good_rate": Share(APPLY_ONLY_GOOD_RATE)},
                 ),
             ),
+            stake=totals.visits * (APPLY_ONLY_GOOD_RATE - rate) / max(weeks, 1),
         )
     ]
 
 
-def worse_channel(funnel: CampaignFunnel, variants: Sequence[Variant]) -> list[Action]:
+def worse_channel(
+    funnel: CampaignFunnel, variants: Sequence[Variant], weeks: int = 1
+) -> list[Action]:
     """A channel whose cost per lead is clearly higher than the best channel's (their
-    intervals do not overlap): move budget from it to the best one."""
+    intervals do not overlap): move budget from it to the best one. ``weeks`` is how many
+    weeks the funnel counts, for the weekly stake."""
     channel_of = {v.variant_id: v.channel for v in variants if v.live}
     per_channel: dict[str, list[FunnelCounts]] = {}
     for variant in funnel.variants:
@@ -183,37 +239,65 @@ def worse_channel(funnel: CampaignFunnel, variants: Sequence[Variant]) -> list[A
         if channel == best or cost.low is None or best_cost.high is None:
             continue
         if cost.low > best_cost.high:
-            shown = f"€{cost.estimate:,.2f}" if cost.estimate else "no lead yet"
+            shown: Value = Euros(cost.estimate) if cost.estimate else Phrase(N_("no lead yet"))
+            # Leads a week the channel's spend would bring at the best channel's cost.
+            gained = spend / max(weeks, 1) * (best_leads / best_spend - leads / spend)
             actions.append(
                 Action(
                     kind="move_budget",
                     key=f"move_budget:{channel}:{best}",
-                    title=f"Move budget from {channel} to {best}: leads cost clearly more there.",
+                    title=Phrase(
+                        N_(
+                            "Move budget from %(channel)s to %(best)s: "
+                            "leads cost clearly more there."
+                        ),
+                        {"channel": channel, "best": best},
+                    ),
                     evidence=Evidence(
-                        figure=(
-                            f"Cost per lead on {channel} {shown} ({leads} leads for "
-                            f"€{spend:,.0f}); on {best} €{best_cost.estimate:,.2f} "
-                            f"({best_leads} leads for €{best_spend:,.0f})."
+                        figure=Phrase(
+                            N_(
+                                "Cost per lead on %(channel)s %(cost)s (%(leads)s leads for "
+                                "%(spend)s); on %(best)s %(best_cost)s (%(best_leads)s leads "
+                                "for %(best_spend)s)."
+                            ),
+                            {
+                                "channel": channel,
+                                "cost": shown,
+                                "leads": leads,
+                                "spend": Euros(spend, 0),
+                                "best": best,
+                                "best_cost": Euros(best_cost.estimate or 0.0),
+                                "best_leads": best_leads,
+                                "best_spend": Euros(best_spend, 0),
+                            },
                         ),
-                        interval=(
-                            f"{INTERVAL_LEVEL:.0%} intervals {channel} €{cost.low:,.2f}{DASH}"
-                            f"{_euros(cost.high)}, {best} €{best_cost.low:,.2f}{DASH}"
-                            f"{_euros(best_cost.high)}"
+                        interval=Phrase(
+                            N_(
+                                "%(level)s intervals %(channel)s %(low)s–%(high)s, "  # noqa: RUF001
+                                "%(best)s %(best_low)s–%(best_high)s"  # noqa: RUF001
+                            ),
+                            {
+                                "level": Share(INTERVAL_LEVEL),
+                                "channel": channel,
+                                "low": Euros(cost.low),
+                                "high": Euros(cost.high if cost.high is not None else math.inf),
+                                "best": best,
+                                "best_low": Euros(best_cost.low or 0.0),
+                                "best_high": Euros(best_cost.high),
+                            },
                         ),
-                        rule=(
-                            "The channel's whole cost interval lies above the interval of "
-                            f"the cheapest channel with at least {BUDGET_MIN_LEADS} leads."
+                        rule=Phrase(
+                            N_(
+                                "The channel's whole cost interval lies above the interval "
+                                "of the cheapest channel with at least %(min_leads)s leads."
+                            ),
+                            {"min_leads": BUDGET_MIN_LEADS},
                         ),
                     ),
+                    stake=max(gained, 0.0),
                 )
             )
     return actions
-
-
-def _euros(value: float | None) -> str:
-    if value is None or value == float("inf"):
-        return "unbounded"
-    return f"€{value:,.2f}"
 
 
 def leads_going_cold(
@@ -244,19 +328,36 @@ def leads_going_cold(
         Action(
             kind="follow_up",
             key="follow_up:leads",
-            title=f"Follow up {waiting + unanswered} lead(s) going cold.",
+            title=Phrase(
+                N_("Follow up the leads going cold: %(count)s."),
+                {"count": waiting + unanswered},
+            ),
             evidence=Evidence(
-                figure=(
-                    f"{waiting} not contacted within {target_hours} h, {unanswered} without "
-                    f"a reply for more than {COLD_AFTER.days} days; the oldest has waited "
-                    f"{oldest.total_seconds() / 86400:.1f} days."
+                figure=Phrase(
+                    N_(
+                        "%(waiting)s not contacted within %(hours)s h, %(unanswered)s without "
+                        "a reply for more than %(days)s days; the oldest has waited "
+                        "%(oldest)s days."
+                    ),
+                    {
+                        "waiting": waiting,
+                        "hours": target_hours,
+                        "unanswered": unanswered,
+                        "days": COLD_AFTER.days,
+                        "oldest": Decimal1(oldest.total_seconds() / 86400),
+                    },
                 ),
-                interval="counted, not estimated",
-                rule=(
-                    f"Open leads past the employer's {target_hours} h target, or contacted "
-                    f"more than {COLD_AFTER.days} days ago without an answer."
+                interval=Phrase(N_("counted, not estimated")),
+                rule=Phrase(
+                    N_(
+                        "Open leads past the employer's %(hours)s h target, or contacted "
+                        "more than %(days)s days ago without an answer."
+                    ),
+                    {"hours": target_hours, "days": COLD_AFTER.days},
                 ),
             ),
+            # Leads already in hand: each one counts in full, and it is lost this week.
+            stake=float(waiting + unanswered),
         )
     ]
 
@@ -275,9 +376,10 @@ def next_best_actions(
     could not be read (None) simply gives no advice."""
     found: list[Action] = []
     if funnel is not None:
+        weeks = _weeks_of(funnel)
         found += tired_creatives(funnel, variants)
-        found += apply_only_converting_poorly(funnel.totals, entry_points)
-        found += worse_channel(funnel, variants)
+        found += apply_only_converting_poorly(funnel.totals, entry_points, weeks)
+        found += worse_channel(funnel, variants, weeks)
     if contact_facts is not None:
         found += leads_going_cold(contact_facts, now=now, target_hours=target_hours)
     return [a for a in found if a.key not in (dismissed or {})]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -35,8 +35,10 @@ def dismiss(
     csrf_token: FormField = "",
     action: Annotated[str, Form(max_length=200)] = "",
     reason: Annotated[str, Form(max_length=500)] = "",
+    back: Annotated[Literal["dashboard", "overview"], Form()] = "dashboard",
 ) -> Response:
-    """Set an action aside for this campaign; the reason goes to the audit log."""
+    """Set an action aside for this campaign; the reason goes to the audit log. ``back``
+    says where it was shown: the campaign's dashboard or the employer's overview."""
     check_csrf(request.session, csrf_token)
     if not _ACTION_KEY.match(action):
         raise InvalidInput(
@@ -50,6 +52,10 @@ def dismiss(
         )
     dismiss_action(engine, campaign, action, why, actor=user.actor, now=clock())
     flash(request, "The action is dismissed; the audit log keeps your reason.", "ok")
+    if back == "overview":
+        return RedirectResponse(
+            local_path(request, "campaign_list") + "#employer-actions-title", 303
+        )
     return RedirectResponse(
         local_path(request, "campaign_dashboard", slug=campaign.slug) + "#actions-title",
         status_code=303,

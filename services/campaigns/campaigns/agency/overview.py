@@ -32,8 +32,8 @@ class LiveCampaign:
     """A proposal for the week is here and nobody decided on it yet."""
     push_at: datetime
     """When the week's split goes out: the deadline of its decision."""
-    push_label: str
-    """``push_at`` as people read it, in the campaign's own time zone."""
+    time_zone: str
+    """The campaign's own time zone, in which people read ``push_at``."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def _live_campaign(
         name=name,
         waits=proposed and campaign_id not in decided,
         push_at=push_time.moment(week),
-        push_label=push_time.describe(week),
+        time_zone=push_time.timezone,
     )
 
 

@@ -37,12 +37,18 @@ from campaigns.catalog.inputs import (
 from campaigns.catalog.page_preview import PreviewUnavailable, frame_policy, framed
 from campaigns.errors import CampaignNotPublishable, CampaignsError, TransitionRefused
 from campaigns.insights.analytics_client import AnalyticsUnavailable
-from campaigns.insights.deps import AnalyticsDep
+from campaigns.insights.deps import AnalyticsDep, FetchPoolDep, InsightAnalyticsDep
 from campaigns.insights.domain import FunnelRow, funnel_rows
+from campaigns.leads import repository as followup_repo
+from campaigns.leads.deps import LandingDep
+from campaigns.leads.domain import CHANNEL_NAMES
+from campaigns.leads.speed import hours_phrase
+from campaigns.overview.service import employer_follow_up
 from campaigns.spend import repository as spend_repo
 from campaigns.spend.domain import spend_per_week
+from campaigns.tenancy import repository as tenancy_repo
 from campaigns.tenancy.deps import ConsoleEditor, ConsoleUser, User
-from campaigns.web.deps import EngineDep, SettingsDep
+from campaigns.web.deps import ClockDep, EngineDep, SettingsDep
 from campaigns.web.flash import flash
 from campaigns.web.forms import FieldErrors, FormDep, checked, submit_form, text
 from campaigns.web.i18n import N_, gettext_for
@@ -85,11 +91,18 @@ def campaign_list(
     request: Request,
     user: ConsoleUser,
     engine: EngineDep,
+    settings: SettingsDep,
+    analytics: InsightAnalyticsDep,
+    landing: LandingDep,
+    pool: FetchPoolDep,
+    clock: ClockDep,
     page: PageNumber = 1,
     status: StatusFilter = None,
     q: SearchText = "",
 ) -> Response:
-    """The campaigns of the active employer, newest first, filtered and paginated."""
+    """The campaigns of the active employer, newest first, filtered and paginated; above
+    them (unfiltered, first page) the employer's next best actions across its live
+    campaigns and its speed to lead."""
     with engine.connect() as conn:
         total = repo.count_campaigns(conn, user.tenant_id, status=status, search=q.strip())
         pager = Pager.clamped(page, total)
@@ -110,8 +123,39 @@ def campaign_list(
         "statuses": CAMPAIGN_STATUSES,
         "query_prefix": urlencode(query) + "&" if query else "",
         "filtered": bool(query),
+        "overview": None,
     }
+    if not query and pager.page == 1:
+        with engine.connect() as conn:
+            contact_settings = followup_repo.settings_of(conn, user.tenant_id)
+            members = {m.user_id: m.email for m in tenancy_repo.members_of(conn, user.tenant_id)}
+        context |= {
+            "overview": employer_follow_up(
+                engine,
+                tenant_id=user.tenant_id,
+                analytics=analytics,
+                landing=landing,
+                pool=pool,
+                now=clock(),
+                timeout_s=settings.analytics_timeout_s + 1.0,
+            ),
+            "contact_settings": contact_settings,
+            "recruiters": members,
+            "hours": hours_phrase,
+            "channel_labels": CHANNEL_NAMES,
+            "can_decide": user.can("edit_campaigns"),
+        }
     return render(request, "campaigns.html", context, user=user)
+
+
+@router.get("/campaigns", name="campaign_list_alias")
+def campaign_list_alias(request: Request) -> Response:
+    """The list lives at the console's root; a typed or bookmarked /campaigns lands there
+    (with its filters) instead of on a bare 405."""
+    response = redirect(request, "campaign_list")
+    if request.url.query:
+        response.headers["location"] += f"?{request.url.query}"
+    return response
 
 
 @router.get("/campaigns/new", name="campaign_new")

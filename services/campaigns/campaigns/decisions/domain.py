@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from koers.events import Guardrails
 from koers.isoweeks import iso_week, week_monday
+from koers.phrases import Phrase
 
 DEFAULT_TIMEZONE = "Europe/Amsterdam"
 DEFAULT_PUSH_WEEKDAY = 0  # Monday
@@ -87,6 +88,10 @@ def parse_euros(text: str) -> int | None:
     elif "," in cleaned:
         whole, _, frac = cleaned.rpartition(",")
         cleaned = f"{whole.replace(',', '')}.{frac}" if len(frac) <= 2 else cleaned.replace(",", "")
+    elif "." in cleaned:
+        # Amounts have cents, never three decimals: "1.200" is a Dutch twelve hundred.
+        whole, _, frac = cleaned.rpartition(".")
+        cleaned = f"{whole.replace('.', '')}.{frac}" if len(frac) <= 2 else cleaned.replace(".", "")
     try:
         value = Decimal(cleaned)
     except ArithmeticError:
@@ -132,11 +137,6 @@ class PushTime:
         day: date = week_monday(week) + timedelta(days=self.weekday)
         local = datetime.combine(day, self.at, tzinfo=ZoneInfo(self.timezone))
         return local.astimezone(UTC)
-
-    def describe(self, week: str) -> str:
-        """``Monday 2026-11-30 09:00 (Europe/Amsterdam)``."""
-        local = self.moment(week).astimezone(ZoneInfo(self.timezone))
-        return f"{WEEKDAYS[self.weekday]} {local:%Y-%m-%d %H:%M} ({self.timezone})"
 
 
 # --- the guardrail re-check --------------------------------------------------------------
@@ -327,7 +327,8 @@ class MoveRow:
     cost_mean: float | None
     cost_low: float | None
     cost_high: float | None
-    reason: str
+    reason: str | Phrase
+    """The engine's sentence: a phrase shown in the reader's language, or older English text."""
 
     @property
     def change_cents(self) -> int | None:

@@ -19,6 +19,7 @@ from campaigns.decisions.repository import StoredDecision, StoredFile, StoredPus
 from campaigns.delivery.domain import PLATFORM_LABELS
 from campaigns.insights.analytics_client import AllocationProposal
 from campaigns.web.i18n import N_
+from koers.phrases import Phrase
 
 CardState = Literal["waiting", "held", "approved", "autopilot", "rejected", "no_proposal"]
 STATE_LABELS: dict[str, str] = {
@@ -29,6 +30,21 @@ STATE_LABELS: dict[str, str] = {
     "rejected": N_("rejected"),
     "no_proposal": N_("no proposal yet"),
 }
+PROPOSAL_STATUSES = (N_("proposed"), N_("approved"), N_("rejected"))
+"""A proposal's status in analytics' words, as the dashboard's panel shows it."""
+PUSH_WORDS = (
+    # What a push reports per ad-platform object (delivery.domain's Level and OutcomeKind),
+    # marked here so the page can show them in the reader's language.
+    N_("campaign"),
+    N_("ad set"),
+    N_("changed"),
+    N_("already set"),
+    N_("exported"),
+    N_("refused"),
+    N_("failed"),
+    N_("blocked"),
+    N_("dry run"),
+)
 
 
 @dataclass(frozen=True)
@@ -55,12 +71,14 @@ class CampaignCard:
     """Why the proposal no longer matches the campaign (budget, creatives, guardrails)."""
     guardrail_notes: tuple[str, ...]
     """The guardrails the proposal itself does not keep (the engine had to relax them)."""
-    fatigue: tuple[str, ...]
-    data_health: tuple[str, ...]
+    fatigue: tuple[str | Phrase, ...]
+    data_health: tuple[str | Phrase, ...]
     pushes: tuple[StoredPush, ...]
     files: tuple[FileLink, ...]
     errors: tuple[str, ...] = ()
     edits: Mapping[str, str] = field(default_factory=dict)
+    names: Mapping[str, str] = field(default_factory=dict)
+    """Creative ids to names, for the engine's sentences."""
 
     @property
     def waits(self) -> bool:
@@ -93,7 +111,9 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def _reason(proposal: AllocationProposal, variant: str, name: str) -> str:
+def _reason(proposal: AllocationProposal, variant: str, name: str) -> str | Phrase:
+    if variant in proposal.reason_phrases:
+        return proposal.reason_phrases[variant]
     if variant in proposal.reasons:
         return proposal.reasons[variant]
     # The announced copy has no per-creative reasons: use the explanation's sentence
@@ -168,9 +188,14 @@ def build_card(
         state = "waiting"
     else:
         state = decision.status
-    warnings = [w for w in (proposal.warnings if proposal else ())]
-    fatigue = tuple(w for w in warnings if "fatigue" in w.lower() or "tiring" in w.lower())
-    health = tuple(w for w in warnings if w not in fatigue)
+    texts = list(proposal.warnings) if proposal else []
+    shown: list[str | Phrase] = list(texts)
+    if proposal and len(proposal.warning_phrases) == len(texts):
+        shown = list(proposal.warning_phrases)
+    # Which warnings are about tiring creatives is read from the English text.
+    tiring = [("fatigue" in w.lower() or "tiring" in w.lower()) for w in texts]
+    fatigue = tuple(w for w, is_tiring in zip(shown, tiring, strict=True) if is_tiring)
+    health = tuple(w for w, is_tiring in zip(shown, tiring, strict=True) if not is_tiring)
     push_at = push_time.moment(week)
     return CampaignCard(
         campaign=campaign,
@@ -195,4 +220,5 @@ def build_card(
         ),
         errors=tuple(errors),
         edits=dict(edits or {}),
+        names={v.variant_id: v.name for v in variants},
     )

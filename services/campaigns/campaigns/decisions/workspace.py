@@ -30,10 +30,8 @@ from campaigns.decisions.domain import (
     DEFAULT_TIMEZONE,
     WEEKDAYS,
     PushTime,
-    euros,
     parse_euros,
     planned_week,
-    signed_euros,
     signed_percent,
 )
 from campaigns.decisions.platforms import PlatformDelivery
@@ -210,8 +208,6 @@ def _workspace(
         "waiting": sum(1 for c in cards if c.waits),
         "can_decide": user.can("edit_campaigns"),
         "weekdays": WEEKDAYS,
-        "money": euros,
-        "signed": signed_euros,
         "pct": signed_percent,
     }
     return render(request, "decisions.html", context, user=user, status_code=status_code)

@@ -19,6 +19,7 @@ from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from campaigns.insights.domain import CampaignFunnel, FunnelCounts, VariantFunnel
+from koers.phrases import Phrase
 from koers.service_client import ServiceClient
 
 log = logging.getLogger(__name__)
@@ -182,7 +183,11 @@ class AllocationProposal(_Answer):
     p_best: dict[str, float] = Field(default_factory=dict)
     expected_cost_per_conversion: dict[str, CostInterval] = Field(default_factory=dict)
     explanation: tuple[str, ...] = ()
+    explanation_phrases: tuple[Phrase, ...] = ()
+    """The explanation as message ids and figures, shown in the reader's language; empty
+    for a proposal made before analytics sent them (then the English text is shown)."""
     warnings: tuple[str, ...] = ()
+    warning_phrases: tuple[Phrase, ...] = ()
     version: int | None = None
     event_id: str | None = None
     """The ``AllocationProposed`` event of this version (what the consumer would store)."""
@@ -191,6 +196,7 @@ class AllocationProposal(_Answer):
     decided_at: datetime | None = None
     reasons: dict[str, str] = Field(default_factory=dict)
     """Per creative, why it gets its amount (the engine's sentence)."""
+    reason_phrases: dict[str, Phrase] = Field(default_factory=dict)
     max_change_exempt: tuple[str, ...] = ()
     """Creatives the max-change guardrail does not hold (in learning, or ruled out)."""
     expected_conversions: float | None = None
@@ -211,6 +217,8 @@ class AllocationProposal(_Answer):
                 "expected_cost_per_conversion",
                 "explanation",
                 "warnings",
+                "explanation_phrases",
+                "warning_phrases",
             ):
                 if key in proposal:
                     flat[key] = proposal[key]
@@ -226,6 +234,13 @@ class AllocationProposal(_Answer):
                     for line in lines
                     if isinstance(line, dict) and "variant_id" in line and line.get("reason")
                 }
+                flat["reason_phrases"] = {
+                    str(line["variant_id"]): line["reason_phrase"]
+                    for line in lines
+                    if isinstance(line, dict)
+                    and "variant_id" in line
+                    and isinstance(line.get("reason_phrase"), dict)
+                }
                 flat["max_change_exempt"] = tuple(
                     str(line["variant_id"])
                     for line in lines
@@ -235,6 +250,18 @@ class AllocationProposal(_Answer):
                 )
             return flat
         return value
+
+    @field_validator("explanation_phrases", "warning_phrases", "reason_phrases", mode="before")
+    @classmethod
+    def _readable_phrases(cls, value: Any) -> Any:
+        # The phrases only translate the English texts beside them: when any cannot be
+        # read, show the English texts rather than fail the whole proposal.
+        try:
+            if isinstance(value, dict):
+                return {str(k): Phrase.model_validate(v) for k, v in value.items()}
+            return tuple(Phrase.model_validate(v) for v in value or ())
+        except (ValueError, TypeError):
+            return {} if isinstance(value, dict) else ()
 
     @field_validator("warnings", mode="before")
     @classmethod

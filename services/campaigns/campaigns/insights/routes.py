@@ -19,6 +19,8 @@ from fastapi.responses import Response
 from sqlalchemy import Engine
 
 from campaigns.actions.service import campaign_actions
+from campaigns.benchmarks.routes import panel_context
+from campaigns.benchmarks.service import campaign_benchmarks
 from campaigns.catalog import repository as catalog_repo
 from campaigns.catalog.deps import TenantCampaign
 from campaigns.catalog.domain import Campaign, Variant
@@ -256,8 +258,8 @@ def campaign_dashboard(
     clock: ClockDep,
     week: WeekQuery = None,
 ) -> Response:
-    """A campaign's funnel, costs, chances, budget, insights, health, weekly proposal and
-    next best actions."""
+    """A campaign's funnel, costs, chances, budget, insights, health, weekly proposal,
+    next best actions and its benchmark against other employers."""
     shown_week = week or planned_week(utcnow())
     loaded = load_dashboard(
         engine,
@@ -278,6 +280,7 @@ def campaign_dashboard(
         "data": loaded.data,
         "chart_keys": chart_keys,
         "proposal_source": loaded.proposal_source,
+        "creative_names": {v.variant_id: v.name for v in loaded.variants},
         "can_decide": user.can("edit_campaigns"),
         "actions": campaign_actions(
             engine,
@@ -286,6 +289,16 @@ def campaign_dashboard(
             funnel=loaded.data.funnel.value,
             variants=loaded.variants,
             now=clock(),
+        ),
+        **panel_context(
+            campaign_benchmarks(
+                engine,
+                landing,
+                loaded.campaign,
+                funnel=loaded.data.funnel.value,
+                variants=loaded.variants,
+                now=clock(),
+            )
         ),
     }
     return render(request, "dashboard.html", context, user=user)

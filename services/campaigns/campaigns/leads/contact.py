@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from campaigns.leads.domain import phone_link, whatsapp_link
 from campaigns.leads.landing_client import Lead
+from campaigns.web.i18n import N_
 
 CANDIDATE_TIME_ZONE = "Europe/Amsterdam"
 DEFAULT_TIME_ZONE = "Europe/Amsterdam"
@@ -144,14 +145,16 @@ def contact_actions(
     phone = lead.phone_e164
     candidates = [
         ContactAction("whatsapp", "WhatsApp", whatsapp_message_link(phone, message), False),
-        ContactAction("phone", "Call", phone_link(phone or ""), False, after_reply=messages_first),
+        ContactAction(
+            "phone", N_("Call"), phone_link(phone or ""), False, after_reply=messages_first
+        ),
         ContactAction(
             "email", "E-mail", mailto_link(lead.email, subject=subject, body=message), False
         ),
     ]
     actions = [a for a in candidates if a.href]
     if lead.contact_channel == "linkedin":
-        actions.append(ContactAction("linkedin", "LinkedIn (search by name)", None, False))
+        actions.append(ContactAction("linkedin", N_("LinkedIn (search by name)"), None, False))
     actions.sort(key=lambda a: a.channel != lead.contact_channel)
     return message, [
         ContactAction(a.channel, a.label, a.href, a.channel == lead.contact_channel, a.after_reply)

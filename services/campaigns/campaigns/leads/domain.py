@@ -116,3 +116,12 @@ def csv_rows(
                 lead.created_at.isoformat(),
             )
         )
+
+
+CHANNEL_NAMES: dict[str, str] = {
+    "whatsapp": "WhatsApp",
+    "email": "E-mail",
+    "phone": N_("Phone"),
+    "linkedin": "LinkedIn",
+}
+"""How the console names a contact channel (translated where shown)."""

@@ -60,8 +60,8 @@ router = APIRouter(include_in_schema=False)
 
 CHANNEL_LABELS: dict[str, str] = {
     "whatsapp": "WhatsApp",
-    "email": "e-mail",
-    "phone": "phone",
+    "email": N_("e-mail"),
+    "phone": N_("phone"),
     "linkedin": "LinkedIn",
 }
 TARGET_HOURS_RANGE = (1, 24 * 14)
@@ -161,8 +161,10 @@ def contact_lead(
             request,
             back,
             "warning",
-            "The contact could not be recorded: the candidate service is not answering. "
-            "Nothing was opened; please try again in a minute.",
+            N_(
+                "The contact could not be recorded: the candidate service is not answering. "
+                "Nothing was opened; please try again in a minute."
+            ),
         )
     assert action is not None and action.href is not None
     return RedirectResponse(action.href, status_code=303)
@@ -218,9 +220,9 @@ def mark_reply(
         with transaction(engine) as conn:
             lead = _tenant_lead(conn, landing, user, lead_id)
             if lead.first_attempt is None:
-                raise TransitionRefused("Contact the candidate first; then mark their reply.")
+                raise TransitionRefused(N_("Contact the candidate first; then mark their reply."))
             if lead.reply is not None:
-                raise TransitionRefused(f"The reply of {lead.name} is already marked.")
+                raise TransitionRefused(N_("This candidate's reply is already marked."))
             now = clock()
             _queue(
                 conn,
@@ -244,11 +246,18 @@ def mark_reply(
             request,
             back,
             "warning",
-            "The reply could not be saved: the candidate service is not answering. "
-            "Nothing was changed; please try again in a minute.",
+            N_(
+                "The reply could not be saved: the candidate service is not answering. "
+                "Nothing was changed; please try again in a minute."
+            ),
         )
     return _back(
-        request, back, "ok", f"Marked the reply of {lead.name} by {CHANNEL_LABELS[chosen]}."
+        request,
+        back,
+        "ok",
+        N_("Marked the reply of %(name)s by %(channel)s."),
+        name=lead.name,
+        channel=gettext_for(request)(CHANNEL_LABELS[chosen]),
     )
 
 

@@ -32,6 +32,7 @@ from campaigns.leads import repository as followup
 from campaigns.leads.contact import contact_actions, contact_later, window_today
 from campaigns.leads.deps import LandingDep
 from campaigns.leads.domain import (
+    CHANNEL_NAMES,
     CSV_COLUMNS,
     ENTRY_POINTS,
     OUTCOME_LABELS,
@@ -49,7 +50,7 @@ from campaigns.leads.landing_client import (
     LeadFilter,
     LeadPage,
 )
-from campaigns.leads.speed import SpeedToLead, format_hours, speed_to_lead
+from campaigns.leads.speed import SpeedToLead, hours_phrase, speed_to_lead
 from campaigns.tenancy import repository as tenancy
 from campaigns.tenancy.deps import ConsoleExporter, ConsoleLeadWorker, ConsoleUser, User
 from campaigns.web.csrf import check_csrf
@@ -124,8 +125,9 @@ def _inbox_url(request: Request, where: InboxFilter, page: int = 1) -> str:
     return str(URL(local_path(request, "leads_inbox")).include_query_params(**params))
 
 
-def _back(request: Request, back: str, kind: FlashKind, message: str) -> Response:
-    flash(request, message, kind)
+def _back(request: Request, back: str, kind: FlashKind, message: str, **values: object) -> Response:
+    """Back to the inbox with ``message`` (an English message id, filled with ``values``)."""
+    flash(request, message, kind, **values)
     # Only ever back into the inbox: never an open redirect.
     safe = back if back.startswith("/leads") and "//" not in back and "\\" not in back else ""
     return RedirectResponse(safe or local_path(request, "leads_inbox"), status_code=303)
@@ -214,7 +216,7 @@ def leads_inbox(
         "later_leads": [item for item in items if item["later"]],
         "speed": speed,
         "recruiters": recruiters,
-        "format_hours": format_hours,
+        "hours": hours_phrase,
         "settings": settings,
         "channel_labels": CHANNEL_NAMES,
         "pagination": pagination,
@@ -226,14 +228,6 @@ def leads_inbox(
         "can_edit_messages": user.can("edit_campaigns"),
     }
     return render(request, "leads.html", context, user=user)
-
-
-CHANNEL_NAMES = {
-    "whatsapp": "WhatsApp",
-    "email": "E-mail",
-    "phone": "Phone",
-    "linkedin": "LinkedIn",
-}
 
 
 def _speed(
@@ -397,7 +391,7 @@ def export_leads_csv(
             request,
             _inbox_url(request, where).removeprefix(str(request.base_url).rstrip("/")),
             "warning",
-            "The export could not be made: the candidate service is not answering.",
+            N_("The export could not be made: the candidate service is not answering."),
         )
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -437,12 +431,14 @@ def gdpr_export(
             request,
             back,
             "warning",
-            "The candidate's data could not be exported: the candidate service is not "
-            "answering or does not offer exports yet.",
+            N_(
+                "The candidate's data could not be exported: the candidate service is not "
+                "answering or does not offer exports yet."
+            ),
         )
     if document is None:
         return _back(
-            request, back, "warning", "The candidate service does not offer data exports yet."
+            request, back, "warning", N_("The candidate service does not offer data exports yet.")
         )
     _log_access(
         engine,
@@ -519,7 +515,7 @@ def erase(
                 "lead": lead,
                 "campaign": campaign,
                 "back": back,
-                "message": "Tick the box to confirm that this candidate asked to be erased.",
+                "message": N_("Tick the box to confirm that this candidate asked to be erased."),
             }
             return render(request, "leads_erase.html", context, user=user, status_code=422)
         erased = landing.erase_candidate(user.tenant_id, lead.lead_id)
@@ -528,8 +524,10 @@ def erase(
             request,
             back,
             "warning",
-            "The candidate could not be erased: the candidate service is not answering or "
-            "does not offer erasure yet. Nothing was erased; please try again later.",
+            N_(
+                "The candidate could not be erased: the candidate service is not answering or "
+                "does not offer erasure yet. Nothing was erased; please try again later."
+            ),
         )
     if not erased:
         raise ObjectNotFound("There is no such candidate (any more).")

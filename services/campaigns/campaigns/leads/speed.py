@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from statistics import median
 
 from campaigns.leads.landing_client import LeadContactFacts
+from campaigns.web.i18n import N_
+from campaigns.web.phrases import Decimal1, Phrase, in_english
 
 OPEN_STATUSES = frozenset({"new"})
 """Leads that still wait for a first contact; a rejected or hired one waits for nothing."""
@@ -24,6 +26,10 @@ class ChannelReplies:
     channel: str
     attempted: int
     replied: int
+    first_contacts: int = 0
+    """Leads whose first contact was on this channel."""
+    median_hours: float | None = None
+    """Their median time from the lead to that first contact."""
 
     @property
     def rate(self) -> float | None:
@@ -78,6 +84,7 @@ def speed_to_lead(
     attempted_on: dict[str, int] = {}
     replied_on: dict[str, int] = {}
     per_recruiter: dict[str, list[tuple[float, bool]]] = {}
+    first_on: dict[str, list[float]] = {}
     overdue: set[str] = set()
     for lead in facts:
         leads += 1
@@ -91,6 +98,7 @@ def speed_to_lead(
         first = min(attempts, key=lambda c: c.at)
         wait = first.at - lead.created_at
         waits.append(_hours(wait))
+        first_on.setdefault(first.channel, []).append(_hours(wait))
         within += wait <= target
         for channel in {c.channel for c in attempts}:
             attempted_on[channel] = attempted_on.get(channel, 0) + 1
@@ -107,7 +115,14 @@ def speed_to_lead(
         target_hours=target_hours,
         replied=replied,
         by_channel=tuple(
-            ChannelReplies(c, attempted_on.get(c, 0), replied_on.get(c, 0)) for c in channels
+            ChannelReplies(
+                c,
+                attempted_on.get(c, 0),
+                replied_on.get(c, 0),
+                first_contacts=len(first_on.get(c, ())),
+                median_hours=_median_or_none(first_on.get(c, ())),
+            )
+            for c in channels
         ),
         by_recruiter=tuple(
             RecruiterSpeed(
@@ -122,12 +137,17 @@ def speed_to_lead(
     )
 
 
-def format_hours(hours: float | None) -> str:
-    """ "45 min", "3.5 h", "2.1 days"; an em dash when there is nothing to measure."""
+def hours_phrase(hours: float | None) -> Phrase:
+    """ "45 min", "3.5 h", "2.1 days" (worded where shown); an em dash with nothing to measure."""
     if hours is None:
-        return "—"
+        return Phrase("—")
     if hours < 1:
-        return f"{round(hours * 60)} min"
+        return Phrase(N_("%(minutes)s min"), {"minutes": round(hours * 60)})
     if hours < 48:
-        return f"{hours:.1f} h"
-    return f"{hours / 24:.1f} days"
+        return Phrase(N_("%(hours)s h"), {"hours": Decimal1(hours)})
+    return Phrase(N_("%(days)s days"), {"days": Decimal1(hours / 24)})
+
+
+def format_hours(hours: float | None) -> str:
+    """:func:`hours_phrase` in English."""
+    return in_english(hours_phrase(hours))

@@ -7,6 +7,11 @@ now, the push time and push results) and returns a frozen :class:`Memo`. Amounts
 integer euro cents; the page and the e-mail format them with :mod:`campaigns.memo.dutch`.
 Creatives and campaigns are named, never shown by id: the engine's sentences, which
 mention creatives by id, have the ids replaced by names.
+
+Beside the week's stored facts the memo carries the employer's follow-up as it stands
+when the memo is read or sent: its next best actions (ranked across live campaigns) and
+which contact channel gets answers. Those come from live figures, so the builder takes
+them ready-made and the memo says they are "now".
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from campaigns.actions.ranking import EmployerAction
+from campaigns.leads.speed import ChannelReplies
 from campaigns.memo import dutch
 from campaigns.organic.domain import DEFAULT_CPM_CENTS, media_value_cents
 from koers.isoweeks import shift_week, week_monday
@@ -38,6 +45,14 @@ PUSH_LABELS: dict[str, str] = {
 }
 ADAPTER_LABELS: dict[str, str] = {"csv": "bulkbestanden", "meta": "Meta Marketing API"}
 AUTOPILOT_ACTOR = "autopilot"
+CHANNEL_NAMES_NL: dict[str, str] = {
+    "whatsapp": "WhatsApp",
+    "email": "e-mail",
+    "phone": "telefoon",
+    "linkedin": "LinkedIn",
+}
+REPLIES_TO_COMPARE = 5
+"""Contact attempts a channel needs before the memo calls it the one that gets answers."""
 DISAGREEMENT_NOTICEABLE = 1.5
 """Above this the engine widened the earlier campaigns' spread noticeably (as its own
 explanation says, ``analytics.allocation.explain.earlier_sentence``)."""
@@ -233,6 +248,11 @@ class Memo:
     """(campaign, sentence) where earlier campaigns shaped the split."""
     organic: tuple[tuple[str, str], ...] = ()
     """(campaign, sentence): employee-made content's organic views and their value."""
+    actions: tuple[EmployerAction, ...] | None = None
+    """The employer's next best actions now; None when they were not gathered (one
+    campaign's memo) or could not be read."""
+    channel_answers: str | None = None
+    """Which channel gets answers, in a sentence; None without contact facts."""
 
     @property
     def subject(self) -> str:
@@ -260,9 +280,16 @@ class Memo:
 
 
 def build_memo(
-    *, tenant: str, week: str, campaigns: Sequence[CampaignFacts], now: datetime
+    *,
+    tenant: str,
+    week: str,
+    campaigns: Sequence[CampaignFacts],
+    now: datetime,
+    actions: Sequence[EmployerAction] | None = None,
+    channel_replies: Sequence[ChannelReplies] | None = None,
 ) -> Memo:
-    """The memo of ``week`` for one employer, from what is stored (pure)."""
+    """The memo of ``week`` for one employer, from what is stored and, when given, the
+    employer's next best actions and replies per contact channel now (pure)."""
     monday = week_monday(week)
     built = [_campaign(c, now) for c in campaigns if c.proposal is not None]
     order = {"held": 0, "waiting": 1, "autopilot": 2, "approved": 3, "rejected": 4}
@@ -293,7 +320,37 @@ def build_memo(
             for c in sorted(campaigns, key=lambda c: c.name)
             if c.organic_views > 0
         ),
+        actions=None if actions is None else tuple(actions),
+        channel_answers=None if channel_replies is None else channel_sentence(channel_replies),
     )
+
+
+def channel_sentence(replies: Sequence[ChannelReplies]) -> str:
+    """In Dutch: which contact channel gets answers, with each channel's reply rate and
+    median time to the first contact (``WhatsApp krijgt het vaakst antwoord: …``)."""
+    tried = [r for r in replies if r.attempted > 0]
+    if not tried:
+        return "Nog geen contactpogingen vastgelegd: welk kanaal antwoord krijgt, volgt."
+    tried.sort(key=lambda r: (-(r.rate or 0.0), -r.attempted, r.channel))
+
+    def figures(r: ChannelReplies) -> str:
+        line = (
+            f"{CHANNEL_NAMES_NL.get(r.channel, r.channel)} {r.replied} van {r.attempted} "
+            f"({dutch.percent(r.rate or 0.0)})"
+        )
+        if r.median_hours is not None:
+            line += f", eerste contact na {dutch.hours(r.median_hours)}"
+        return line
+
+    listed = "; ".join(figures(r) for r in tried)
+    leader, rest = tried[0], tried[1:]
+    clear = leader.attempted >= REPLIES_TO_COMPARE and (
+        not rest or (leader.rate or 0.0) > (rest[0].rate or 0.0)
+    )
+    if not clear:
+        return f"Nog te weinig om kanalen te vergelijken: {listed}."
+    name = CHANNEL_NAMES_NL.get(leader.channel, leader.channel)
+    return f"{name} krijgt het vaakst antwoord: {listed}."
 
 
 def organic_sentence(views: int, cpm_cents: int) -> str:

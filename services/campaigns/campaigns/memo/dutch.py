@@ -4,15 +4,31 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
+from babel.support import Translations
+
+from campaigns.web.i18n import LOCALE_DIR
+from koers.i18n import compile_catalogue
+from koers.phrases import Phrase, render
 
 LOCALE = "nl_NL"
 TIMEZONE = "Europe/Amsterdam"
 MINUS = "\u2212"
 """A typographic minus, as the console writes changes."""
+
+
+@cache
+def _catalogue() -> Translations:
+    return compile_catalogue(LOCALE_DIR, "nl")
+
+
+def sentence(said: Phrase) -> str:
+    """One of the engine's sentences in Dutch (its English text is the fallback)."""
+    return render(said, _catalogue(), LOCALE)
 
 
 def money(cents: int) -> str:
@@ -63,6 +79,15 @@ def short_day(value: date) -> str:
 def moment(value: datetime, timezone: str = TIMEZONE) -> str:
     """``maandag 30 november 09:00`` on the wall clock of ``timezone``."""
     return format_datetime(value, "EEEE d MMMM HH:mm", tzinfo=ZoneInfo(timezone), locale=LOCALE)
+
+
+def hours(value: float) -> str:
+    """``45 min``, ``3,5 uur`` or ``2,1 dagen`` (mediaan wachttijden)."""
+    if value < 1:
+        return f"{round(value * 60)} min"
+    if value < 48:
+        return f"{number(value)} uur"
+    return f"{number(value / 24)} dagen"
 
 
 def plural(count: int, one: str, many: str) -> str:

@@ -24,6 +24,8 @@ from campaigns.memo import repository as repo
 from campaigns.memo.domain import Memo
 from campaigns.memo.mail import Mailer, MailNotSent
 from campaigns.memo.service import Audience, email_content, send_memo, weekly_memo
+from campaigns.overview.deps import EmployerFollowUpDep
+from campaigns.overview.service import EmployerFollowUp
 from campaigns.scheduling.weeks import planned_week
 from campaigns.tenancy.deps import ConsoleEditor, ConsoleUser, User
 from campaigns.web.deps import EngineDep, SettingsDep
@@ -83,11 +85,13 @@ def memo_week(
     user: ConsoleUser,
     engine: EngineDep,
     mailer: MailerDep,
+    follow_up: EmployerFollowUpDep,
     week: WeekQuery = None,
 ) -> Response:
-    """The weekly memo of the employer: what moved, why, and what needs a decision."""
+    """The weekly memo of the employer: what moved, why, what needs a decision, and the
+    next best actions now."""
     with engine.connect() as conn:
-        memo = weekly_memo(conn, user.tenant_id, _week(week), utcnow())
+        memo = weekly_memo(conn, user.tenant_id, _week(week), utcnow(), follow_up=follow_up)
         subscribed = repo.is_subscribed(conn, user.tenant_id, user.id)
     return _page(request, user, memo, mailer=mailer, subscribed=subscribed)
 
@@ -112,11 +116,16 @@ def campaign_memo(
 
 
 def _email_html(
-    request: Request, user: User, engine: EngineDep, week: str, console_url: str
+    request: Request,
+    user: User,
+    engine: EngineDep,
+    week: str,
+    console_url: str,
+    follow_up: EmployerFollowUp,
 ) -> str:
     templates: ConsoleTemplates = request.app.state.templates
     with engine.connect() as conn:
-        memo = weekly_memo(conn, user.tenant_id, week, utcnow())
+        memo = weekly_memo(conn, user.tenant_id, week, utcnow(), follow_up=follow_up)
     return email_content(_mail_env(templates), memo, console_url=console_url).html
 
 
@@ -126,10 +135,11 @@ def memo_email_preview(
     user: ConsoleUser,
     engine: EngineDep,
     settings: SettingsDep,
+    follow_up: EmployerFollowUpDep,
     week: WeekQuery = None,
 ) -> Response:
     """The memo exactly as the e-mail shows it."""
-    html = _email_html(request, user, engine, _week(week), settings.console_url)
+    html = _email_html(request, user, engine, _week(week), settings.console_url, follow_up)
     return HTMLResponse(html, headers={"Content-Security-Policy": EMAIL_CSP})
 
 
@@ -139,11 +149,12 @@ def memo_email_download(
     user: ConsoleUser,
     engine: EngineDep,
     settings: SettingsDep,
+    follow_up: EmployerFollowUpDep,
     week: WeekQuery = None,
 ) -> Response:
     """The memo's e-mail HTML as a file, to send with any mail program."""
     chosen = _week(week)
-    html = _email_html(request, user, engine, chosen, settings.console_url)
+    html = _email_html(request, user, engine, chosen, settings.console_url, follow_up)
     return HTMLResponse(
         html,
         headers={
@@ -174,6 +185,7 @@ def _send(
     mailer: Mailer | None,
     week: str,
     audience: Audience,
+    follow_up: EmployerFollowUp,
 ) -> Response:
     back = local_path(request, "memo_week") + f"?week={week}"
     if mailer is None:
@@ -188,7 +200,7 @@ def _send(
     templates: ConsoleTemplates = request.app.state.templates
     with engine.connect() as conn:
         recipients = [user.email] if audience == "me" else repo.recipients(conn, user.tenant_id)
-        memo = weekly_memo(conn, user.tenant_id, week, now)
+        memo = weekly_memo(conn, user.tenant_id, week, now, follow_up=follow_up)
     if not recipients:
         flash(
             request,
@@ -235,9 +247,10 @@ def send_memo_to_me(
     settings: SettingsDep,
     mailer: MailerDep,
     form: FormDep,
+    follow_up: EmployerFollowUpDep,
 ) -> Response:
     """Send the week's memo to yourself (any member may)."""
-    return _send(request, user, engine, settings, mailer, _form_week(form), "me")
+    return _send(request, user, engine, settings, mailer, _form_week(form), "me", follow_up)
 
 
 @router.post("/memo/send", name="send_memo")
@@ -248,9 +261,11 @@ def send_memo_to_subscribers(
     settings: SettingsDep,
     mailer: MailerDep,
     form: FormDep,
+    follow_up: EmployerFollowUpDep,
 ) -> Response:
     """Send the week's memo to every member of the employer who opted in."""
-    return _send(request, user, engine, settings, mailer, _form_week(form), "subscribers")
+    week = _form_week(form)
+    return _send(request, user, engine, settings, mailer, week, "subscribers", follow_up)
 
 
 @router.post("/memo/subscription", name="memo_subscription")

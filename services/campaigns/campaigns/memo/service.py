@@ -1,15 +1,16 @@
 """The memo's use cases: gather one employer's stored facts of a week into a
 :class:`~campaigns.memo.domain.Memo`, render it as e-mail, send it and audit the sending.
 
-Only stored facts are read (the proposal as analytics announced it, decisions, push
-results), never analytics live, so the memo of a week reads the same whenever it is
-opened or sent.
+The week's part reads only stored facts (the proposal as analytics announced it,
+decisions, push results), never analytics live, so it reads the same whenever the memo
+is opened or sent. The employer's follow-up (next best actions, which channel gets
+answers) is what holds now: the caller gathers it (``campaigns.overview``) and passes it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -37,6 +38,7 @@ from campaigns.memo.domain import (
 )
 from campaigns.memo.mail import MailContent, Mailer
 from campaigns.organic import repository as organic_repo
+from campaigns.overview.service import EmployerFollowUp
 from campaigns.tenancy import repository as tenancy_repo
 from koers.db import transaction
 
@@ -56,8 +58,12 @@ def _proposal_facts(proposal: AllocationProposal) -> ProposalFacts:
         budget_cents=to_cents(proposal.budget),
         allocation=decisions.proposal_cents(proposal),
         p_best=dict(proposal.p_best),
-        explanation=tuple(proposal.explanation),
-        reasons=dict(proposal.reasons),
+        # The memo is Dutch: the engine's sentences in Dutch where analytics sent them as
+        # phrases, its English text for proposals made before.
+        explanation=tuple(dutch.sentence(p) for p in proposal.explanation_phrases)
+        or tuple(proposal.explanation),
+        reasons=dict(proposal.reasons)
+        | {variant: dutch.sentence(p) for variant, p in proposal.reason_phrases.items()},
         expected_conversions=proposal.expected_conversions,
         equal_split_expected_conversions=proposal.equal_split_expected_conversions,
         earlier=None
@@ -124,17 +130,25 @@ def weekly_memo(
     now: datetime,
     *,
     only: Campaign | None = None,
+    follow_up: EmployerFollowUp | None = None,
 ) -> Memo:
     """The employer's memo of ``week`` (or of one of its campaigns): live campaigns, and
-    any other campaign that has a proposal for the week."""
+    any other campaign that has a proposal for the week; with ``follow_up``, the
+    employer's next best actions and which channel gets answers."""
     campaigns = [only] if only is not None else catalog_repo.campaigns_of_tenant(conn, tenant_id)
     facts = [
         f
         for f in (campaign_facts(conn, c, week) for c in campaigns)
         if f.proposal is not None or only is not None or _live(campaigns, f.slug)
     ]
+    speed = follow_up.speed if follow_up is not None else None
     return build_memo(
-        tenant=tenancy_repo.tenant_name(conn, tenant_id) or "", week=week, campaigns=facts, now=now
+        tenant=tenancy_repo.tenant_name(conn, tenant_id) or "",
+        week=week,
+        campaigns=facts,
+        now=now,
+        actions=follow_up.actions.shown if follow_up is not None else None,
+        channel_replies=speed.by_channel if speed is not None else None,
     )
 
 
@@ -222,11 +236,14 @@ def send_weekly_memos(
     now: datetime,
     console_url: str,
     again: bool = False,
+    follow_up_of: Callable[[str], EmployerFollowUp] | None = None,
 ) -> list[tuple[str, int]]:
     """Send ``week``'s memo to the members who opted in, employer by employer; an employer
     whose memo of the week already went out is skipped unless ``again``. Returns (employer
     name, recipients) per employer sent to. Raises ``MailNotSent`` on the first failure;
-    the employers before it stay sent and audited, so a rerun sends only the rest."""
+    the employers before it stay sent and audited, so a rerun sends only the rest.
+    ``follow_up_of`` gathers an employer's follow-up for its memo (analytics and landing
+    asked live); without it the memo leaves that section out."""
     with engine.connect() as conn:
         tenant_ids = memo_repo.tenants_with_recipients(conn)
     sent: list[tuple[str, int]] = []
@@ -235,7 +252,9 @@ def send_weekly_memos(
             if not again and already_sent(conn, tenant_id, week):
                 continue
             recipients = memo_repo.recipients(conn, tenant_id)
-            memo = weekly_memo(conn, tenant_id, week, now)
+        follow_up = follow_up_of(tenant_id) if follow_up_of is not None else None
+        with engine.connect() as conn:
+            memo = weekly_memo(conn, tenant_id, week, now, follow_up=follow_up)
         content = email_content(env, memo, console_url=console_url)
         count = send_memo(
             engine,

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from campaigns.benchmarks.routes import settings_context as benchmark_settings
 from campaigns.config import Settings
 from campaigns.errors import InvalidInput, ObjectNotFound, TenantChoiceRequired, TransitionRefused
 from campaigns.tenancy import auth, service
@@ -403,7 +404,9 @@ def _settings_context(engine: EngineDep, user: ConsoleOwner, **extra: Any) -> di
         members = repo.members_of(conn, user.tenant_id)
         tokens = repo.api_tokens_of(conn, user.tenant_id)
         invitations = repo.pending_invitations_of(conn, user.tenant_id, utcnow())
+        benchmarks = benchmark_settings(conn, user.tenant_id)
     return {
+        **benchmarks,
         "members": members,
         "tokens": tokens,
         "invitations": invitations,
@@ -422,7 +425,8 @@ def invite_url(request: Request, settings: Settings, token: str) -> str:
 
 @router.get("/settings", name="settings")
 def settings_page(request: Request, user: ConsoleOwner, engine: EngineDep) -> Response:
-    """Members with their roles, open invitations, and the employer's API tokens."""
+    """Members with their roles, open invitations, the employer's API tokens and whether
+    it takes part in the benchmarks."""
     return render(request, "settings.html", _settings_context(engine, user), user=user)
 
 

@@ -12,19 +12,21 @@ Dutch for new accounts, switched in the navigation); before logging in, the brow
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, get_day_names
 from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations, Translations
 from fastapi import Request
 
 from koers.db import as_utc
 from koers.i18n import compile_catalogue, preferred_languages
+from koers.phrases import Phrase, render
 
 Language = Literal["nl", "en"]
 SUPPORTED: tuple[Language, ...] = ("nl", "en")
@@ -32,6 +34,8 @@ DEFAULT_LANGUAGE: Language = "nl"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 LANGUAGE_NAMES: dict[Language, str] = {"nl": "Nederlands", "en": "English"}
 """Each language in its own name, as the switch shows it."""
+MINUS = "\u2212"
+"""The minus sign of a signed amount (not a hyphen)."""
 BABEL_LOCALES: dict[Language, str] = {"nl": "nl_NL", "en": "en_GB"}
 """Where numbers and dates are formatted: 1.234,50 and 5 dec 2026, or 1,234.50 and 5 Dec 2026."""
 
@@ -86,6 +90,22 @@ def gettext_for(request: Request, user: Any = None) -> Gettext:
     return catalogues[request_language(request, user)].gettext
 
 
+def shown_phrase(
+    sentence: Phrase | str | None,
+    names: Mapping[str, str] | None = None,
+    *,
+    catalogue: NullTranslations,
+    locale: str,
+) -> str:
+    """An engine sentence (``koers.phrases``) in the reader's language, creatives named;
+    a plain text (a proposal from before phrases) as it is."""
+    if sentence is None:
+        return ""
+    if isinstance(sentence, str):
+        return sentence
+    return render(sentence, catalogue, locale, names)
+
+
 class LocaleFormats:
     """Numbers, amounts and dates as a reader of one language writes them."""
 
@@ -97,6 +117,39 @@ class LocaleFormats:
         if amount is None:
             return "-"
         return format_currency(Decimal(amount), "EUR", locale=self.locale)
+
+    def euro_cents(self, cents: int | None) -> str:
+        """Whole cents as :meth:`euro` writes euros."""
+        return self.euro(None if cents is None else Decimal(cents) / 100)
+
+    def signed_euro_cents(self, cents: int | None) -> str:
+        """A change in cents with its sign: ``+€ 675,00``, a minus sign before a cut, ``€ 0,00``."""
+        if cents is None:
+            return "-"
+        sign = "+" if cents > 0 else MINUS if cents < 0 else ""
+        return sign + self.euro(Decimal(abs(cents)) / 100)
+
+    def local_moment(self, value: datetime | None, timezone: str) -> str:
+        """``maandag 7 december 2026 09:00`` in ``timezone`` (a push time, a deadline)."""
+        if value is None:
+            return "-"
+        return format_datetime(
+            as_utc(value), "EEEE d MMMM y HH:mm", tzinfo=ZoneInfo(timezone), locale=self.locale
+        )
+
+    def tenths(self, value: float | None) -> str:
+        """One decimal: ``41,5`` (nl) or ``41.5`` (en); a dash when there is nothing to show."""
+        return self.decimal(value, 1)
+
+    def decimal(self, value: float | None, places: int) -> str:
+        """A fixed number of decimals: ``1,27`` (nl) or ``1.27`` (en)."""
+        if value is None:
+            return "-"
+        return format_decimal(value, "#,##0." + "0" * places, locale=self.locale)
+
+    def weekday(self, index: int) -> str:
+        """The name of a weekday, Monday being 0: ``maandag`` or ``Monday``."""
+        return str(get_day_names("wide", locale=self.locale)[index])
 
     def number(self, value: Decimal | float | int | None) -> str:
         """``12.345`` (nl) or ``12,345`` (en); a dash when there is nothing to show."""
@@ -115,3 +168,12 @@ class LocaleFormats:
         if value is None:
             return "-"
         return format_datetime(as_utc(value), "d MMM y HH:mm", tzinfo=UTC, locale=self.locale)
+
+    def moment_in(self, value: datetime | None, time_zone: str) -> str:
+        """``5 dec 2026 10:30 CET``: on the wall clock of ``time_zone`` (a recruiter's),
+        its abbreviation beside it so nobody wonders which clock it is."""
+        if value is None:
+            return "-"
+        return format_datetime(
+            as_utc(value), "d MMM y HH:mm zzz", tzinfo=ZoneInfo(time_zone), locale=self.locale
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,7 +16,15 @@ from fastapi.templating import Jinja2Templates
 
 from campaigns.web.csrf import csrf_token
 from campaigns.web.flash import pop_flashes
-from campaigns.web.i18n import LANGUAGE_NAMES, Language, LocaleFormats, request_language
+from campaigns.web.i18n import (
+    BABEL_LOCALES,
+    LANGUAGE_NAMES,
+    Language,
+    LocaleFormats,
+    request_language,
+    shown_phrase,
+)
+from campaigns.web.phrases import say
 from koers.isoweeks import ISO_WEEK_PATTERN
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -25,7 +34,8 @@ STATIC_DIR = PACKAGE_DIR / "static"
 
 class ConsoleTemplates:
     """One Jinja2 environment per language, each with its catalogue and formats installed
-    (``{% trans %}``, ``_()``, ``| euro``, ``| number``, ``| day``, ``| moment``).
+    (``{% trans %}``, ``_()``, ``| euro``, ``| number``, ``| day``, ``| moment``,
+    ``| moment_in(zone)``, ``| say`` for a :class:`~campaigns.web.phrases.Phrase`).
 
     An environment per language rather than a translation looked up per render: imported
     macros see the same ``_`` as the page that imports them, with or without context.
@@ -54,9 +64,21 @@ def _language_templates(language: Language, catalogue: NullTranslations) -> Jinj
     environment.filters["translate"] = catalogue.gettext
     formats = LocaleFormats(language)
     environment.filters["euro"] = formats.euro
+    environment.filters["euro_cents"] = formats.euro_cents
+    environment.filters["signed_euro_cents"] = formats.signed_euro_cents
+    environment.filters["local_moment"] = formats.local_moment
+    environment.filters["weekday"] = formats.weekday
+    environment.filters["tenths"] = formats.tenths
+    environment.filters["decimal"] = formats.decimal
     environment.filters["number"] = formats.number
+    environment.filters["phrase"] = partial(
+        shown_phrase, catalogue=catalogue, locale=BABEL_LOCALES[language]
+    )
     environment.filters["day"] = formats.day
     environment.filters["moment"] = formats.moment
+    environment.filters["moment_in"] = formats.moment_in
+    locale = BABEL_LOCALES[language]
+    environment.filters["say"] = lambda phrase: say(phrase, catalogue, locale)
     environment.globals["lang"] = language
     environment.globals["language_names"] = LANGUAGE_NAMES
     # HTML's pattern attribute is anchored by the browser itself.

@@ -45,6 +45,10 @@ CONSOLE_WORDS: tuple[str, ...] = (
     N_("apply"),
     N_("phone"),
     N_("email"),
+    # the best moment a candidate gave for a call
+    N_("morning"),
+    N_("afternoon"),
+    N_("evening"),
     # ad-platform pushes
     N_("sent"),
     N_("refused"),

@@ -123,6 +123,9 @@ def test_several_breaches_are_all_named() -> None:
         ("1.200,50", 120_050),
         ("1,200.50", 120_050),
         ("€ 80,5", 8_050),
+        ("1.200", 120_000),  # a Dutch twelve hundred, not one euro twenty
+        ("1.234.567", 123_456_700),
+        ("925.5", 92_550),
         ("abc", None),
         ("", None),
     ],

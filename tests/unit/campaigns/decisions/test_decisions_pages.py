@@ -58,7 +58,7 @@ def test_the_workspace_shows_the_move_the_reason_and_what_an_equal_split_brings(
     text = page.text
     assert "1 campaign waits for a decision." in text
     assert "Klantenservicemedewerker Utrecht" in text
-    assert "Monday 2026-11-30 09:00 (Europe/Amsterdam)" in text
+    assert "Monday 30 November 2026 09:00 (Europe/Amsterdam)" in text
     assert "+€150.00" in text and "+60%" in text  # €250 even split -> €400
     assert "its share follows that chance" in text
     assert "an equal split would bring <strong>36.0</strong>" in text

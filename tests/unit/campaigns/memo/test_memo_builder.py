@@ -255,3 +255,57 @@ def test_employee_made_content_is_valued_at_the_employers_cpm() -> None:
     }
     quiet = build_memo(tenant="Zorg Groningen", week=WEEK, campaigns=(campaign(),), now=NOW)
     assert quiet.organic == ()
+
+
+def test_the_memo_carries_the_employers_actions_only_when_gathered() -> None:
+    from campaigns.actions.domain import Action, Evidence
+    from campaigns.actions.ranking import CampaignRef, EmployerAction
+    from campaigns.web.phrases import Phrase
+
+    text = Phrase("Follow up the leads going cold: %(count)s.", {"count": 3})
+    act = EmployerAction(
+        CampaignRef("c1", "Verpleegkundige Zwolle", "verpleegkundige-zwolle"),
+        Action("follow_up", "follow_up:leads", text, Evidence(text, text, text), stake=3.0),
+    )
+
+    gathered = build_memo(
+        tenant="Zorg BV", week=WEEK, campaigns=[campaign()], now=NOW, actions=[act]
+    )
+    quiet = build_memo(tenant="Zorg BV", week=WEEK, campaigns=[campaign()], now=NOW, actions=[])
+    not_asked = build_memo(tenant="Zorg BV", week=WEEK, campaigns=[campaign()], now=NOW)
+
+    assert gathered.actions == (act,)
+    assert quiet.actions == ()  # asked, and nothing is clearly called for
+    assert not_asked.actions is None and not_asked.channel_answers is None
+
+
+def test_the_memo_says_which_channel_gets_answers() -> None:
+    from campaigns.leads.speed import ChannelReplies
+    from campaigns.memo.domain import channel_sentence
+
+    clear = channel_sentence(
+        [
+            ChannelReplies("phone", attempted=10, replied=2, first_contacts=4, median_hours=20.0),
+            ChannelReplies(
+                "whatsapp", attempted=20, replied=12, first_contacts=16, median_hours=3.5
+            ),
+        ]
+    )
+    few = channel_sentence([ChannelReplies("email", attempted=2, replied=2)])
+    even = channel_sentence([ChannelReplies("email", 10, 5), ChannelReplies("whatsapp", 10, 5)])
+
+    assert clear == (
+        "WhatsApp krijgt het vaakst antwoord: WhatsApp 12 van 20 (60%), eerste contact na "
+        "3,5 uur; telefoon 2 van 10 (20%), eerste contact na 20,0 uur."
+    )
+    assert few.startswith("Nog te weinig om kanalen te vergelijken: e-mail 2 van 2 (100%)")
+    assert even.startswith("Nog te weinig om kanalen te vergelijken")  # a tie names no winner
+    assert channel_sentence([]).startswith("Nog geen contactpogingen vastgelegd")
+    memo = build_memo(
+        tenant="Zorg BV",
+        week=WEEK,
+        campaigns=[],
+        now=NOW,
+        channel_replies=[ChannelReplies("whatsapp", 20, 12, 16, 3.5)],
+    )
+    assert memo.channel_answers is not None and memo.channel_answers.startswith("WhatsApp krijgt")

@@ -211,9 +211,16 @@ def test_a_malformed_smtp_url_fails_at_start_up(settings: Settings) -> None:
 def test_the_scheduled_sending_mails_each_employer_once_per_week(
     engine: Engine, seeded: SeedResult, smtp: tuple[Inbox, int]
 ) -> None:
+    from dataclasses import replace
+
+    from campaigns.actions.domain import Action, Evidence
+    from campaigns.actions.ranking import CampaignRef, EmployerAction, EmployerActions
+    from campaigns.leads.speed import ChannelReplies, speed_to_lead
     from campaigns.memo.mail import SmtpMailer
     from campaigns.memo.service import MEMO_JOB, send_weekly_memos
+    from campaigns.overview.service import EmployerFollowUp
     from campaigns.web.i18n import DEFAULT_LANGUAGE, load_catalogues
+    from campaigns.web.phrases import Phrase
     from campaigns.web.rendering import build_templates
 
     inbox, port = smtp
@@ -225,9 +232,33 @@ def test_the_scheduled_sending_mails_each_employer_once_per_week(
 
     CONSOLE = "https://koers.example"
 
+    def follow_up_of(tenant: str) -> EmployerFollowUp:
+        # The employer's follow-up as the overview would gather it: one action, and
+        # WhatsApp answered twice out of three tries.
+        assert tenant == tenant_id
+        title = Phrase("Follow up the leads going cold: %(count)s.", {"count": 2})
+        act = Action("follow_up", "follow_up:leads", title, Evidence(title, title, title), 2.0)
+        speed = speed_to_lead([], now=now, target_hours=24)
+        speed = replace(speed, by_channel=(ChannelReplies("whatsapp", 3, 2, 3, 1.5),))
+        return EmployerFollowUp(
+            actions=EmployerActions((EmployerAction(CampaignRef("c", "Demo", "demo"), act),), 0),
+            speed=speed,
+            overdue=(),
+            live_campaigns=1,
+            missing_funnels=0,
+            missing_contacts=0,
+        )
+
     def run(again: bool = False) -> list[tuple[str, int]]:
         return send_weekly_memos(
-            engine, mailer, env, week=WEEK, now=now, console_url=CONSOLE, again=again
+            engine,
+            mailer,
+            env,
+            week=WEEK,
+            now=now,
+            console_url=CONSOLE,
+            again=again,
+            follow_up_of=follow_up_of,
         )
 
     assert run() == [] and inbox.messages == []
@@ -241,6 +272,10 @@ def test_the_scheduled_sending_mails_each_employer_once_per_week(
     assert run(again=True) == [("Demo Werving BV", 1)]
     assert [rcpt for rcpt, _ in inbox.messages] == [["lisa@werving.example"]] * 2
     assert f"{CONSOLE}/memo?week=2026-W49" in html_part(inbox.messages[0][1])
+    sent_html = html_part(inbox.messages[0][1])
+    assert "Volgende beste acties" in sent_html
+    assert "Volg de leads op die afkoelen: 2." in sent_html
+    assert "Welk kanaal krijgt antwoord" in sent_html and "WhatsApp 2 van 3 (67%)" in sent_html
     with engine.connect() as conn:
         actors = {e.actor for e in audit.entries(conn, tenant_id) if e.action == "memo_sent"}
     assert actors == {MEMO_JOB}

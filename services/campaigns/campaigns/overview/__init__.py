@@ -1,0 +1,1 @@
+"""The employer overview: next best actions and speed to lead across live campaigns."""

@@ -1,0 +1,149 @@
+"""The employer's follow-up across its live campaigns: each campaign's next best actions
+(the same pure rules as on its dashboard) ranked into one short list, speed to lead per
+recruiter and channel across campaigns, and the leads waiting past the employer's target.
+
+Gathered concurrently: a funnel from analytics and the contact facts from landing per
+live campaign, each bounded by a timeout. A campaign whose funnel or facts do not come
+gives no advice from them and is counted as missing; the page and the memo still render.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy import Engine
+
+from campaigns.actions import repository as actions_repo
+from campaigns.actions.domain import next_best_actions
+from campaigns.actions.ranking import CampaignRef, EmployerActions, rank_employer_actions
+from campaigns.catalog import repository as catalog_repo
+from campaigns.catalog.domain import Campaign
+from campaigns.insights.analytics_client import AnalyticsInsights, AnalyticsUnavailable
+from campaigns.insights.domain import CampaignFunnel
+from campaigns.leads import repository as followup_repo
+from campaigns.leads.landing_client import (
+    LandingClient,
+    LandingRefused,
+    LandingUnavailable,
+    LeadContactFacts,
+)
+from campaigns.leads.speed import SpeedToLead, speed_to_lead
+
+SPEED_WINDOW = timedelta(days=90)
+"""Speed to lead looks at the leads of the last 90 days (as the inbox does)."""
+LIVE_CAMPAIGNS_READ = 50
+"""Live campaigns whose facts the overview asks for, newest first."""
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class OverdueLeads:
+    """Leads of one campaign waiting longer than the target for a first contact."""
+
+    campaign: CampaignRef
+    count: int
+
+
+@dataclass(frozen=True)
+class EmployerFollowUp:
+    actions: EmployerActions
+    speed: SpeedToLead | None
+    """Across the live campaigns whose contact facts came; None when none came."""
+    overdue: tuple[OverdueLeads, ...]
+    live_campaigns: int
+    missing_funnels: int
+    missing_contacts: int
+
+    @property
+    def overdue_total(self) -> int:
+        return sum(o.count for o in self.overdue)
+
+
+def _settle(future: Future[_T], deadline: float) -> tuple[bool, _T | None]:
+    """(answered, value): a source that failed or did not answer by ``deadline`` (a
+    ``time.monotonic`` value shared by every source, so the page waits once) did not."""
+    try:
+        return True, future.result(timeout=max(deadline - time.monotonic(), 0.0))
+    except (AnalyticsUnavailable, LandingUnavailable, LandingRefused, FutureTimeout):
+        future.cancel()
+        return False, None
+
+
+def employer_follow_up(
+    engine: Engine,
+    *,
+    tenant_id: str,
+    analytics: AnalyticsInsights,
+    landing: LandingClient,
+    pool: ThreadPoolExecutor,
+    now: datetime,
+    timeout_s: float,
+) -> EmployerFollowUp:
+    """The employer's ranked next best actions, its speed to lead and overdue leads."""
+    with engine.connect() as conn:
+        live = catalog_repo.campaigns_of_tenant(
+            conn, tenant_id, status="live", limit=LIVE_CAMPAIGNS_READ
+        )
+        settings = followup_repo.settings_of(conn, tenant_id)
+        variants = {c.id: catalog_repo.variants_of(conn, c.id) for c in live}
+        dismissed = {c.id: actions_repo.dismissed(conn, c.id) for c in live}
+    since = now - SPEED_WINDOW
+
+    def ask(call: Callable[[], _T]) -> Future[_T]:
+        return pool.submit(call)
+
+    def funnel_of(campaign: Campaign) -> Callable[[], CampaignFunnel | None]:
+        return lambda: analytics.campaign_funnel(campaign.id)
+
+    def facts_of(campaign: Campaign) -> Callable[[], tuple[LeadContactFacts, ...]]:
+        return lambda: landing.contact_facts(tenant_id, campaign.id, since).items
+
+    deadline = time.monotonic() + timeout_s
+    funnels = {c.id: ask(funnel_of(c)) for c in live}
+    contacts = {c.id: ask(facts_of(c)) for c in live}
+    per_campaign = []
+    every_fact: list[LeadContactFacts] = []
+    overdue: list[OverdueLeads] = []
+    missing_funnels = missing_contacts = 0
+    for campaign in live:
+        ref = CampaignRef(campaign.id, campaign.name, campaign.slug)
+        funnel_came, funnel = _settle(funnels[campaign.id], deadline)
+        settled = _settle(contacts[campaign.id], deadline)
+        facts_came, facts = settled
+        missing_funnels += not funnel_came
+        missing_contacts += not facts_came
+        actions = next_best_actions(
+            funnel=funnel,
+            variants=variants[campaign.id],
+            entry_points=tuple((campaign.page or {}).get("entry_points") or ()),
+            contact_facts=facts,
+            now=now,
+            target_hours=settings.target_hours,
+            dismissed=dismissed[campaign.id],
+        )
+        per_campaign.append((ref, actions))
+        if facts is not None:
+            every_fact.extend(facts)
+            waiting = speed_to_lead(facts, now=now, target_hours=settings.target_hours).overdue
+            if waiting:
+                overdue.append(OverdueLeads(ref, len(waiting)))
+    speed = (
+        speed_to_lead(every_fact, now=now, target_hours=settings.target_hours)
+        if missing_contacts < len(live)
+        else None
+    )
+    return EmployerFollowUp(
+        actions=rank_employer_actions(per_campaign),
+        speed=speed,
+        overdue=tuple(sorted(overdue, key=lambda o: (-o.count, o.campaign.name))),
+        live_campaigns=len(live),
+        missing_funnels=missing_funnels,
+        missing_contacts=missing_contacts,
+    )
