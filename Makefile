@@ -95,11 +95,16 @@ typecheck: setup airflow-setup
 contracts: setup
 	$(BIN)/koers contracts export contracts
 
+# One worker per core; a module stays on one worker (its module-scoped servers, Airflow
+# or Chromium start once), and every worker has its own brokers, ports and databases
+# (tests/conftest.py). A plain `.venv/bin/pytest tests/...` runs in one process.
+PYTEST_WORKERS := -n auto --dist loadscope
+
 # The packages are installed editable, so uv compiles none of their modules: compile
 # them once here (the suite's processes read the bytecode even where they may not write).
 test: lint typecheck browser-setup airflow-setup
 	$(BIN)/python -m compileall -q -j 0 libs services deploy/airflow/dags
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_WORKERS)
 
 clean-var:
 	rm -rf var
