@@ -9,7 +9,13 @@ What it does, end to end, with the real pieces:
    database) and runs ONE ``koers-analytics consume`` process against it;
 4. waits until every event is recorded as processed, stops the consumer (SIGTERM) and
    checks the stored weekly facts equal what was sent, cell by cell;
-5. writes the figures into docs/benchmarks.md (section ``analytics-consumer``).
+5. writes the figures into docs/benchmarks.md (section ``analytics-consumer``; with
+   ``--events`` of 1,000,000 or more, section ``analytics-backlog``).
+
+The consumer's resident memory (RSS, from /proc) is sampled at every progress check
+while it drains, so a backlog run shows whether memory stays flat: the drain counts as
+flat when RSS at the end is within 10 % (or 16 MiB) of RSS once a tenth was applied,
+after the first batches have warmed the caches.
 
 Throughput is measured from the first to the last applied event, from the
 ``processed_at`` the consumer writes beside each event's effect: events applied after
@@ -19,6 +25,8 @@ paid once per process, not per event.
 
 Run from the repository root:
     .venv/bin/python bench/analytics_consumer.py --events 50000 [--postgres URL]
+    .venv/bin/python bench/analytics_consumer.py --events 1000000 --repeats 1 \
+        --poll-interval 2 [--postgres URL]      (the backlog: about 4 min per database)
 """
 
 from __future__ import annotations
@@ -61,6 +69,9 @@ from koers.events import (
 from koers.messaging.schema import processed_events_table
 
 TARGET_EVENTS_PER_S = 5_000
+BACKLOG_EVENTS = 1_000_000
+FLAT_GROWTH = 0.10  # RSS may grow this much (or FLAT_SLACK_KIB) from 10 % applied to the end
+FLAT_SLACK_KIB = 16 * 1024
 CAMPAIGNS = 4
 VARIANTS = ("instagram-1", "tiktok-1", "linkedin-1", "facebook-1", "instagram-2")
 FIRST_VISIT = datetime(2026, 9, 7, 8, 0, tzinfo=UTC)  # a Monday; 12 weeks follow
@@ -143,6 +154,19 @@ class Run:
     events_per_cpu_second: float | None
     counts_match: bool
     cells: int
+    rss: tuple[tuple[int, int], ...] = ()  # (events applied, consumer RSS in KiB)
+
+    def rss_at(self, share: float) -> int:
+        """RSS (KiB) at the first sample with at least ``share`` of the events applied."""
+        for done, kib in self.rss:
+            if done >= share * self.events:
+                return kib
+        return self.rss[-1][1] if self.rss else 0
+
+    @property
+    def rss_flat(self) -> bool:
+        start, end = self.rss_at(0.1), self.rss_at(1.0)
+        return end - start <= max(FLAT_GROWTH * start, FLAT_SLACK_KIB)
 
 
 def stored_counts(engine: sa.Engine, campaigns: set[str]) -> Counter[Cell]:
@@ -167,6 +191,17 @@ def cpu_seconds(pid: int) -> float | None:
         return None
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+
+
+def rss_kib(pid: int) -> int | None:
+    """Resident set size of a running process in KiB (Linux /proc), None elsewhere."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
 
 
 def run_consumer(
@@ -196,6 +231,7 @@ def run_consumer(
     # is doing, beside the wall-clock rate that does.
     cpu_first: tuple[float, int] | None = None
     cpu_last: tuple[float, int] | None = None
+    rss: list[tuple[int, int]] = []
     try:
         deadline = time.monotonic() + timeout_s
         done = 0
@@ -209,6 +245,9 @@ def run_consumer(
                 if cpu_first is None:
                     cpu_first = (cpu, done)
                 cpu_last = (cpu, done)
+            resident = rss_kib(process.pid)
+            if resident is not None and done:
+                rss.append((done, resident))
             if done >= events:
                 break
             time.sleep(poll_interval_s)
@@ -251,6 +290,7 @@ def run_consumer(
         events_per_cpu_second=per_cpu,
         counts_match=stored == expected and total == events,
         cells=len(expected),
+        rss=tuple(rss),
     )
 
 
@@ -301,8 +341,9 @@ def report(runs: list[Run], events: int, publish_seconds: float, load: str, repe
         "(every run is listed below the table).",
         "",
         "| database | events applied | events/s | events per CPU-second | applying (s) | "
-        "wall clock (s) | stored counts = sent |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "wall clock (s) | stored counts = sent | consumer RSS at 10 % / 50 % / end (MiB) "
+        "| memory flat |",
+        "|---|---:|---:|---:|---:|---:|---|---|---|",
     ]
     backends = list(dict.fromkeys(run.backend for run in runs))
     for backend in backends:
@@ -311,12 +352,33 @@ def report(runs: list[Run], events: int, publish_seconds: float, load: str, repe
         lines.append(
             f"| {run.backend} | {run.events:,} | {run.throughput:,.0f} | {per_cpu} | "
             f"{run.applied_seconds:.1f} | {run.wall_seconds:.1f} | "
-            f"{'yes' if run.counts_match else 'NO'} ({run.cells:,} cells) |"
+            f"{'yes' if run.counts_match else 'NO'} ({run.cells:,} cells) | "
+            f"{run.rss_at(0.1) / 1024:.0f} / {run.rss_at(0.5) / 1024:.0f} / "
+            f"{run.rss_at(1.0) / 1024:.0f} | {'yes' if run.rss_flat else 'NO'} |"
         )
     lines.append("")
     for backend in backends:
         every = ", ".join(f"{r.throughput:,.0f}" for r in runs if r.backend == backend)
         lines.append(f"- {backend}, events/s of every run: {every}")
+    lines += [
+        "",
+        "Memory is flat when the consumer's RSS at the end is within "
+        f"{FLAT_GROWTH:.0%} (or {FLAT_SLACK_KIB // 1024} MiB) of its RSS once a tenth of the "
+        "events was applied. The consumer's RSS over the drain (sampled at every progress "
+        "check, shown at each tenth):",
+        "",
+        "| applied | " + " | ".join(backends) + " |",
+        "|---:|" + "---:|" * len(backends),
+    ]
+    shown = [median_run([r for r in runs if r.backend == backend]) for backend in backends]
+    for tenth in range(1, 11):
+        cells = " | ".join(f"{run.rss_at(tenth / 10) / 1024:.0f} MiB" for run in shown)
+        lines.append(f"| {tenth * 10} % | {cells} |")
+    peaks = " | ".join(
+        f"{max((k for _d, k in run.rss), default=0) / 1024:.0f} MiB" for run in shown
+    )
+    samples = " | ".join(f"{len(run.rss)} samples" for run in shown)
+    lines += [f"| peak | {peaks} |", f"| (sampled) | {samples} |"]
     return "\n".join(lines)
 
 
@@ -381,8 +443,12 @@ def main() -> int:
     markdown = report(runs, args.events, min(publish_seconds), load, args.repeats)
     print(markdown)
     if not args.no_write:
-        write_section("analytics-consumer", "Analytics consumer throughput", markdown)
-    return 0 if all(run.counts_match for run in runs) else 1
+        if args.events >= BACKLOG_EVENTS:
+            title = f"Analytics consumer: a backlog of {args.events:,} events"
+            write_section("analytics-backlog", title, markdown)
+        else:
+            write_section("analytics-consumer", "Analytics consumer throughput", markdown)
+    return 0 if all(run.counts_match and run.rss_flat for run in runs) else 1
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@
   template database that each call copies with ``CREATE DATABASE ... TEMPLATE``, on
   SQLite into a file that each call copies. A test of the migrations themselves takes an
   empty database from ``make_database_url`` and runs them.
+- ``redis_url``: a real Redis (``KOERS_TEST_REDIS_URL``, else 127.0.0.1:6379): the tests
+  that need one fail when the variable is set and Redis does not answer (CI sets it),
+  and are skipped without the variable on a machine without Redis.
 
 Tests that take a database (either fixture, directly or through another fixture) are
 marked ``db``: CI runs them a second time on SQLite, the rest once.
@@ -41,6 +44,7 @@ from koers.db import migrate
 from landing.cli import MIGRATIONS_DIR as LANDING_MIGRATIONS
 
 POSTGRES_URL = os.environ.get("KOERS_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("KOERS_TEST_REDIS_URL", "")
 DROP_CONNECTIONS = 8
 
 
@@ -61,6 +65,23 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]
     embedded.start()
     yield embedded
     embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    import redis
+
+    url = REDIS_URL or "redis://127.0.0.1:6379/0"
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        if REDIS_URL:
+            pytest.fail(f"KOERS_TEST_REDIS_URL is set but Redis does not answer: {error}")
+        pytest.skip("no Redis at 127.0.0.1:6379 (set KOERS_TEST_REDIS_URL to require one)")
+    finally:
+        client.close()
+    return url
 
 
 @pytest.fixture(scope="session")

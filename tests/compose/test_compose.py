@@ -8,11 +8,14 @@ side only.
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.metadata
 import json
 import os
 import re
 import shlex
+import sys
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +25,7 @@ from typing import Any
 import pytest
 import typer.main
 import yaml
+from packaging.requirements import Requirement
 from sqlalchemy.engine import make_url
 
 from tests.support.deploy_rules import stateful_paths, under_any
@@ -245,6 +249,82 @@ def test_dockerfile_builds_a_non_root_image_that_serves_and_checks_health(servic
     assert command[1] == "serve"
     assert context.params["host"] == "0.0.0.0"
     assert context.params["port"] == port
+
+
+def imported_modules(package: Path) -> set[str]:
+    """Top-level names of every module a package's code imports, at module level or in a
+    function (``serve`` imports uvicorn only when it runs), except under TYPE_CHECKING."""
+    names: set[str] = set()
+    for path in package.rglob("*.py"):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        typing_only = {
+            id(node)
+            for branch in ast.walk(tree)
+            if isinstance(branch, ast.If) and "TYPE_CHECKING" in ast.unparse(branch.test)
+            for statement in branch.body
+            for node in ast.walk(statement)
+        }
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
+            if isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module.split(".")[0])
+    return names - set(sys.stdlib_module_names) - {"__future__"}
+
+
+def declared_requirements(project: Path) -> list[Requirement]:
+    """What a pyproject.toml of ours declares (read from the file, not from installed
+    metadata, which an editable install leaves stale until it is reinstalled)."""
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    return [Requirement(line) for line in pyproject["project"]["dependencies"]]
+
+
+def requirement_closure(requirements: list[Requirement]) -> set[str]:
+    """The distributions pip installs for ``requirements``: each, and what its metadata
+    requires, transitively, with the extras asked for."""
+    seen: set[tuple[str, frozenset[str]]] = set()
+    pending = [(r.name, frozenset(r.extras)) for r in requirements]
+    while pending:
+        name, extras = pending.pop()
+        if (canonical(name), extras) in seen:
+            continue
+        seen.add((canonical(name), extras))
+        for line in importlib.metadata.requires(name) or []:
+            requirement = Requirement(line)
+            marker = requirement.marker
+            if marker is None or any(marker.evaluate({"extra": e}) for e in {"", *extras}):
+                pending.append((requirement.name, frozenset(requirement.extras)))
+    return {name for name, _extras in seen}
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_image_installs_every_module_its_code_imports(service):
+    """The image holds the service's wheel, the chassis's and what their pyproject.toml
+    files declare, nothing else (the Dockerfile builds wheels of exactly those): every
+    third-party module the service or the chassis imports must come with them, or the
+    container crashes when that code first runs."""
+    dockerfile = (ROOT / "services" / service / "Dockerfile").read_text()
+    assert re.search(rf"pip wheel [^\n]*libs/koers [^\n]*services/{service}\b", dockerfile)
+    assert re.search(rf"pip install --no-index [^\n]* koers-{service}\b", dockerfile)
+    declared = declared_requirements(ROOT / "services" / service)
+    assert "koers" in {r.name for r in declared}, f"koers-{service} must declare the chassis"
+    own = [r for r in declared if r.name != "koers"]
+    closure = requirement_closure(own + declared_requirements(ROOT / "libs" / "koers"))
+    providers = importlib.metadata.packages_distributions()
+    ours = {"koers", service}
+    missing = {
+        module: sorted(providers.get(module, ["(no installed distribution)"]))
+        for module in imported_modules(ROOT / "libs" / "koers" / "koers")
+        | imported_modules(ROOT / "services" / service / service)
+        if module not in ours and not {canonical(d) for d in providers.get(module, [])} & closure
+    }
+    assert not missing, f"imported by {service}'s image but not declared: {missing}"
 
 
 def test_every_built_container_runs_a_real_subcommand_of_its_service(services):

@@ -31,6 +31,8 @@ import sqlalchemy as sa
 from analytics.catalog.domain import CampaignState, VariantAttributes
 from analytics.catalog.repository import save_campaign, save_variant
 from analytics.facts.handlers import CONSUMED_TOPICS, GROUP_ID
+from campaigns.benchmarks import repository as benchmarks_repo
+from campaigns.benchmarks.repository import Participation
 from campaigns.catalog import repository as catalog_repo
 from campaigns.decisions import repository as decisions_repo
 from campaigns.decisions.domain import PushTime
@@ -208,7 +210,7 @@ def test_the_dag_folder_imports_and_schedules_as_intended(airflow_home: Path) ->
     weekly = dags["koers_weekly_allocation"]
     assert (weekly["timetable"], weekly["summary"]) == ("CronDataIntervalTimetable", "0 6 * * 1")
     assert weekly["tasks"]["propose_allocation"] == {"retries": 3, "mapped": True}
-    assert {"apply_autopilot", "push_due"} <= set(weekly["tasks"])
+    assert {"apply_autopilot", "push_due", "refresh_benchmarks"} <= set(weekly["tasks"])
     # From a Wednesday, the next run is a Monday 06:00 in Amsterdam, for the week before it.
     first = weekly["first_after_2026_11_25"]
     run_after = local(first["run_after"])
@@ -367,9 +369,9 @@ def proposals_published(stack: Stack, campaign_id: str) -> int:
 
 def start_history_path(stack: Stack) -> None:
     """The processes that carry the demo campaign and its history into analytics, and
-    the APIs the DAG calls (analytics, and campaigns for autopilot and the push). The
-    campaigns consumer is left out on purpose: autopilot must not wait for analytics'
-    events to reach campaigns. The candidate pages play no part in the weekly job."""
+    the APIs the DAG calls (analytics, and campaigns for autopilot, the push and the
+    benchmarks, which read landing's contact facts). The campaigns consumer is left out on
+    purpose: autopilot must not wait for analytics' events to reach campaigns."""
     for service in SERVICES:
         stack.run(service, "migrate")
     stack.start("campaigns-relay", "campaigns", "relay")
@@ -377,6 +379,7 @@ def start_history_path(stack: Stack) -> None:
     stack.start("landing-relay", "landing", "relay")
     stack.start("analytics-consumer", "analytics", "consume")
     stack.start_api("analytics")
+    stack.start_api("landing")
     stack.start_api("campaigns")
 
 
@@ -402,6 +405,15 @@ def put_demo_campaign_on_autopilot(stack: Stack) -> str:
                 .values(guardrails=guardrails.model_dump(mode="json"))
             )
             decisions_repo.save_push_time(conn, campaign.id, PushTime(0, dt_time(0, 0)))
+            # The demo employer takes part in the benchmarks, so the refresh reads its
+            # campaign from analytics and landing.
+            benchmarks_repo.save_participation(
+                conn,
+                tenant_id,
+                Participation(opted_in=True, sector="zorg"),
+                by="dag-test",
+                at=datetime.now(UTC),
+            )
             for variant in catalog_repo.variants_of(conn, campaign.id):  # so the files fill
                 decisions_repo.save_platform_ids(
                     conn,
@@ -495,6 +507,15 @@ def test_the_weekly_dag_plans_each_published_campaign_once(
     assert re.search(r"koers: pushed [1-9]\d* split\(s\) to ad platforms \(\{'sent'", first)
     status, sent = decided_and_pushed(stack, autopilot_campaign, week)
     assert status == "autopilot" and sent >= 1
+    # Last, after the push, campaigns refreshed the benchmarks over the weeks before.
+    refreshed = re.compile(
+        rf"koers: week {week}: benchmarks (\d{{4}}-W\d\d)\.\.(\d{{4}}-W\d\d) refreshed: "
+        r"1 employer\(s\), [1-9]\d* campaign\(s\), \d+ cell\(s\) shown, \d+ withheld"
+    )
+    found = refreshed.search(first)
+    assert found, first[-4000:]
+    assert found.group(2) == iso_week(logical_date - timedelta(days=7))
+    assert first.index("koers: pushed") < found.start()
 
     second = airflow(
         airflow_home,
@@ -516,6 +537,7 @@ def test_the_weekly_dag_plans_each_published_campaign_once(
     # A second run decides and pushes nothing again.
     assert f"week {week}: autopilot applied 0, held 0" in second
     assert "koers: pushed 0 split(s) to ad platforms (nothing was due)" in second
+    assert refreshed.search(second)  # the same refresh again: idempotent
     assert decided_and_pushed(stack, autopilot_campaign, week) == ("autopilot", sent)
 
     # Re-planning a past week: a logical date plans the week it falls in (here a

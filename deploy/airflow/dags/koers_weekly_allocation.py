@@ -3,7 +3,8 @@
 
 Every **Monday 06:00 Europe/Amsterdam** this DAG asks analytics for the budget split of
 the ISO week that starts that Monday, for every campaign analytics knows as published;
-then it has campaigns apply the autopilot campaigns' splits and push what is due.
+then it has campaigns apply the autopilot campaigns' splits, push what is due and
+refresh the benchmarks across employers.
 
 **Which week a run plans** (`koers_weeks.planned_week`, the same rule as the console's
 and `koers-campaigns weekly`; Amsterdam wall clock, weeks run Monday to Sunday):
@@ -52,7 +53,15 @@ Tasks:
    platforms; an adapter never gets the same split twice. Splits approved later in the
    week go out with the hourly DAG `koers_push_due`, which calls the same endpoint.
 
-Both answer with counts, which the tasks log. A failed run logs `koers: ALERT: ...` and,
+7. `refresh_benchmarks` (after `push_due`):
+   `POST {KOERS_CAMPAIGNS_URL}/internal/v1/weeks/{week}/benchmarks`. Campaigns recomputes
+   the benchmarks across employers over the 26 whole weeks before the week (the embedded
+   weekly job's last step, the same function). It comes last so it never holds up the
+   budgets: the splits are pushed first, and a refresh that fails (analytics or landing
+   down: 503, retried; the last cells stay) fails the run with the alert after the push.
+   Idempotent: a re-run replaces the cells with the same ones.
+
+All three answer with counts, which the tasks log. A failed run logs `koers: ALERT: ...` and,
 when the Variable `KOERS_ALERT_WEBHOOK_URL` is set, POSTs a short JSON to it. Calls carry
 `Authorization: Bearer {KOERS_SERVICE_TOKEN}`. See README.md beside this file.
 """
@@ -64,6 +73,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, TriggerRule, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
@@ -87,6 +97,8 @@ PARALLEL_CAMPAIGNS = 4
 """Proposals computed at once: analytics does the work, the DAG must not flood it."""
 RUN_TIMEOUT = timedelta(hours=3)
 """Well above a slow run's retries; what ends a run the scheduler holds for a future date."""
+BENCHMARKS_TIMEOUT = httpx.Timeout(300.0, connect=10.0)
+"""The refresh reads every taking-part campaign's funnel and contact facts in one request."""
 RUNS_OF_THE_SCHEDULE = frozenset({"scheduled", "backfill"})
 """Run types whose week is their data-interval end (their logical date is its start)."""
 
@@ -104,7 +116,7 @@ DEFAULT_ARGS: dict[str, Any] = {
     dag_id=DAG_ID,
     description=(
         "Monday 06:00 Amsterdam: analytics proposes each campaign's budget split; "
-        "autopilot applies, due splits are pushed."
+        "autopilot applies, due splits are pushed, the benchmarks are refreshed."
     ),
     schedule=CronDataIntervalTimetable("0 6 * * 1", timezone=TIMEZONE),
     start_date=pendulum.datetime(2026, 1, 5, 5, tz="UTC"),
@@ -262,13 +274,48 @@ def koers_weekly_allocation() -> None:
         """Ask campaigns to push every decided split whose push time has passed."""
         return push_due_splits()
 
+    @task
+    def refresh_benchmarks(week: str) -> dict[str, Any]:
+        """Ask campaigns to recompute the benchmarks over the whole weeks before ``week``."""
+        with client(CAMPAIGNS) as http:
+            try:
+                response = call(
+                    http,
+                    "POST",
+                    f"/internal/v1/weeks/{week}/benchmarks",
+                    timeout=BENCHMARKS_TIMEOUT,
+                )
+            except ServiceRefused as refused:
+                raise AirflowFailException(
+                    f"week {week}: campaigns refused the benchmarks refresh: {refused}"
+                ) from refused
+        summary = json_object(response)
+        log.info(
+            "koers: week %s: benchmarks %s..%s refreshed: %s employer(s), %s campaign(s), "
+            "%s cell(s) shown, %s withheld",
+            week,
+            summary.get("weeks_from"),
+            summary.get("weeks_to"),
+            summary.get("employers"),
+            summary.get("campaigns"),
+            summary.get("cells_shown"),
+            summary.get("cells_hidden"),
+        )
+        return summary
+
     week = planned_week()
     campaign_ids = published_campaigns()
     week >> campaign_ids  # a refused week calls nothing
     proposals = propose_allocation.partial(week=week).expand(campaign_id=campaign_ids)
     outcome = check_outcome(week, campaign_ids, proposals)  # type: ignore[arg-type]  # XComArgs
     # Only after a week that planned something; a failed check stops here (upstream_failed).
-    outcome >> apply_autopilot(week) >> push_due()  # type: ignore[arg-type]  # XComArg
+    # The benchmarks last, as in the embedded job: the budgets are pushed before it starts.
+    (
+        outcome
+        >> apply_autopilot(week)  # type: ignore[arg-type]  # XComArg
+        >> push_due()
+        >> refresh_benchmarks(week)  # type: ignore[arg-type]  # XComArg
+    )
 
 
 koers_weekly_allocation()

@@ -22,7 +22,7 @@ from campaigns.agency import routes as agency_routes
 from campaigns.audit import api as audit_api
 from campaigns.audit import routes as audit_routes
 from campaigns.benchmarks import routes as benchmark_routes
-from campaigns.benchmarks.service import weekly_refresh
+from campaigns.benchmarks.service import benchmarks_refresh, weekly_refresh
 from campaigns.catalog import api as catalog_api
 from campaigns.catalog import routes as catalog_routes
 from campaigns.catalog.page_preview import HttpPagePreviews
@@ -258,6 +258,10 @@ def create_app(
     app.state.delivery = push_delivery
     app.state.scheduler = scheduler
     app.state.weekly_steps = steps
+    # The Airflow DAG's last step; the embedded job's is weekly_refresh, same refresh.
+    app.state.benchmarks_refresh = benchmarks_refresh(
+        engine, job_analytics, landing_client, clock=utcnow
+    )
     app.state.check_service_token = service_token_checker(settings.service_token)
     app.state.memo_mailer = memo_mailer
 

@@ -36,6 +36,9 @@ class Settings(KoersSettings):
     # Keep the buckets in the database so every landing process shares one limit (more
     # than one process needs it); otherwise each process keeps its own.
     rate_limit_shared: bool = Field(False, validation_alias="KOERS_LANDING_RATE_LIMIT_SHARED")
+    # Where a deployment runs Redis (redis://host:6379/0), the shared limit lives there
+    # instead of in the database; it takes precedence over ``rate_limit_shared``.
+    redis_url: str = Field("", validation_alias="KOERS_LANDING_REDIS_URL")
     # How long a process may show a page before reading it again (a publish or pause
     # reaches candidates within this time).
     page_cache_seconds: float = Field(

@@ -14,10 +14,11 @@ from datetime import datetime
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
 
 from koers.db import make_engine, ping
 from koers.events import utcnow
-from koers.web import broker_check, install_web_chassis, service_token_checker
+from koers.web import ReadinessCheck, broker_check, install_web_chassis, service_token_checker
 from landing.config import Settings
 from landing.contacts import api as contacts_api
 from landing.errors import CandidatePageError
@@ -32,7 +33,12 @@ from landing.submissions import api as submissions_api
 from landing.submissions import routes as submission_routes
 from landing.submissions.cv import MAX_CV_BYTES
 from landing.submissions.cvstore import build_cv_store
-from landing.submissions.ratelimit import RateLimiter, SharedRateLimiter
+from landing.submissions.ratelimit import (
+    FormRateLimit,
+    RateLimiter,
+    RedisRateLimiter,
+    SharedRateLimiter,
+)
 from landing.submissions.service import Journeys
 from landing.submissions.tokens import TokenSigner
 from landing.web import i18n, messages
@@ -73,11 +79,14 @@ def create_app(
     # No statement parameters in error messages: they are candidates' names, phones and
     # e-mail addresses, and error messages end up in logs.
     engine = make_engine(settings.database_url, hide_parameters=True)
+    rate_limiter = build_rate_limiter(settings, engine, secret_key, clock)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         engine.dispose()
+        if isinstance(rate_limiter, RedisRateLimiter):
+            rate_limiter.close()
 
     development = settings.environment == "development"
     app = FastAPI(
@@ -113,19 +122,14 @@ def create_app(
         languages=languages,
         media=settings.media_policy(),
     )
-    app.state.rate_limiter = (
-        SharedRateLimiter(
-            engine,
-            settings.rate_limit_per_minute,
-            settings.rate_limit_burst,
-            clock=lambda: clock().timestamp(),
-            key_secret=secret_key,
-        )
-        if settings.rate_limit_shared
-        else RateLimiter(
-            settings.rate_limit_per_minute, settings.rate_limit_burst, clock=time.monotonic
-        )
-    )
+    app.state.rate_limiter = rate_limiter
+    checks: dict[str, ReadinessCheck] = {
+        "database": lambda: ping(engine),
+        "broker": broker_check(settings.kafka_bootstrap_servers),
+    }
+    if isinstance(rate_limiter, RedisRateLimiter):
+        # Degraded, not unready: without Redis each process limits on its own.
+        checks["redis"] = rate_limiter.ping
 
     def render_error(
         request: Request, status: int, code: str, headers: dict[str, str] | None = None
@@ -156,11 +160,8 @@ def create_app(
     install_web_chassis(
         app,
         service="landing",
-        checks={
-            "database": lambda: ping(engine),
-            "broker": broker_check(settings.kafka_bootstrap_servers),
-        },
-        degraded_ok=frozenset({"broker"}),
+        checks=checks,
+        degraded_ok=frozenset({"broker", "redis"}),
         html_renderer=render_chassis_error,
         csp=content_security_policy(renderer.script_hashes, settings.media_origins),
         body_limits={"/j/": APPLY_BODY_LIMIT},  # landing's BodyLimit bounds each form below
@@ -182,6 +183,26 @@ def create_app(
     app.include_router(privacy_api.router, dependencies=service_token)
     app.include_router(page_preview.router, dependencies=service_token)
     return app
+
+
+def build_rate_limiter(
+    settings: Settings, engine: Engine, secret_key: str, clock: Callable[[], datetime]
+) -> FormRateLimit:
+    """Redis where configured, else the database when shared, else per process."""
+    per_minute, burst = settings.rate_limit_per_minute, settings.rate_limit_burst
+    if settings.redis_url:
+        return RedisRateLimiter.connect(
+            settings.redis_url,
+            per_minute,
+            burst,
+            clock=lambda: clock().timestamp(),
+            key_secret=secret_key,
+        )
+    if settings.rate_limit_shared:
+        return SharedRateLimiter(
+            engine, per_minute, burst, clock=lambda: clock().timestamp(), key_secret=secret_key
+        )
+    return RateLimiter(per_minute, burst, clock=time.monotonic)
 
 
 def _development_secret_key() -> str:

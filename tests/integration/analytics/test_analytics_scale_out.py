@@ -1,6 +1,7 @@
-"""Two analytics consumers in one group split the partitions and produce exactly the facts
-one consumer produces from the same stream (the real broker, the real handlers; each
-setup has its own database, as each deployment would)."""
+"""Two and three analytics consumers in one group split the partitions and produce exactly
+the facts one consumer produces from the same stream, and a group whose members change
+mid-stream loses and duplicates nothing (the real broker, the real handlers; each setup
+has its own database, as each deployment would)."""
 
 from __future__ import annotations
 
@@ -48,11 +49,19 @@ class SeenPartitions:
     def __init__(self, inner: KafkaSubscriber) -> None:
         self.inner = inner
         self.partitions: set[tuple[str, int]] = set()
+        self.keyed: dict[bytes, set[tuple[str, int]]] = {}
 
     def poll(self, timeout_ms: int) -> list[Record]:
         records = self.inner.poll(timeout_ms)
         self.partitions |= {(r.topic, r.partition) for r in records}
+        for record in records:
+            self.keyed.setdefault(record.key or b"", set()).add((record.topic, record.partition))
         return records
+
+    def partitions_of(self, keys: set[str]) -> set[tuple[str, int]]:
+        """Where this member read records keyed by ``keys`` (this test's campaigns: the
+        session's broker also holds other tests' records, read while the group formed)."""
+        return set().union(*(self.keyed.get(key.encode(), set()) for key in keys))
 
     def commit(self, offsets: Any) -> None:
         self.inner.commit(offsets)
@@ -64,7 +73,16 @@ class SeenPartitions:
         self.inner.close()
 
     def assigned(self) -> bool:
-        return bool(self.inner._consumer.assignment())  # the group has given it partitions
+        return bool(self.assignment())  # the group has given it partitions
+
+    def assignment(self) -> set[tuple[str, int]]:
+        return {(p.topic, p.partition) for p in self.inner._consumer.assignment()}
+
+
+def settled(members: list[SeenPartitions], partitions: int) -> bool:
+    """Every member holds partitions, no partition is held twice, none is left out."""
+    held = [member.assignment() for member in members]
+    return all(held) and sum(map(len, held)) == len(set().union(*held)) == partitions
 
 
 @pytest.fixture
@@ -194,36 +212,43 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = 90) -> None:
     raise AssertionError(f"not true within {timeout_s}s")
 
 
-def test_two_consumers_in_one_group_make_exactly_the_facts_of_one(
-    broker: EmbeddedBroker, make_engine_for: Callable[[], sa.Engine]
+@pytest.mark.parametrize("members", [2, 3])
+def test_consumers_in_one_group_make_exactly_the_facts_of_one(
+    broker: EmbeddedBroker, make_engine_for: Callable[[], sa.Engine], members: int
 ) -> None:
     messages = stream()
     ids = event_ids(messages)
     unique = len(ids)
     campaign_ids = {key for _t, key, _v in messages}
-    one_db, two_db = make_engine_for(), make_engine_for()
-    one_group, two_group = (f"analytics-{uuid.uuid4().hex[:8]}" for _ in range(2))
+    one_db, group_db = make_engine_for(), make_engine_for()
+    one_group, group = (f"analytics-{uuid.uuid4().hex[:8]}" for _ in range(2))
+    partitions = 3 * len(CONSUMED_TOPICS)  # the embedded broker's topics have 3 each
     stop = threading.Event()
     single = start(broker, one_db, one_group, stop)
-    pair = [start(broker, two_db, two_group, stop) for _ in range(2)]
+    crowd = [start(broker, group_db, group, stop) for _ in range(members)]
+    seen = [subscriber for _c, subscriber, _t in crowd]
     try:
-        # Both members hold partitions before anything is produced, so the work is split.
-        wait_until(lambda: all(subscriber.assigned() for _c, subscriber, _t in pair))
+        # Every member holds its share before anything is produced, so the work is split.
+        wait_until(lambda: settled(seen, partitions))
+        split = [subscriber.assignment() for subscriber in seen]
         produce(broker, messages)
         wait_until(lambda: applied(one_db, one_group, ids) >= unique)
-        wait_until(lambda: applied(two_db, two_group, ids) >= unique)
+        wait_until(lambda: applied(group_db, group, ids) >= unique)
     finally:
         stop.set()
-        for _consumer, _subscriber, thread in (single, *pair):
+        for _consumer, _subscriber, thread in (single, *crowd):
             thread.join(timeout=30)
 
-    (first, first_seen, _), (second, second_seen, _) = pair
-    assert first.applied > 0 and second.applied > 0, "both members did part of the work"
-    assert first_seen.partitions and second_seen.partitions
-    assert applied(one_db, one_group, ids) == applied(two_db, two_group, ids) == unique
+    for topic in CONSUMED_TOPICS:  # each member holds its share of every topic
+        held = sorted(sum(1 for t, _p in share if t == topic) for share in split)
+        assert held[0] >= 3 // members and held[-1] <= -(-3 // members), (topic, split)
+    assert all(consumer.applied > 0 for consumer, _s, _t in crowd), "each did part of the work"
+    for share, subscriber in zip(split, seen, strict=True):
+        assert subscriber.partitions_of(campaign_ids) <= share  # only its own partitions
+    assert applied(one_db, one_group, ids) == applied(group_db, group, ids) == unique
     expected = facts(one_db, campaign_ids)
     assert expected["weekly_funnel"] and expected["daily_delivery"]
-    assert facts(two_db, campaign_ids) == expected
+    assert facts(group_db, campaign_ids) == expected
 
 
 def test_a_consumer_added_and_one_removed_mid_stream_lose_and_duplicate_nothing(

@@ -236,4 +236,4 @@ def test_impossible_caps_are_raised_and_the_budget_is_still_spent() -> None:
     )
     assert shaped.amounts.sum() == pytest.approx(1000.0)
     assert shaped.amounts.tolist() == [400.0, 600.0]
-    assert any("caps" in w for w in shaped.warnings)
+    assert any("caps" in w["text"] for w in shaped.warnings)

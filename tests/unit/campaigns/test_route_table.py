@@ -89,6 +89,7 @@ PUBLIC = {
 SERVICE_TOKEN_ONLY = {
     ("POST", "/internal/v1/weeks/{week}/autopilot"),
     ("POST", "/internal/v1/push-due"),
+    ("POST", "/internal/v1/weeks/{week}/benchmarks"),
 }
 # Your own session and account: every role may log out, switch, change its password and
 # choose the language it reads the console in.

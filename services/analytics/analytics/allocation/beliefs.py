@@ -60,11 +60,9 @@ def form_beliefs(
     """
     units = history.units
     at_today = exposure.at_today
-    complete = history.age > policy.maturity_lag_weeks
-    noise = posteriors.weekly_noise(
-        history.unit[complete], at_today[complete], history.conversions[complete], units
+    worth = posteriors.noise_weights(
+        history.unit, at_today, history.conversions, units, exposure.noise
     )
-    worth = posteriors.noise_weights(history.unit, at_today, history.conversions, units, noise)
     weight = exposure.discount * worth
     evidence = posteriors.Evidence(
         conversions=_sum_by(history.unit, weight * history.conversions, units),

@@ -253,6 +253,13 @@ class AllocationPolicy(BaseModel):
         description="Weeks after which old evidence counts half (creatives tire); null "
         "keeps all weeks at full weight",
     )
+    learn_half_life: bool = Field(
+        True,
+        description="Learn how fast old evidence fades from how well each candidate "
+        "half-life (1.5 weeks to never) predicted the campaign's own next weeks, instead "
+        "of using fatigue_half_life_weeks; null fatigue_half_life_weeks still keeps all "
+        "weeks at full weight",
+    )
     fatigue_trend: bool = Field(
         True,
         description="Estimate the campaign's common weekly decline of conversions per euro "

@@ -8,7 +8,7 @@ A pipeline of stages, each a function in its own module returning a frozen recor
    each week's conversions that has arrived (:mod:`maturity`);
 3. :func:`exposure.discount_fatigue` → :class:`~exposure.FatigueDiscount`: exposure at
    the rate a tiring creative likely converts at now, and the age discount
-   (:mod:`fatigue`);
+   (:mod:`fatigue`), its half-life learned from the campaign's weeks (:mod:`forgetting`);
 4. :func:`priors.learn_from_campaigns` → :class:`~priors.LearnedPrior` or None: what the
    employer's earlier campaigns (``prior_campaigns``) say about channels and attributes;
    :func:`beliefs.form_beliefs` → :class:`~beliefs.Beliefs`: each week weighed against
@@ -66,5 +66,7 @@ def allocate(
         has_evidence=beliefs.has_evidence,
     )
     drifts = latest_week_drifts(history, exposure, beliefs)
-    findings = Findings(history, matured, beliefs, comparison, targets, plan, verdict, drifts)
+    findings = Findings(
+        history, matured, beliefs, comparison, targets, plan, verdict, drifts, exposure.forgetting
+    )
     return respond(request, findings)

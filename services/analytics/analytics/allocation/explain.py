@@ -11,6 +11,7 @@ text. The console's catalogue translates every message id used here (a test chec
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -71,6 +72,7 @@ class Story:
     equal_total: float | None
     maturity: MaturityCurve
     half_life: float | None
+    half_life_learned: bool
     max_change: float | None
     unlisted_with_history: int
     has_evidence: bool
@@ -266,7 +268,23 @@ def sentences(story: Story) -> list[PhraseData]:
                 source=MATURITY_SOURCES.get(story.maturity.source) or phrase(story.maturity.source),
             )
         )
-    if story.half_life is not None:
+    if story.half_life is not None and story.half_life_learned:
+        if math.isinf(story.half_life):
+            lines.append(
+                phrase(
+                    "old weeks keep their full weight: that is how this campaign's own weeks "
+                    "predicted the next ones best (its creatives show no sign of tiring)."
+                )
+            )
+        else:
+            lines.append(
+                phrase(
+                    "evidence counts half after about %(weeks_num)s weeks, the pace at which "
+                    "this campaign's own weeks predicted the next ones best (creatives tire).",
+                    weeks_num=story.half_life,
+                )
+            )
+    elif story.half_life is not None:
         lines.append(
             phrase(
                 "evidence counts half after %(weeks)s weeks, because creatives tire.",

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from analytics.allocation import fatigue, maturity
+from analytics.allocation import fatigue, maturity, posteriors
 from analytics.allocation.contract import AllocationPolicy, AllocationRequest
+from analytics.allocation.forgetting import LearnedForgetting, learn_forgetting
 from analytics.allocation.history import History
 from analytics.allocation.memory import AllocationMemory
 
@@ -43,6 +44,10 @@ class FatigueDiscount:
     """Per row: matured spend, scaled to the rate the creative is likely at this week."""
     discount: FloatArray
     """Per row: the weight of evidence of its age (half after the half-life)."""
+    noise: float
+    """The campaign's weekly noise (:func:`posteriors.weekly_noise`, complete weeks only)."""
+    forgetting: LearnedForgetting | None = None
+    """The half-life learned from the data, when the policy asks for it."""
 
 
 def mature_exposure(
@@ -60,8 +65,11 @@ def mature_exposure(
 def discount_fatigue(
     policy: AllocationPolicy, history: History, matured: MaturedExposure
 ) -> FatigueDiscount:
-    """Exposure at today's rate (the fatigue trend) and the age discount of each row."""
-    discount = fatigue.discount_weights(history.age.astype(float), policy.fatigue_half_life_weeks)
+    """Exposure at today's rate (the fatigue trend) and the age discount of each row.
+
+    With ``learn_half_life`` the discount is learned from the campaign's own weeks
+    (:mod:`forgetting`); otherwise it is the policy's ``fatigue_half_life_weeks``.
+    """
     worn = fatigue.wear_ages(history.unit, history.week, history.first_week, history.planned)
     # The campaign's common weekly decline of conversions per euro (0 without the trend).
     decay = (
@@ -72,7 +80,27 @@ def discount_fatigue(
         else 0.0
     )
     at_today = history.spend * matured.share * np.exp(decay * worn)
-    return FatigueDiscount(at_today=at_today, discount=discount)
+    # Young weeks' matured shares are estimates: the noise is measured on complete weeks.
+    complete = history.age > policy.maturity_lag_weeks
+    noise = posteriors.weekly_noise(
+        history.unit[complete], at_today[complete], history.conversions[complete], history.units
+    )
+    ages = history.age.astype(float)
+    half_life = policy.fatigue_half_life_weeks
+    if half_life is None or not policy.learn_half_life:
+        discount = fatigue.discount_weights(ages, half_life)
+        return FatigueDiscount(at_today=at_today, discount=discount, noise=noise)
+    forgetting = learn_forgetting(
+        history.unit,
+        history.age,
+        at_today,
+        history.conversions,
+        history.units,
+        noise=noise,
+    )
+    return FatigueDiscount(
+        at_today=at_today, discount=forgetting.discount(ages), noise=noise, forgetting=forgetting
+    )
 
 
 def _maturity_curve(

@@ -20,6 +20,7 @@ from analytics.allocation.beliefs import Beliefs
 from analytics.allocation.contract import AllocationRequest, AllocationResponse, finite_or_none
 from analytics.allocation.exposure import MaturedExposure
 from analytics.allocation.fatigue import Drift
+from analytics.allocation.forgetting import LearnedForgetting
 from analytics.allocation.history import History
 from analytics.allocation.pbest import Comparison
 from analytics.allocation.plan import Plan
@@ -43,6 +44,8 @@ class Findings:
     verdict: Verdict
     drifts: Mapping[int, Drift]
     """Latest-week drift by listed creative's position."""
+    forgetting: LearnedForgetting | None = None
+    """The half-life learned from the campaign's weeks, when the policy learns it."""
 
 
 def respond(request: AllocationRequest, findings: Findings) -> AllocationResponse:
@@ -188,7 +191,10 @@ def _story(
         expected_total=expected_total,
         equal_total=finite_or_none(equal),
         maturity=findings.matured.curve,
-        half_life=policy.fatigue_half_life_weeks,
+        half_life=policy.fatigue_half_life_weeks
+        if findings.forgetting is None
+        else findings.forgetting.half_life,
+        half_life_learned=findings.forgetting is not None,
         max_change=findings.plan.shaped.max_change,
         unlisted_with_history=findings.history.unlisted,
         has_evidence=has_evidence,

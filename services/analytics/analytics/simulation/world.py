@@ -233,6 +233,39 @@ WORLD_FAMILIES: dict[str, WorldFamily] = {
             "steady wear from day one, many creatives, larger budgets",
         ),
         WorldFamily(
+            "narrow-fast",
+            (0.75, 0.95),
+            (0.0, 0.03),
+            "onset",
+            (0.0, 0.04),
+            0.2,
+            (2, 6),
+            (300, 2000),
+            "fast conversions, barely any fatigue, close creatives, small budgets",
+        ),
+        WorldFamily(
+            "slow-onset",
+            (0.2, 0.5),
+            (0.1, 0.3),
+            "onset",
+            (0.0, 0.2),
+            0.4,
+            (3, 10),
+            (500, 5000),
+            "slow conversions, fatigue after an onset",
+        ),
+        WorldFamily(
+            "cliff-wide-fast",
+            (0.6, 0.9),
+            (0.0, 0.1),
+            "cliff",
+            (0.2, 0.5),
+            0.6,
+            (4, 12),
+            (1000, 8000),
+            "fast conversions, sudden fatigue cliffs, wide spread",
+        ),
+        WorldFamily(
             "slow-cliff",
             (0.15, 0.45),
             (0.15, 0.35),
@@ -267,7 +300,14 @@ WORLD_FAMILIES: dict[str, WorldFamily] = {
         ),
     )
 }
-TUNING_FAMILIES = ("home", "no-fatigue-wide", "linear-many")
+TUNING_FAMILIES = (
+    "home",
+    "no-fatigue-wide",
+    "linear-many",
+    "narrow-fast",
+    "slow-onset",
+    "cliff-wide-fast",
+)
 HELD_OUT_FAMILIES = ("slow-cliff", "narrow-small", "wide-linear-slow")
 
 

@@ -236,6 +236,29 @@ def campaign_benchmarks(
     )
 
 
+BenchmarksRefresh = Callable[[str], RefreshSummary]
+"""The refresh for one ISO week, wired to the app's clients; raises when it cannot read."""
+
+REFRESH_FAILURES = (AnalyticsUnavailable, LandingUnavailable, LandingRefused)
+"""What a refresh raises when analytics or landing cannot be read (the cells stay)."""
+
+
+def benchmarks_refresh(
+    engine: Engine,
+    analytics: AnalyticsClient,
+    landing: LandingClient,
+    *,
+    clock: Callable[[], datetime],
+) -> BenchmarksRefresh:
+    """:func:`refresh_benchmarks` wired once: the embedded weekly job's last step and the
+    Airflow DAG's ``/internal/v1/weeks/{week}/benchmarks`` run this same callable."""
+
+    def refresh(week: str) -> RefreshSummary:
+        return refresh_benchmarks(engine, analytics, landing, week=week, now=clock())
+
+    return refresh
+
+
 def weekly_refresh(
     engine: Engine,
     analytics: AnalyticsClient,
@@ -246,11 +269,12 @@ def weekly_refresh(
     """The weekly job's last step: refresh the benchmarks over the weeks before its week.
     Analytics or landing not answering keeps last week's cells and is logged as an
     error; it does not fail a week whose budgets were planned and pushed."""
+    refresh = benchmarks_refresh(engine, analytics, landing, clock=clock)
 
     def refresh_benchmarks_step(week: str) -> RefreshSummary | None:
         try:
-            return refresh_benchmarks(engine, analytics, landing, week=week, now=clock())
-        except (AnalyticsUnavailable, LandingUnavailable, LandingRefused) as exc:
+            return refresh(week)
+        except REFRESH_FAILURES as exc:
             log.error("koers: benchmarks not refreshed for %s, last cells kept: %s", week, exc)
             return None
 

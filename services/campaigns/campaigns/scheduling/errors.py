@@ -40,3 +40,10 @@ class AnalyticsDown(SchedulerError):
 
     status = 503
     title = "Analytics is not available"
+
+
+class LandingDown(SchedulerError):
+    """A step after planning needed landing, and it did not answer; retrying may help."""
+
+    status = 503
+    title = "Landing is not available"

@@ -7,7 +7,10 @@ idempotent and answer with counts, never names (they end up in Airflow's task lo
   (``WeeklySteps.apply_autopilot``, which reads from analytics any proposal the broker
   has not brought yet);
 - ``POST /internal/v1/push-due``: push every decided split whose push time has passed
-  (``WeeklySteps.push_due``), called after the weekly run and every hour.
+  (``WeeklySteps.push_due``), called after the weekly run and every hour;
+- ``POST /internal/v1/weeks/{week}/benchmarks``: recompute the benchmarks across
+  employers over the weeks before ``week`` (the embedded weekly job's last step, the
+  same refresh); analytics or landing not answering is a 503 and the last cells stay.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from campaigns.benchmarks.service import BenchmarksRefresh
 from campaigns.insights.analytics_client import AnalyticsUnavailable
-from campaigns.scheduling.errors import AnalyticsDown, WeekRefused
+from campaigns.leads.landing_client import LandingRefused, LandingUnavailable
+from campaigns.scheduling.errors import AnalyticsDown, LandingDown, WeekRefused
 from campaigns.scheduling.steps import WeeklySteps
 from koers.isoweeks import week_monday
 
@@ -39,7 +44,13 @@ def get_steps(request: Request) -> WeeklySteps:
     return steps
 
 
+def get_benchmarks_refresh(request: Request) -> BenchmarksRefresh:
+    refresh: BenchmarksRefresh = request.app.state.benchmarks_refresh
+    return refresh
+
+
 StepsDep = Annotated[WeeklySteps, Depends(get_steps)]
+RefreshDep = Annotated[BenchmarksRefresh, Depends(get_benchmarks_refresh)]
 Week = Annotated[str, Path(max_length=32, examples=["2026-W48"])]
 
 router = APIRouter(
@@ -49,13 +60,17 @@ router = APIRouter(
 )
 
 
-@router.post("/weeks/{week}/autopilot")
-def apply_autopilot(week: Week, steps: StepsDep) -> dict[str, Any]:
-    """Apply the week's autopilot decisions within guardrails; idempotent per week."""
+def _check_week(week: str) -> None:
     try:
         week_monday(week)
     except ValueError as exc:
         raise WeekRefused(str(exc)) from exc
+
+
+@router.post("/weeks/{week}/autopilot")
+def apply_autopilot(week: Week, steps: StepsDep) -> dict[str, Any]:
+    """Apply the week's autopilot decisions within guardrails; idempotent per week."""
+    _check_week(week)
     try:
         counts = steps.apply_autopilot(week)
     except AnalyticsUnavailable as exc:
@@ -73,3 +88,29 @@ def push_due(steps: StepsDep) -> dict[str, Any]:
     """Push every decided split whose push time has passed; a pushed one is not sent again."""
     counts = steps.push_due()
     return {"pushes": counts.pushes, "by_status": counts.by_status}
+
+
+@router.post("/weeks/{week}/benchmarks")
+def refresh_benchmarks(week: Week, refresh: RefreshDep) -> dict[str, Any]:
+    """Recompute every benchmark cell over the whole weeks before ``week``; idempotent.
+    Counts only: no employer and no figure is named."""
+    _check_week(week)
+    try:
+        summary = refresh(week)
+    except AnalyticsUnavailable as exc:
+        raise AnalyticsDown(
+            f"analytics could not be asked for the funnels, the last cells stay: {exc}"
+        ) from exc
+    except (LandingUnavailable, LandingRefused) as exc:
+        raise LandingDown(
+            f"landing could not be asked for the contact facts, the last cells stay: {exc}"
+        ) from exc
+    return {
+        "week": week,
+        "weeks_from": summary.weeks_from,
+        "weeks_to": summary.weeks_to,
+        "employers": summary.employers,
+        "campaigns": summary.campaigns,
+        "cells_shown": summary.cells_shown,
+        "cells_hidden": summary.cells_hidden,
+    }

@@ -15,6 +15,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
@@ -24,7 +25,7 @@ from landing.pages.domain import MediaPolicy
 from landing.pages.stencils import StencilCache
 from landing.privacy.service import Privacy
 from landing.submissions.cvstore import CvStore
-from landing.submissions.ratelimit import RateLimiter, SharedRateLimiter
+from landing.submissions.ratelimit import FormRateLimit, RedisRateLimiter, SharedRateLimiter
 from landing.submissions.service import Journeys, Visitor
 from landing.submissions.tokens import TokenSigner
 from landing.web.dbcalls import DatabaseCalls
@@ -98,10 +99,12 @@ VisitorDep = Annotated[Visitor, Depends(get_visitor)]
 
 async def check_rate_limit(request: Request) -> None:
     """Per client IP, on every form submission; 429 with Retry-After beyond it."""
-    limiter: RateLimiter | SharedRateLimiter = request.app.state.rate_limiter
+    limiter: FormRateLimit = request.app.state.rate_limiter
     if isinstance(limiter, SharedRateLimiter):
         site: Site = request.app.state.site
         wait = await site.database.run(limiter.allow, client_ip(request))
+    elif isinstance(limiter, RedisRateLimiter):  # a network round trip: off the event loop
+        wait = await run_in_threadpool(limiter.allow, client_ip(request))
     else:
         wait = limiter.allow(client_ip(request))
     if wait:
