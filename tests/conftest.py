@@ -1,20 +1,30 @@
 """Fixtures shared by every test tier.
 
-- ``broker``: one real embedded broker (Tansu, Kafka protocol) per test session.
+- ``broker``: one real embedded broker (Tansu, Kafka protocol) per test module.
 - ``make_database_url``: a fresh, empty database per call: a temporary SQLite file, or,
   when ``KOERS_TEST_DATABASE_URL`` points at PostgreSQL, a new database on that server
   (dropped at the end of the session).
+- ``make_migrated_database_url``: the same, already at a service's newest revision. The
+  migrations run once per session and service (per xdist worker): on PostgreSQL into a
+  template database that each call copies with ``CREATE DATABASE ... TEMPLATE``, on
+  SQLite into a file that each call copies. A test of the migrations themselves takes an
+  empty database from ``make_database_url`` and runs them.
 - ``redis_url``: a real Redis (``KOERS_TEST_REDIS_URL``, else 127.0.0.1:6379): the tests
   that need one fail when the variable is set and Redis does not answer (CI sets it),
   and are skipped without the variable on a machine without Redis.
+
+Tests that take a database (either fixture, directly or through another fixture) are
+marked ``db``: CI runs them a second time on SQLite, the rest once.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -27,10 +37,15 @@ import sqlalchemy as sa
 import analytics  # noqa: F401
 import campaigns  # noqa: F401
 import landing  # noqa: F401
+from analytics.storage.schema import migrate_database as migrate_analytics
+from campaigns.cli import migrate_database as migrate_campaigns
 from koers.broker import EmbeddedBroker
+from koers.db import migrate
+from landing.cli import MIGRATIONS_DIR as LANDING_MIGRATIONS
 
 POSTGRES_URL = os.environ.get("KOERS_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("KOERS_TEST_REDIS_URL", "")
+DROP_CONNECTIONS = 8
 
 
 def free_port() -> int:
@@ -40,8 +55,11 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]:
+    # One per module, not per session: tests read topics from the beginning, and under
+    # xdist the modules a worker runs before this one (and what they left on the topics,
+    # poison records included) differ from run to run.
     log_path = tmp_path_factory.mktemp("broker") / "broker.log"
     embedded = EmbeddedBroker(port=free_port(), log_path=log_path)
     embedded.start()
@@ -71,10 +89,18 @@ def _postgres_databases() -> Iterator[list[str]]:
     created: list[str] = []
     yield created
     if created:
-        admin = sa.create_engine(_pg_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            for name in created:
+        # Each DROP DATABASE waits for a checkpoint; issued side by side, the waiting
+        # drops share one, which makes the clean-up of a long session seconds, not minutes.
+        admin = sa.create_engine(
+            _pg_url(POSTGRES_URL), isolation_level="AUTOCOMMIT", pool_size=DROP_CONNECTIONS
+        )
+
+        def drop(name: str) -> None:
+            with admin.connect() as conn:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+        with ThreadPoolExecutor(DROP_CONNECTIONS) as pool:
+            list(pool.map(drop, created))
         admin.dispose()
 
 
@@ -92,18 +118,88 @@ def make_database_url(tmp_path: Path, _postgres_databases: list[str]) -> Callabl
         if not POSTGRES_URL:
             return f"sqlite:///{tmp_path / f'{service}-{uuid.uuid4().hex[:8]}.db'}"
         name = f"koers_test_{service}_{uuid.uuid4().hex[:10]}"
-        admin = sa.create_engine(_pg_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
+        _create_postgres_database(name)
         _postgres_databases.append(name)
-        return (
-            sa.engine.make_url(_pg_url(POSTGRES_URL))
-            .set(database=name)
-            .render_as_string(hide_password=False)
-        )
+        return _postgres_database_url(name)
 
     return make
+
+
+MIGRATIONS: dict[str, Callable[[str], None]] = {
+    "campaigns": migrate_campaigns,
+    "landing": lambda url: migrate(url, LANDING_MIGRATIONS),
+    "analytics": migrate_analytics,
+}
+DATABASE_FIXTURES = frozenset({"make_database_url", "make_migrated_database_url"})
+
+
+@pytest.fixture(scope="session")
+def _migrated_templates(
+    tmp_path_factory: pytest.TempPathFactory, _postgres_databases: list[str]
+) -> Callable[[str], str]:
+    """``template("landing")`` -> a database at the service's newest revision, built on
+    first use and never written to afterwards (every test gets a copy)."""
+    templates: dict[str, str] = {}
+
+    def template(service: str) -> str:
+        if service not in templates:
+            if POSTGRES_URL:
+                name = f"koers_template_{service}_{uuid.uuid4().hex[:10]}"
+                _create_postgres_database(name)
+                _postgres_databases.append(name)
+                MIGRATIONS[service](_postgres_database_url(name))
+                templates[service] = name
+            else:
+                path = tmp_path_factory.mktemp("templates") / f"{service}.db"
+                MIGRATIONS[service](f"sqlite:///{path}")
+                templates[service] = str(path)
+        return templates[service]
+
+    return template
+
+
+@pytest.fixture
+def make_migrated_database_url(
+    tmp_path: Path, _postgres_databases: list[str], _migrated_templates: Callable[[str], str]
+) -> Callable[[str], str]:
+    """``make_migrated_database_url("landing")`` -> URL of a fresh database at the newest
+    revision of ``campaigns``, ``landing`` or ``analytics``."""
+
+    def make(service: str) -> str:
+        template = _migrated_templates(service)
+        if not POSTGRES_URL:
+            path = tmp_path / f"{service}-{uuid.uuid4().hex[:8]}.db"
+            shutil.copyfile(template, path)
+            return f"sqlite:///{path}"
+        name = f"koers_test_{service}_{uuid.uuid4().hex[:10]}"
+        _create_postgres_database(name, template=template)
+        _postgres_databases.append(name)
+        return _postgres_database_url(name)
+
+    return make
+
+
+def _create_postgres_database(name: str, template: str | None = None) -> None:
+    statement = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+    admin = sa.create_engine(_pg_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(statement))
+    admin.dispose()
+
+
+def _postgres_database_url(name: str) -> str:
+    return (
+        sa.engine.make_url(_pg_url(POSTGRES_URL))
+        .set(database=name)
+        .render_as_string(hide_password=False)
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that takes a database ``db`` (see the module docstring)."""
+    for item in items:
+        if DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -24,6 +24,7 @@ import uvicorn
 from koers.db import make_engine, migrate, transaction
 from koers.events import parse_envelope
 from koers.messaging.schema import outbox_table
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 SERVICE_TOKEN = "console-browser-service-token"
 DEMO_PASSWORD = "console browser demo password"
@@ -124,6 +125,7 @@ def console_stack(workdir: Path, *, today: date, now: datetime) -> Iterator[Cons
         today=today,
         now=now,
         language="en",  # the tests read the English texts
+        password_hasher=FAST_PASSWORD_HASHER,
     )
     with ExitStack() as stack:
         landing_url = stack.enter_context(
@@ -163,7 +165,8 @@ def console_stack(workdir: Path, *, today: date, now: datetime) -> Iterator[Cons
                         analytics_url=analytics_url,
                         kafka_bootstrap_servers="127.0.0.1:1",
                         var_dir=workdir / "var",
-                    )
+                    ),
+                    password_hasher=FAST_PASSWORD_HASHER,
                 )
             )
         )

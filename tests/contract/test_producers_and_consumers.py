@@ -25,7 +25,7 @@ from analytics.facts.handlers import CONSUMED_TOPICS as ANALYTICS_TOPICS
 from analytics.facts.handlers import HANDLERS as ANALYTICS_HANDLERS
 from campaigns.handlers import HANDLERS as CAMPAIGNS_HANDLERS
 from campaigns.seed import seed_demo
-from koers.db import make_engine, migrate
+from koers.db import make_engine
 from koers.events import (
     ALLOCATIONS_TOPIC,
     CAMPAIGN_STATE_TOPIC,
@@ -41,6 +41,7 @@ from landing.config import Settings as LandingSettings
 from landing.handlers import HANDLERS as LANDING_HANDLERS
 from landing.main import create_app as create_landing
 from tests.support.html import hidden_fields
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.contract
 
@@ -90,9 +91,8 @@ class CollectingPublisher:
         pass
 
 
-def migrated(make_database_url: Callable[[str], str], package: Any) -> sa.Engine:
-    url = make_database_url(package.__name__)
-    migrate(url, Path(package.__file__).resolve().parent / "migrations")
+def migrated(make_migrated_database_url: Callable[[str], str], package: Any) -> sa.Engine:
+    url = make_migrated_database_url(package.__name__)
     return make_engine(url)
 
 
@@ -128,10 +128,12 @@ def validate_against_committed_schemas(envelope: Envelope) -> None:
 
 
 @pytest.fixture
-def produced(make_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[list[Envelope]]:
+def produced(
+    make_migrated_database_url: Callable[[str], str], tmp_path: Path
+) -> Iterator[list[Envelope]]:
     """Every event the services produce today, from their real code paths."""
-    campaigns_db = migrated(make_database_url, campaigns)
-    landing_db = migrated(make_database_url, landing)
+    campaigns_db = migrated(make_migrated_database_url, campaigns)
+    landing_db = migrated(make_migrated_database_url, landing)
     seed_demo(
         campaigns_db,
         var_dir=tmp_path,
@@ -139,6 +141,7 @@ def produced(make_database_url: Callable[[str], str], tmp_path: Path) -> Iterato
         demo_password="contract-test",
         today=date(2026, 11, 23),
         now=datetime(2026, 11, 23, 9, tzinfo=UTC),
+        password_hasher=FAST_PASSWORD_HASHER,
     )
     from_campaigns = outbox(campaigns_db)
     state = [e for e in from_campaigns if e.topic == CAMPAIGN_STATE_TOPIC]
@@ -208,9 +211,9 @@ def test_every_produced_event_matches_the_committed_contracts(produced: list[Env
 
 
 def test_every_consumer_applies_what_the_producers_emit(
-    produced: list[Envelope], make_database_url: Callable[[str], str]
+    produced: list[Envelope], make_migrated_database_url: Callable[[str], str]
 ) -> None:
-    analytics_db = migrated(make_database_url, analytics)
+    analytics_db = migrated(make_migrated_database_url, analytics)
     for_analytics = [e for e in produced if e.topic in ANALYTICS_TOPICS]
     consumer = consume(analytics_db, "analytics", ANALYTICS_HANDLERS, for_analytics)
     assert consumer.dead_lettered == 0
@@ -219,7 +222,7 @@ def test_every_consumer_applies_what_the_producers_emit(
 
 
 def test_campaigns_applies_a_schema_valid_allocation_proposal(
-    produced: list[Envelope], make_database_url: Callable[[str], str], tmp_path: Path
+    produced: list[Envelope], make_migrated_database_url: Callable[[str], str], tmp_path: Path
 ) -> None:
     # Analytics produces proposals in a later issue; until then, prove the consumer side
     # with a document that the committed schema accepts, for the seeded campaign.
@@ -246,7 +249,7 @@ def test_campaigns_applies_a_schema_valid_allocation_proposal(
     )
     validate_against_committed_schemas(proposal)
     assert proposal.topic == ALLOCATIONS_TOPIC
-    campaigns_db = migrated(make_database_url, campaigns)
+    campaigns_db = migrated(make_migrated_database_url, campaigns)
     seed_demo(
         campaigns_db,
         var_dir=tmp_path / "again",
@@ -254,6 +257,7 @@ def test_campaigns_applies_a_schema_valid_allocation_proposal(
         demo_password="contract-test",
         today=date(2026, 11, 23),
         now=datetime(2026, 11, 23, 9, tzinfo=UTC),
+        password_hasher=FAST_PASSWORD_HASHER,
     )
     # The seed makes new ids on a fresh database: address the proposal to this one.
     seeded = next(e for e in outbox(campaigns_db) if e.type == "CampaignPublished")

@@ -34,6 +34,7 @@ from tests.dags.test_airflow_dags import (
     published_campaigns,
 )
 from tests.support import campaigns_db as repo
+from tests.support.passwords import FAST_PASSWORD_HASHER
 from tests.support.processes import SERVICES, Stack, wait_until
 from tests.unit.campaigns.insight_testkit import HTML, csrf_from, log_in
 
@@ -106,7 +107,7 @@ def console(stack: Stack, airflow_server: AirflowServer) -> Iterator[TestClient]
         # SQLite and two busy cores: Airflow's API may take seconds while a task writes.
         airflow_timeout_s=60,
     )
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings, password_hasher=FAST_PASSWORD_HASHER)) as client:
         log_in(client, DEMO_EMAIL, DEMO_PASSWORD)
         # The console is Dutch by default; this test reads the English texts.
         token = csrf_from(client.get("/jobs", headers=HTML).text)

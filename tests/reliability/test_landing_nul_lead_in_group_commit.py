@@ -22,10 +22,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from koers.db import make_engine, migrate, transaction
+from koers.db import make_engine, transaction
 from koers.events import new_envelope
 from koers.messaging.schema import outbox_table
-from landing.cli import MIGRATIONS_DIR
 from landing.handlers import HANDLERS
 from landing.submissions.repository import leads
 from tests.conftest import POSTGRES_URL, free_port
@@ -41,11 +40,10 @@ SECRET_SURNAME = "Kandidaat-Geheimnaam"
 
 
 @pytest.fixture
-def database_url(make_database_url: Callable[[str], str]) -> str:
+def database_url(make_migrated_database_url: Callable[[str], str]) -> str:
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL only: set KOERS_TEST_DATABASE_URL")
-    url = make_database_url("landing")
-    migrate(url, MIGRATIONS_DIR)
+    url = make_migrated_database_url("landing")
     engine = make_engine(url)
     envelope = new_envelope(
         lead_form_campaign(SLUG, "NUL"), source="campaigns", tenant_id="t1", campaign_id="c1"

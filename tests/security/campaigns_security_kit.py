@@ -25,6 +25,7 @@ from campaigns.main import create_app
 from koers.db import transaction
 from tests.support import campaigns_db as repo
 from tests.support import campaigns_use_cases as service_layer
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 PASSWORD = "security test password 1"
@@ -52,7 +53,7 @@ def make_app(database_url: str, tmp_path: Path) -> FastAPI:
         analytics_url="http://127.0.0.1:1",
         kafka_bootstrap_servers="127.0.0.1:1",
     )
-    return create_app(settings, analytics=NoAnalytics())  # type: ignore[arg-type]
+    return create_app(settings, analytics=NoAnalytics(), password_hasher=FAST_PASSWORD_HASHER)  # type: ignore[arg-type]
 
 
 def add_tenant(engine: Engine, name: str) -> str:

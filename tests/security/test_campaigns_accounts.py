@@ -32,7 +32,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from campaigns.cli import migrate_database
 from koers.db import make_engine
 
 pytestmark = [pytest.mark.security, pytest.mark.integration]
@@ -51,9 +50,8 @@ class Scene:
 
 
 @pytest.fixture
-def scene(make_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[Scene]:
-    url = make_database_url("campaigns")
-    migrate_database(url)
+def scene(make_migrated_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[Scene]:
+    url = make_migrated_database_url("campaigns")
     engine = make_engine(url)
     a, b = add_tenant(engine, "Werkgever A"), add_tenant(engine, "Werkgever B")
     add_user(engine, a, VICTIM)

@@ -26,7 +26,6 @@ from sqlalchemy import Engine
 from campaigns.catalog import service
 from campaigns.catalog.domain import Variant
 from campaigns.catalog.inputs import PageInput
-from campaigns.cli import migrate_database
 from campaigns.demo import DEMO_PAGE
 from koers.db import make_engine, transaction
 from koers.web import Conflict
@@ -46,9 +45,8 @@ class Scene:
 
 
 @pytest.fixture
-def scene(make_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[Scene]:
-    url = make_database_url("campaigns")
-    migrate_database(url)
+def scene(make_migrated_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[Scene]:
+    url = make_migrated_database_url("campaigns")
     engine = make_engine(url)
     tenant_id = add_tenant(engine, "Werkgever")
     add_user(engine, tenant_id, OWNER)

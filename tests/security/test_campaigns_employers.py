@@ -34,7 +34,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from campaigns.catalog.domain import Variant
-from campaigns.cli import migrate_database
 from campaigns.decisions.domain import planned_week
 from campaigns.demo import DEMO_PAGE
 from koers.db import make_engine, transaction
@@ -95,9 +94,8 @@ def _live_campaign(engine: Engine, tenant_id: str, name: str, *, proposed: bool)
 
 
 @pytest.fixture
-def scene(make_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[Scene]:
-    url = make_database_url("campaigns")
-    migrate_database(url)
+def scene(make_migrated_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[Scene]:
+    url = make_migrated_database_url("campaigns")
     engine = make_engine(url)
     agency, stranger = add_tenant(engine, "Bureau Noord"), add_tenant(engine, "Werkgever Elders")
     add_user(engine, agency, AGENCY)

@@ -15,7 +15,6 @@ from campaigns_security_kit import HTML, add_tenant, add_user, csrf_from, login,
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from campaigns.cli import migrate_database
 from koers.db import make_engine
 
 pytestmark = [pytest.mark.security, pytest.mark.integration]
@@ -25,9 +24,8 @@ EVIL = {"Host": "evil.example"}
 
 
 @pytest.fixture
-def app(make_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[FastAPI]:
-    url = make_database_url("campaigns")
-    migrate_database(url)
+def app(make_migrated_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[FastAPI]:
+    url = make_migrated_database_url("campaigns")
     engine = make_engine(url)
     add_user(engine, add_tenant(engine, "Werkgever"), OWNER)
     engine.dispose()

@@ -31,7 +31,6 @@ from fastapi.responses import Response
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from campaigns.cli import migrate_database
 from campaigns.web.flash import flash
 from campaigns.web.rendering import redirect
 from koers.db import make_engine
@@ -44,10 +43,9 @@ COLLEAGUE = "colleague@werkgever.example"
 
 @pytest.fixture
 def engine_and_app(
-    make_database_url: Callable[[str], str], tmp_path: Path
+    make_migrated_database_url: Callable[[str], str], tmp_path: Path
 ) -> Iterator[tuple[Engine, FastAPI]]:
-    url = make_database_url("campaigns")
-    migrate_database(url)
+    url = make_migrated_database_url("campaigns")
     engine = make_engine(url)
     yield engine, make_app(url, tmp_path)
     engine.dispose()

@@ -36,9 +36,9 @@ MIN_FILL_SECONDS = 3.0
 
 
 @pytest.fixture
-def site(make_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[LandingApp]:
+def site(make_migrated_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[LandingApp]:
     with landing_app(
-        make_database_url("landing"), tmp_path, min_fill_seconds=MIN_FILL_SECONDS
+        make_migrated_database_url("landing"), tmp_path, min_fill_seconds=MIN_FILL_SECONDS
     ) as app:
         app.publish(campaign())
         yield app

@@ -29,8 +29,8 @@ pytestmark = [pytest.mark.security, pytest.mark.integration]
 
 
 @pytest.fixture
-def database_url(make_database_url: Callable[[str], str]) -> str:
-    return make_database_url("landing")
+def database_url(make_migrated_database_url: Callable[[str], str]) -> str:
+    return make_migrated_database_url("landing")
 
 
 @pytest.fixture

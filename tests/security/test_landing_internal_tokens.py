@@ -42,8 +42,10 @@ MALFORMED: list[bytes | object] = [
 
 
 @pytest.fixture
-def site(make_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[LandingApp]:
-    with landing_app(make_database_url("landing"), tmp_path, raise_server_exceptions=False) as app:
+def site(make_migrated_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[LandingApp]:
+    with landing_app(
+        make_migrated_database_url("landing"), tmp_path, raise_server_exceptions=False
+    ) as app:
         app.publish(campaign())
         yield app
 

@@ -38,11 +38,14 @@ ON_THE_LANDING_SERVICE = [
 
 
 @pytest.fixture
-def site(make_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[LandingApp]:
+def site(make_migrated_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[LandingApp]:
     # A careless deployment even lists the landing service among the media origins.
     origins = [CDN, PUBLIC_URL, "https://VACATURES.koers.example."]
     with landing_app(
-        make_database_url("landing"), tmp_path, public_url=PUBLIC_URL, media_origins=origins
+        make_migrated_database_url("landing"),
+        tmp_path,
+        public_url=PUBLIC_URL,
+        media_origins=origins,
     ) as app:
         app.publish(campaign(slug=OTHER_SLUG), campaign_id="cmp-other", tenant_id="rival")
         yield app

@@ -39,8 +39,10 @@ SECRETS = (NAME, "Vliegenthart", PHONE, PHONE_E164, "24681357", EMAIL, "geheim.e
 
 
 @pytest.fixture
-def site(make_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[LandingApp]:
-    with landing_app(make_database_url("landing"), tmp_path, raise_server_exceptions=False) as app:
+def site(make_migrated_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[LandingApp]:
+    with landing_app(
+        make_migrated_database_url("landing"), tmp_path, raise_server_exceptions=False
+    ) as app:
         app.publish(campaign())
         yield app
 

@@ -46,8 +46,8 @@ LONGER_ONCE_NORMALISED = "a@" + "İ" * 200 + ".nl"
 
 
 @pytest.fixture
-def site(make_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[LandingApp]:
-    with landing_app(make_database_url("landing"), tmp_path) as app:
+def site(make_migrated_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[LandingApp]:
+    with landing_app(make_migrated_database_url("landing"), tmp_path) as app:
         app.publish(campaign())
         yield app
 

@@ -5,7 +5,8 @@ The service keeps them per feature (``campaigns.<feature>.service``); this only 
 them, so a test reads ``service_layer.create_user(...)`` and
 ``service_layer.publish(...)`` alike.
 
-Users made here read the console in English unless a test asks for Dutch: the tests
+Users made here have cheap password hashes (``tests/support/passwords.py``) and read
+the console in English unless a test asks for Dutch: the tests
 look for the English texts, and Dutch is checked on its own
 (``tests/unit/campaigns/test_console_languages.py``). The product's default for a new
 account is Dutch.
@@ -13,6 +14,7 @@ account is Dutch.
 
 from datetime import datetime
 
+from argon2 import PasswordHasher
 from sqlalchemy import Connection
 
 from campaigns.catalog.service import *  # noqa: F403
@@ -20,6 +22,7 @@ from campaigns.spend.service import *  # noqa: F403
 from campaigns.tenancy import service as _tenancy
 from campaigns.tenancy.service import *  # noqa: F403
 from campaigns.web.i18n import Language
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 
 # The service's own, with the tests' language.
@@ -32,6 +35,7 @@ def create_user(
     role: str,
     now: datetime,
     language: Language = "en",
+    password_hasher: PasswordHasher = FAST_PASSWORD_HASHER,
 ) -> str:
     return _tenancy.create_user(
         conn,
@@ -41,4 +45,5 @@ def create_user(
         role=role,
         now=now,
         language=language,
+        password_hasher=password_hasher,
     )

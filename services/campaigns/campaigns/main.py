@@ -10,6 +10,7 @@ from datetime import datetime
 from functools import partial
 from typing import Protocol
 
+from argon2 import PasswordHasher
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
@@ -64,6 +65,7 @@ from campaigns.scheduling.weekly import (
 from campaigns.spend import routes as spend_routes
 from campaigns.tenancy import api as tenancy_api
 from campaigns.tenancy import routes as tenancy_routes
+from campaigns.tenancy.auth import STRONG_PASSWORD_HASHER
 from campaigns.web.csrf import csrf_guard
 from campaigns.web.i18n import load_catalogues, request_language
 from campaigns.web.rendering import STATIC_DIR, build_templates
@@ -158,9 +160,10 @@ def create_app(
     landing: LandingClient | None = None,
     delivery: Delivery | None = None,
     clock: Callable[[], datetime] = utcnow,
+    password_hasher: PasswordHasher = STRONG_PASSWORD_HASHER,
 ) -> FastAPI:
     """Build the campaigns app; pass fake ``analytics``, ``landing`` or ``delivery``
-    (ad-platform adapters), or a frozen ``clock``, in tests."""
+    (ad-platform adapters), a frozen ``clock``, or a cheap ``password_hasher`` in tests."""
     settings = settings or Settings()
     settings.check_production_secrets()
     engine = make_engine(settings.database_url)
@@ -241,6 +244,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.clock = clock
+    app.state.password_hasher = password_hasher
     app.state.analytics = analytics_client
     app.state.insight_analytics = insight_analytics
     app.state.landing = landing_client

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
+from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from campaigns.catalog import repository as catalog_repo
@@ -32,7 +33,7 @@ from campaigns.demo import (
 from campaigns.spend import service as spend
 from campaigns.tenancy import repository as tenancy_repo
 from campaigns.tenancy import service as tenancy
-from campaigns.tenancy.auth import verify_password
+from campaigns.tenancy.auth import STRONG_PASSWORD_HASHER, verify_password
 from campaigns.web.i18n import DEFAULT_LANGUAGE, Language
 from koers.db import transaction
 
@@ -64,6 +65,7 @@ def seed_demo(
     today: date,
     now: datetime,
     language: Language = DEFAULT_LANGUAGE,
+    password_hasher: PasswordHasher = STRONG_PASSWORD_HASHER,
 ) -> SeedResult:
     """The demo employer, its owner account (reading the console in ``language``) and a
     seeded campaign with history; running it again changes nothing."""
@@ -96,6 +98,7 @@ def seed_demo(
                 role="owner",
                 now=now,
                 language=language,
+                password_hasher=password_hasher,
             )
             if demo_password:
                 password_source = "from KOERS_DEMO_PASSWORD"
@@ -106,7 +109,7 @@ def seed_demo(
                 password_source = f"kept in {password_file}"
         else:
             password, password_source = _known_password(
-                password_file, demo_password, user.password_hash
+                password_file, demo_password, user.password_hash, password_hasher
             )
 
         emitted = 0
@@ -144,14 +147,14 @@ def seed_demo(
 
 
 def _known_password(
-    password_file: Path, demo_password: str, password_hash: str
+    password_file: Path, demo_password: str, password_hash: str, password_hasher: PasswordHasher
 ) -> tuple[str | None, str]:
     if password_file.exists():
         for line in password_file.read_text().splitlines():
             if line.startswith("password: "):
                 return line.removeprefix("password: "), f"kept in {password_file}"
     if demo_password:
-        if verify_password(password_hash, demo_password):
+        if verify_password(password_hash, demo_password, password_hasher):
             return demo_password, "from KOERS_DEMO_PASSWORD"
         log.warning("KOERS_DEMO_PASSWORD differs from the demo user's password; left unchanged")
     return None, (

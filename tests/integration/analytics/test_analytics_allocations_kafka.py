@@ -24,7 +24,7 @@ from analytics.catalog.repository import campaign_state
 from analytics.config import Settings
 from analytics.facts.handlers import CONSUMED_TOPICS, HANDLERS
 from analytics.main import create_app
-from analytics.storage.schema import daily_delivery_table, migrate_database, weekly_funnel_table
+from analytics.storage.schema import daily_delivery_table, weekly_funnel_table
 from koers.broker import EmbeddedBroker
 from koers.db import make_engine
 from koers.events import (
@@ -49,9 +49,8 @@ TOKEN = "integration-service-token"
 
 
 @pytest.fixture
-def database_url(make_database_url: Callable[[str], str]) -> str:
-    url = make_database_url("analytics")
-    migrate_database(url)
+def database_url(make_migrated_database_url: Callable[[str], str]) -> str:
+    url = make_migrated_database_url("analytics")
     return url
 
 

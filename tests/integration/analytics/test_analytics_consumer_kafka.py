@@ -19,7 +19,6 @@ from analytics.errors import CampaignNotFound
 from analytics.facts import queries
 from analytics.facts.handlers import CONSUMED_TOPICS, HANDLERS
 from analytics.main import create_app
-from analytics.storage.schema import migrate_database
 from koers.broker import EmbeddedBroker
 from koers.db import make_engine
 from koers.events import (
@@ -43,9 +42,8 @@ TOKEN = "integration-service-token"
 
 
 @pytest.fixture
-def database_url(make_database_url: Callable[[str], str]) -> str:
-    url = make_database_url("analytics")
-    migrate_database(url)
+def database_url(make_migrated_database_url: Callable[[str], str]) -> str:
+    url = make_migrated_database_url("analytics")
     return url
 
 

@@ -20,7 +20,6 @@ from kafka import KafkaProducer
 from analytics.facts.handlers import CONSUMED_TOPICS, HANDLERS
 from analytics.storage.schema import (
     daily_delivery_table,
-    migrate_database,
     weekly_funnel_table,
 )
 from koers.broker import EmbeddedBroker
@@ -87,12 +86,13 @@ def settled(members: list[SeenPartitions], partitions: int) -> bool:
 
 
 @pytest.fixture
-def make_engine_for(make_database_url: Callable[[str], str]) -> Iterator[Callable[[], sa.Engine]]:
+def make_engine_for(
+    make_migrated_database_url: Callable[[str], str],
+) -> Iterator[Callable[[], sa.Engine]]:
     engines: list[sa.Engine] = []
 
     def make() -> sa.Engine:
-        url = make_database_url(f"analytics{len(engines)}")
-        migrate_database(url)
+        url = make_migrated_database_url("analytics")
         engines.append(make_engine(url))
         return engines[-1]
 

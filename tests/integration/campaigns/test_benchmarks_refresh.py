@@ -21,7 +21,6 @@ from campaigns.benchmarks.domain import CellKey, round_significant
 from campaigns.benchmarks.service import refresh_benchmarks, set_participation, weekly_refresh
 from campaigns.catalog import repository as catalog_repo
 from campaigns.catalog.domain import Campaign, Variant
-from campaigns.cli import migrate_database
 from campaigns.insights.analytics_client import HttpAnalyticsClient
 from campaigns.leads.landing_client import HttpLandingClient
 from koers.db import make_engine, transaction
@@ -92,12 +91,13 @@ def _add_campaign(engine: sa.Engine, tenant_id: str) -> str:
 
 
 @pytest.fixture
-def services(make_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[Services]:
-    campaigns_url = make_database_url("campaigns")
-    migrate_database(campaigns_url)
+def services(
+    make_migrated_database_url: Callable[[str], str], tmp_path: Path
+) -> Iterator[Services]:
+    campaigns_url = make_migrated_database_url("campaigns")
     engine = make_engine(campaigns_url)
-    analytics, analytics_engine = analytics_app(make_database_url("analytics"))
-    landing, landing_engine = landing_app(make_database_url("landing"), tmp_path / "cv")
+    analytics, analytics_engine = analytics_app(make_migrated_database_url("analytics"))
+    landing, landing_engine = landing_app(make_migrated_database_url("landing"), tmp_path / "cv")
     # Five employers alike enough that none dominates; an outsider far dearer.
     figures = {
         "a": (1200, 12, 3),

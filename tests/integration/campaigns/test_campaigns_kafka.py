@@ -13,7 +13,6 @@ import pytest
 import sqlalchemy as sa
 from kafka import KafkaConsumer
 
-from campaigns.cli import migrate_database
 from campaigns.demo import DEMO_EMAIL, DEMO_SLUG
 from campaigns.handlers import HANDLERS, TOPICS
 from campaigns.seed import seed_demo
@@ -31,6 +30,7 @@ from koers.messaging.transport import KafkaPublisher
 from koers.settings import KoersSettings
 from koers.workers import build_consumer
 from tests.support import campaigns_db as repo
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.integration
 
@@ -38,9 +38,10 @@ NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def seeded_engine(make_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[sa.Engine]:
-    url = make_database_url("campaigns")
-    migrate_database(url)
+def seeded_engine(
+    make_migrated_database_url: Callable[[str], str], tmp_path: Path
+) -> Iterator[sa.Engine]:
+    url = make_migrated_database_url("campaigns")
     engine = make_engine(url)
     seed_demo(
         engine,
@@ -49,6 +50,7 @@ def seeded_engine(make_database_url: Callable[[str], str], tmp_path: Path) -> It
         demo_password="integration-password",
         today=date(2026, 11, 23),
         now=NOW,
+        password_hasher=FAST_PASSWORD_HASHER,
     )
     yield engine
     engine.dispose()

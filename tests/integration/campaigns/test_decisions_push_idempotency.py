@@ -19,7 +19,6 @@ from pydantic import SecretStr
 from test_meta_adapter import TOKEN, FakeGraphApi, Scripted
 
 from campaigns.catalog import repository as catalog_repo
-from campaigns.cli import migrate_database
 from campaigns.config import Settings
 from campaigns.decisions import repository as repo
 from campaigns.decisions import service
@@ -29,6 +28,7 @@ from campaigns.demo import DEMO_SLUG
 from campaigns.insights.analytics_client import AllocationProposal
 from campaigns.seed import seed_demo
 from koers.db import make_engine, transaction
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.integration
 
@@ -49,9 +49,8 @@ def graph() -> Iterator[FakeGraphApi]:
 
 
 @pytest.fixture
-def engine(make_database_url: object, tmp_path: Path) -> Iterator[sa.Engine]:
-    url = make_database_url("campaigns")  # type: ignore[operator]
-    migrate_database(url)
+def engine(make_migrated_database_url: object, tmp_path: Path) -> Iterator[sa.Engine]:
+    url = make_migrated_database_url("campaigns")  # type: ignore[operator]
     engine = make_engine(url)
     seed_demo(
         engine,
@@ -60,6 +59,7 @@ def engine(make_database_url: object, tmp_path: Path) -> Iterator[sa.Engine]:
         demo_password="an integration test password",
         today=date(2026, 11, 23),
         now=datetime(2026, 11, 23, 8, 0, tzinfo=UTC),
+        password_hasher=FAST_PASSWORD_HASHER,
     )
     yield engine
     engine.dispose()

@@ -25,6 +25,7 @@ from campaigns.seed import seed_demo
 from koers.db import make_engine
 from koers.isoweeks import shift_week
 from tests.support import campaigns_db as repo
+from tests.support.passwords import FAST_PASSWORD_HASHER
 from tests.unit.campaigns.insight_testkit import (
     HTML,
     SERVICE_TOKEN,
@@ -51,10 +52,11 @@ class Installation:
 
 @pytest.fixture
 def installation(
-    make_database_url: Callable[[str], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_migrated_database_url: Callable[[str], str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Installation]:
-    campaigns_url = make_database_url("campaigns")
-    cli.migrate_database(campaigns_url)
+    campaigns_url = make_migrated_database_url("campaigns")
     engine = make_engine(campaigns_url)
     now = datetime.now(UTC)
     seed_demo(
@@ -64,8 +66,9 @@ def installation(
         demo_password=PASSWORD,
         today=now.date(),
         now=now,
+        password_hasher=FAST_PASSWORD_HASHER,
     )
-    analytics, analytics_engine = analytics_app(make_database_url("analytics"))
+    analytics, analytics_engine = analytics_app(make_migrated_database_url("analytics"))
     apply_to_analytics(analytics_engine, campaigns_outbox(engine))
     with serve(analytics) as analytics_url:
         settings = Settings(
@@ -82,7 +85,7 @@ def installation(
             "KOERS_SERVICE_TOKEN": SERVICE_TOKEN,
         }.items():
             monkeypatch.setenv(name, value)
-        with TestClient(create_app(settings)) as console:
+        with TestClient(create_app(settings, password_hasher=FAST_PASSWORD_HASHER)) as console:
             log_in(console, DEMO_EMAIL, PASSWORD)
             yield Installation(engine, settings, console)
     engine.dispose()

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from koers.broker import EmbeddedBroker
-from koers.db import make_engine, migrate
+from koers.db import make_engine
 from koers.events import (
     CAMPAIGN_STATE_TOPIC,
     CANDIDATE_EVENTS_TOPIC,
@@ -25,7 +25,6 @@ from koers.events import (
 from koers.messaging.relay import OutboxRelay, run_until
 from koers.messaging.transport import KafkaPublisher, KafkaSubscriber
 from koers.workers import build_consumer
-from landing.cli import MIGRATIONS_DIR
 from landing.config import Settings
 from landing.handlers import HANDLERS
 from landing.main import create_app
@@ -46,9 +45,8 @@ def wait_until(condition: Callable[[], Any], timeout_s: float = 60) -> Any:
 
 
 @pytest.fixture
-def settings(make_database_url: Callable[[str], str], broker: EmbeddedBroker) -> Settings:
-    url = make_database_url("landing")
-    migrate(url, MIGRATIONS_DIR)
+def settings(make_migrated_database_url: Callable[[str], str], broker: EmbeddedBroker) -> Settings:
+    url = make_migrated_database_url("landing")
     return Settings(
         database_url=url,
         secret_key="integration-secret",

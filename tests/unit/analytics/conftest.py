@@ -18,7 +18,6 @@ from sqlalchemy import Engine
 from analytics.config import Settings
 from analytics.facts.handlers import GROUP_ID, HANDLERS
 from analytics.main import create_app
-from analytics.storage.schema import migrate_database
 from koers.db import make_engine
 from koers.events import (
     ApplicationSubmitted,
@@ -286,9 +285,8 @@ class Events:
 
 
 @pytest.fixture
-def database_url(make_database_url: Callable[[str], str]) -> str:
-    url = make_database_url("analytics")
-    migrate_database(url)
+def database_url(make_migrated_database_url: Callable[[str], str]) -> str:
+    url = make_migrated_database_url("analytics")
     return url
 
 

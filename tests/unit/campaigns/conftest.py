@@ -10,17 +10,16 @@ from campaigns_testkit import DEMO_PASSWORD, NOW, TODAY, FakeAnalytics
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from campaigns.cli import migrate_database
 from campaigns.config import Settings
 from campaigns.main import create_app
 from campaigns.seed import SeedResult, seed_demo
 from koers.db import make_engine
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 
 @pytest.fixture
-def database_url(make_database_url: Callable[[str], str]) -> str:
-    url = make_database_url("campaigns")
-    migrate_database(url)
+def database_url(make_migrated_database_url: Callable[[str], str]) -> str:
+    url = make_migrated_database_url("campaigns")
     return url
 
 
@@ -52,6 +51,7 @@ def seeded(engine: Engine, settings: Settings) -> SeedResult:
         today=TODAY,
         now=NOW,
         language="en",  # the tests read the English texts
+        password_hasher=FAST_PASSWORD_HASHER,
     )
 
 
@@ -62,5 +62,7 @@ def analytics() -> FakeAnalytics:
 
 @pytest.fixture
 def client(settings: Settings, analytics: FakeAnalytics) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, analytics=analytics)) as test_client:
+    with TestClient(
+        create_app(settings, analytics=analytics, password_hasher=FAST_PASSWORD_HASHER)
+    ) as test_client:
         yield test_client

@@ -26,6 +26,7 @@ from campaigns.seed import SeedResult
 from campaigns.tenancy import repository as repo
 from koers.db import transaction
 from tests.support import campaigns_use_cases as service_layer
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.unit
 
@@ -47,7 +48,10 @@ def owner_token(engine: Engine, seeded: SeedResult) -> str:
 def test_the_api_never_answers_with_a_server_error(
     settings: Settings, owner_token: str, mode: GenerationMode
 ) -> None:
-    app = create_app(settings.model_copy(update={"analytics_url": "http://127.0.0.1:1"}))
+    app = create_app(
+        settings.model_copy(update={"analytics_url": "http://127.0.0.1:1"}),
+        password_hasher=FAST_PASSWORD_HASHER,
+    )
     seen: set[str] = set()
     with TestClient(app):  # the lifespan runs around every call below
         schema = schemathesis.openapi.from_asgi("/openapi.json", app).include(

@@ -14,6 +14,7 @@ from campaigns.seed import SeedResult
 from campaigns.tenancy.service import create_user
 from koers.db import transaction
 from tests.support import campaigns_db as repo
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.unit
 
@@ -188,6 +189,7 @@ def test_another_tenants_campaign_is_not_found(
             role="marketer",
             now=NOW,
             language="en",
+            password_hasher=FAST_PASSWORD_HASHER,
         )
     log_in(client, "recruiter@andere.nl", "another strong password")
 

@@ -20,6 +20,7 @@ from campaigns.seed import SeedResult
 from campaigns.tenancy import repository as repo
 from koers.db import transaction
 from tests.support import campaigns_use_cases as service_layer
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.unit
 
@@ -315,7 +316,8 @@ def test_api_tokens_are_made_shown_once_and_revoked(client: TestClient, seeded: 
 def test_the_session_cookie_is_host_prefixed_secure_and_httponly(settings: Settings) -> None:
     secure = settings.model_copy(update={"secure_cookies": True})
     with TestClient(
-        create_app(secure, analytics=FakeAnalytics()), base_url="https://testserver"
+        create_app(secure, analytics=FakeAnalytics(), password_hasher=FAST_PASSWORD_HASHER),
+        base_url="https://testserver",
     ) as client:
         cookie = client.get("/login", headers=HTML).headers["set-cookie"]
     assert cookie.startswith("__Host-koers_session=")

@@ -23,6 +23,7 @@ from campaigns.tenancy import repository as tenancy_repo
 from campaigns.tenancy.service import create_user
 from campaigns.web.i18n import LOCALE_DIR, LocaleFormats
 from koers.db import transaction
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.unit
 
@@ -210,6 +211,7 @@ def test_a_new_account_reads_dutch_and_switches_to_english_for_good(
             password=DEMO_PASSWORD,
             role="marketer",
             now=datetime(2026, 11, 23, tzinfo=UTC),
+            password_hasher=FAST_PASSWORD_HASHER,
         )
     log_in(client, NEWCOMER, DEMO_PASSWORD)
     dutch = client.get("/", headers=HTML).text

@@ -29,8 +29,8 @@ VISIT = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def analytics_url(make_database_url: Callable[[str], str]) -> Iterator[str]:
-    app, engine = analytics_app(make_database_url("analytics"))
+def analytics_url(make_migrated_database_url: Callable[[str], str]) -> Iterator[str]:
+    app, engine = analytics_app(make_migrated_database_url("analytics"))
     apply_to_analytics(
         engine,
         candidate_events(
@@ -105,9 +105,9 @@ def _published(campaign_id: str, variants: tuple[str, ...]) -> Envelope:
 
 
 def test_a_proposal_is_asked_for_read_and_decided_in_analytics_own_words(
-    make_database_url: Callable[[str], str],
+    make_migrated_database_url: Callable[[str], str],
 ) -> None:
-    app, engine = analytics_app(make_database_url("analytics"))
+    app, engine = analytics_app(make_migrated_database_url("analytics"))
     apply_to_analytics(engine, [_published("c-2", ("tiktok", "reels"))])
     for variant, leads in (("tiktok", 6), ("reels", 2)):
         apply_to_analytics(

@@ -33,6 +33,7 @@ from campaigns.config import Settings
 from campaigns.main import create_app
 from campaigns.seed import SeedResult
 from koers.events import AllocationProposed, new_envelope
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.unit
 
@@ -57,10 +58,10 @@ def _campaign_id(conn: sa.Connection) -> str:
 
 @pytest.fixture
 def analytics_url(
-    make_database_url: Callable[[str], str], engine: Engine, campaign_id: str
+    make_migrated_database_url: Callable[[str], str], engine: Engine, campaign_id: str
 ) -> Iterator[str]:
     """Analytics with the campaign as published, its spend, and candidates per creative."""
-    app, analytics_engine = analytics_app(make_database_url("analytics"))
+    app, analytics_engine = analytics_app(make_migrated_database_url("analytics"))
     published = campaigns_outbox(engine)
     tenant_id = published[0].tenant_id
     visits = {"instagram": 400, "tiktok": 300, "linkedin": 120, "facebook": 60}
@@ -88,7 +89,7 @@ def console(settings: Settings, analytics_url: str) -> TestClient:
     configured = settings.model_copy(
         update={"analytics_url": analytics_url, "service_token": SERVICE_TOKEN}
     )
-    return TestClient(create_app(configured))
+    return TestClient(create_app(configured, password_hasher=FAST_PASSWORD_HASHER))
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from alembic.config import Config
 
 from campaigns.agency.overview import employer_summaries
 from campaigns.catalog.domain import Variant
-from campaigns.cli import MIGRATIONS_DIR, migrate_database
+from campaigns.cli import MIGRATIONS_DIR
 from campaigns.decisions.domain import PushTime
 from campaigns.demo import DEMO_PAGE
 from campaigns.tenancy.domain import employer_name, may_create_employers
@@ -91,10 +91,9 @@ def _propose(conn: sa.Connection, campaign_id: str, week: str = WEEK) -> None:
 
 
 def test_the_overview_counts_waiting_decisions_and_finds_the_first_deadline(
-    make_database_url: Callable[[str], str],
+    make_migrated_database_url: Callable[[str], str],
 ) -> None:
-    url = make_database_url("campaigns")
-    migrate_database(url)
+    url = make_migrated_database_url("campaigns")
     engine = make_engine(url)
     agency, client, other = (str(uuid.uuid4()) for _ in range(3))
     with transaction(engine) as conn:

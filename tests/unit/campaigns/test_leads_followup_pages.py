@@ -241,10 +241,10 @@ def test_follow_up_events_match_the_contracts_and_analytics_counts_the_reached_l
     owner: tuple[TestClient, str],
     landing: Landing,
     engine: Engine,
-    make_database_url: Callable[[str], str],
+    make_migrated_database_url: Callable[[str], str],
 ) -> None:
     from analytics.facts.handlers import HANDLERS as ANALYTICS_HANDLERS
-    from analytics.storage.schema import migrate_database, weekly_funnel_table
+    from analytics.storage.schema import weekly_funnel_table
     from koers.db import make_engine
     from tests.contract.test_producers_and_consumers import (
         consume,
@@ -271,8 +271,7 @@ def test_follow_up_events_match_the_contracts_and_analytics_counts_the_reached_l
     ]
     assert [e.payload.get("first") for e in produced if e.type == "LeadContacted"] == [True, False]
 
-    analytics_url = make_database_url("analytics")
-    migrate_database(analytics_url)
+    analytics_url = make_migrated_database_url("analytics")
     analytics_db = make_engine(analytics_url)
     consumer = consume(analytics_db, "analytics", ANALYTICS_HANDLERS, produced)
 

@@ -33,6 +33,7 @@ from campaigns.catalog import repository as repo
 from campaigns.config import Settings
 from campaigns.main import create_app
 from campaigns.seed import SeedResult
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.unit
 
@@ -47,13 +48,13 @@ def tenant_and_campaign(engine: Engine, seeded: SeedResult) -> tuple[str, str]:
 
 @pytest.fixture
 def landing(
-    make_database_url: Callable[[str], str],
+    make_migrated_database_url: Callable[[str], str],
     tmp_path: Path,
     tenant_and_campaign: tuple[str, str],
 ) -> Iterator[tuple[str, Engine, dict[str, list[str]]]]:
     """Landing with 28 leads (whatsapp, tiktok) and 3 applications (phone, instagram)."""
     tenant_id, campaign_id = tenant_and_campaign
-    app, engine = landing_app(make_database_url("landing"), tmp_path / "cvs")
+    app, engine = landing_app(make_migrated_database_url("landing"), tmp_path / "cvs")
     start = NOW - timedelta(days=3)
     ids = {
         "lead": add_landing_leads(
@@ -89,7 +90,9 @@ def console(settings: Settings, landing_url: str) -> TestClient:
             "analytics_url": f"http://127.0.0.1:{free_port()}",
         }
     )
-    return TestClient(create_app(configured, clock=lambda: NOW))
+    return TestClient(
+        create_app(configured, clock=lambda: NOW, password_hasher=FAST_PASSWORD_HASHER)
+    )
 
 
 @pytest.fixture

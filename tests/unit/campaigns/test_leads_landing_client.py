@@ -23,9 +23,9 @@ START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def landing(
-    make_database_url: Callable[[str], str], tmp_path: Path
+    make_migrated_database_url: Callable[[str], str], tmp_path: Path
 ) -> Iterator[tuple[str, list[str]]]:
-    app, engine = landing_app(make_database_url("landing"), tmp_path / "cvs")
+    app, engine = landing_app(make_migrated_database_url("landing"), tmp_path / "cvs")
     ids = add_landing_leads(
         engine, tenant_id="t-1", campaign_id="c-1", variant_id="tiktok", count=5, start=START
     )

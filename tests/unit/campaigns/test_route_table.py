@@ -37,7 +37,6 @@ from sqlalchemy import Engine
 
 from campaigns.audit import repository as audit
 from campaigns.catalog.domain import Variant
-from campaigns.cli import migrate_database
 from campaigns.config import Settings
 from campaigns.decisions import repository as decisions_repo
 from campaigns.demo import DEMO_PAGE
@@ -46,6 +45,7 @@ from campaigns.tenancy.deps import ConsoleUser
 from koers.db import make_engine, transaction
 from tests.support import campaigns_db as repo
 from tests.support import campaigns_use_cases as service_layer
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.unit
 
@@ -235,10 +235,9 @@ def _tenant(conn: sa.Connection, name: str, slug: str, owner_email: str) -> tupl
 
 
 @pytest.fixture
-def world(make_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[World]:
-    database_url = make_database_url("campaigns")
-    migrate_database(database_url)
-    landing, landing_engine = landing_app(make_database_url("landing"), tmp_path / "cv")
+def world(make_migrated_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[World]:
+    database_url = make_migrated_database_url("campaigns")
+    landing, landing_engine = landing_app(make_migrated_database_url("landing"), tmp_path / "cv")
     engine = make_engine(database_url)
     with transaction(engine) as conn:
         a_id, a_colleague, a_slug = _tenant(conn, "Werkgever A", "a-camp", "owner-a@example.nl")
@@ -304,7 +303,7 @@ def world(make_database_url: Callable[[str], str], tmp_path: Path) -> Iterator[W
             service_token=SERVICE_TOKEN,
             kafka_bootstrap_servers="127.0.0.1:1",
         )
-        app = create_app(settings)
+        app = create_app(settings, password_hasher=FAST_PASSWORD_HASHER)
         # One lifespan for the whole test; the other clients share the started app.
         with TestClient(app) as api_client:
             for objects in (a, b):

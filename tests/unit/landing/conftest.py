@@ -11,17 +11,15 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from landing_support import SERVICE_TOKEN, USER_AGENT, FrozenClock, apply_event, campaign
 
-from koers.db import make_engine, migrate
+from koers.db import make_engine
 from koers.events import CampaignPublished
-from landing.cli import MIGRATIONS_DIR
 from landing.config import Settings
 from landing.main import create_app
 
 
 @pytest.fixture
-def database_url(make_database_url: Callable[[str], str]) -> str:
-    url = make_database_url("landing")
-    migrate(url, MIGRATIONS_DIR)
+def database_url(make_migrated_database_url: Callable[[str], str]) -> str:
+    url = make_migrated_database_url("landing")
     return url
 
 

@@ -29,7 +29,7 @@ from campaigns.tenancy.domain import (
     may_create_employers,
 )
 from campaigns.web import forms
-from campaigns.web.deps import EngineDep, SettingsDep
+from campaigns.web.deps import EngineDep, PasswordHasherDep, SettingsDep
 from campaigns.web.flash import flash
 from campaigns.web.forms import FormDep, FormField
 from campaigns.web.i18n import N_, as_language, gettext_for
@@ -107,6 +107,7 @@ def login_form(request: Request, engine: EngineDep) -> Response:
 def login_submit(
     request: Request,
     engine: EngineDep,
+    password_hasher: PasswordHasherDep,
     email: FormField = "",
     password: FormField = "",
     next_path: NextField = "",
@@ -116,7 +117,11 @@ def login_submit(
         message = "Please fill in your e-mail address and password."
         return login_page(request, email=email, message=message, status_code=400)
     outcome = service.authenticate(
-        engine, email[:320], password[:1000], client_ip=client_ip(request)
+        engine,
+        email[:320],
+        password[:1000],
+        client_ip=client_ip(request),
+        password_hasher=password_hasher,
     )
     if outcome.locked_until is not None:
         message = LOCKED_MESSAGE.format(until=outcome.locked_until)
@@ -257,12 +262,22 @@ def password_form(request: Request, user: ConsoleUser) -> Response:
 
 @router.post("/account/password", name="password_change")
 def password_change(
-    request: Request, user: ConsoleUser, engine: EngineDep, form: FormDep
+    request: Request,
+    user: ConsoleUser,
+    engine: EngineDep,
+    form: FormDep,
+    password_hasher: PasswordHasherDep,
 ) -> Response:
     """Change your password: every other session of yours ends."""
     current = forms.text(form, "current_password")
     new = forms.text(form, "new_password")
-    outcome = service.authenticate(engine, user.email, current[:1000], client_ip=client_ip(request))
+    outcome = service.authenticate(
+        engine,
+        user.email,
+        current[:1000],
+        client_ip=client_ip(request),
+        password_hasher=password_hasher,
+    )
     errors: dict[str, str] = {}
     if outcome.locked_until is not None:
         errors["current_password"] = LOCKED_MESSAGE.format(until=outcome.locked_until)
@@ -274,7 +289,11 @@ def password_change(
         try:
             with transaction(engine) as conn:
                 version = service.change_password(
-                    conn, user_id=user.id, new_password=new[:1000], now=utcnow()
+                    conn,
+                    user_id=user.id,
+                    new_password=new[:1000],
+                    now=utcnow(),
+                    password_hasher=password_hasher,
                 )
         except InvalidInput as exc:
             errors = exc.field_errors
@@ -316,7 +335,13 @@ def invite_form(request: Request, token: str, engine: EngineDep) -> Response:
 
 
 @router.post("/invite/{token}", name="invite_accept_submit")
-def invite_submit(request: Request, token: str, engine: EngineDep, form: FormDep) -> Response:
+def invite_submit(
+    request: Request,
+    token: str,
+    engine: EngineDep,
+    form: FormDep,
+    password_hasher: PasswordHasherDep,
+) -> Response:
     """Accept the invitation as a new user or, after logging in, as an existing one."""
     now = utcnow()
     password = forms.text(form, "password")[:1000]
@@ -325,7 +350,12 @@ def invite_submit(request: Request, token: str, engine: EngineDep, form: FormDep
         has_account = service.account_exists(conn, invitation.email)
     if has_account:
         outcome = service.authenticate(
-            engine, invitation.email, password, client_ip=client_ip(request), now=now
+            engine,
+            invitation.email,
+            password,
+            client_ip=client_ip(request),
+            now=now,
+            password_hasher=password_hasher,
         )
         if outcome.locked_until is not None or outcome.user_id is None:
             message = (
@@ -349,6 +379,7 @@ def invite_submit(request: Request, token: str, engine: EngineDep, form: FormDep
                     password=password,
                     repeat=forms.text(form, "repeat")[:1000],
                     now=now,
+                    password_hasher=password_hasher,
                 )
         except InvalidInput as exc:
             return _invite_page(

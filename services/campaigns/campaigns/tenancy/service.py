@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from argon2 import PasswordHasher
 from sqlalchemy import Connection, Engine
 
 from campaigns.audit import repository as audit
@@ -22,7 +23,12 @@ from campaigns.errors import (
 )
 from campaigns.tenancy import auth
 from campaigns.tenancy import repository as repo
-from campaigns.tenancy.auth import hash_password, needs_rehash, verify_password
+from campaigns.tenancy.auth import (
+    STRONG_PASSWORD_HASHER,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from campaigns.tenancy.domain import (
     INVITATION_VALID_FOR,
     Invitation,
@@ -51,6 +57,7 @@ def authenticate(
     *,
     client_ip: str | None = None,
     now: datetime | None = None,
+    password_hasher: PasswordHasher = STRONG_PASSWORD_HASHER,
 ) -> LoginOutcome:
     """Check a password, unless the client or the account has run out of attempts.
 
@@ -87,14 +94,15 @@ def authenticate(
             return LoginOutcome(user_id=None, locked_until=locked)
     with engine.connect() as conn:
         user = repo.user_by_email(conn, normalised)
-    if not verify_password(user.password_hash if user else None, password) or user is None:
+    stored_hash = user.password_hash if user else None
+    if not verify_password(stored_hash, password, password_hasher) or user is None:
         return LoginOutcome(user_id=None)
     with transaction(engine) as conn:
         repo.clear_login_failures(conn, [account])
         if client is not None:
             repo.give_back_client_attempt(conn, client)
-        if needs_rehash(user.password_hash):
-            repo.set_password_hash(conn, user.id, hash_password(password))
+        if needs_rehash(user.password_hash, password_hasher):
+            repo.set_password_hash(conn, user.id, hash_password(password, password_hasher))
         repo.set_last_login(conn, user.id, now)
     return LoginOutcome(user_id=str(user.id), session_version=int(user.session_version))
 
@@ -104,14 +112,21 @@ def log_out(conn: Connection, user_id: str) -> None:
     repo.bump_session_version(conn, user_id)
 
 
-def change_password(conn: Connection, *, user_id: str, new_password: str, now: datetime) -> int:
+def change_password(
+    conn: Connection,
+    *,
+    user_id: str,
+    new_password: str,
+    now: datetime,
+    password_hasher: PasswordHasher = STRONG_PASSWORD_HASHER,
+) -> int:
     """Set a new password and end every session; returns the new session version."""
     if len(new_password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
             "the password is too short",
             {"new_password": f"Use at least {MIN_PASSWORD_LENGTH} characters."},
         )
-    repo.set_password_hash(conn, user_id, hash_password(new_password))
+    repo.set_password_hash(conn, user_id, hash_password(new_password, password_hasher))
     repo.bump_session_version(conn, user_id)
     row = repo.user_by_id(conn, user_id)
     assert row is not None
@@ -132,6 +147,7 @@ def create_user(
     role: str,
     now: datetime,
     language: Language = DEFAULT_LANGUAGE,
+    password_hasher: PasswordHasher = STRONG_PASSWORD_HASHER,
 ) -> str:
     """A new user with a membership (and role) in one tenant (seeding, tests, accepting).
 
@@ -142,7 +158,7 @@ def create_user(
         conn,
         user_id=user_id,
         email=email.strip().lower(),
-        password_hash=hash_password(password),
+        password_hash=hash_password(password, password_hasher),
         created_at=now,
         language=language,
     )
@@ -252,7 +268,13 @@ def accept_invitation(
 
 
 def accept_as_new_user(
-    conn: Connection, *, invitation: Invitation, password: str, repeat: str, now: datetime
+    conn: Connection,
+    *,
+    invitation: Invitation,
+    password: str,
+    repeat: str,
+    now: datetime,
+    password_hasher: PasswordHasher = STRONG_PASSWORD_HASHER,
 ) -> str:
     """Make the invitee's account with the password they chose, and join; the user id."""
     errors: dict[str, str] = {}
@@ -269,7 +291,7 @@ def accept_as_new_user(
         conn,
         user_id=user_id,
         email=invitation.email,
-        password_hash=hash_password(password),
+        password_hash=hash_password(password, password_hasher),
         created_at=now,
     )
     accept_invitation(conn, invitation=invitation, user_id=user_id, now=now)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
+from argon2 import PasswordHasher
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
@@ -27,6 +28,12 @@ def get_clock(request: Request) -> Callable[[], datetime]:
     return clock
 
 
+def get_password_hasher(request: Request) -> PasswordHasher:
+    hasher: PasswordHasher = request.app.state.password_hasher
+    return hasher
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
+PasswordHasherDep = Annotated[PasswordHasher, Depends(get_password_hasher)]

@@ -40,6 +40,7 @@ from campaigns.main import create_app
 from campaigns.seed import SeedResult
 from koers.db import transaction
 from koers.events import SpendRecorded, new_envelope
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.unit
 
@@ -58,7 +59,7 @@ class Stack:
 
 @pytest.fixture
 def stack(
-    make_database_url: Callable[[str], str],
+    make_migrated_database_url: Callable[[str], str],
     engine: Engine,
     seeded: SeedResult,
     tmp_path: Path,
@@ -91,10 +92,10 @@ def stack(
     leads = candidate_events(
         **where, variant_id="instagram", visited_at=VISITED, visits=200, leads=20, applications=0
     )
-    analytics, analytics_engine = analytics_app(make_database_url("analytics"))
+    analytics, analytics_engine = analytics_app(make_migrated_database_url("analytics"))
     apply_to_analytics(analytics_engine, [*published, spend, *leads])
     analytics_engine.dispose()
-    landing, landing_engine = landing_app(make_database_url("landing"), tmp_path / "cv")
+    landing, landing_engine = landing_app(make_migrated_database_url("landing"), tmp_path / "cv")
     from landing.contacts.service import record_contact
 
     for n, lead_id in enumerate(
@@ -122,7 +123,7 @@ def console(settings: Settings, stack: Stack) -> TestClient:
             "service_token": SERVICE_TOKEN,
         }
     )
-    return TestClient(create_app(configured))
+    return TestClient(create_app(configured, password_hasher=FAST_PASSWORD_HASHER))
 
 
 def publish_cells(engine: Engine) -> None:

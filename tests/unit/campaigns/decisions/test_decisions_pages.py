@@ -18,6 +18,7 @@ from campaigns.config import Settings
 from campaigns.demo import DEMO_EMAIL, DEMO_SLUG
 from campaigns.main import create_app
 from campaigns.seed import SeedResult
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 
 @pytest.fixture
@@ -30,7 +31,14 @@ def console(
     settings: Settings, engine: Engine, seeded: SeedResult, insights: FakeInsights
 ) -> Iterator[TestClient]:
     insights.proposals[(demo_campaign(engine).id, WEEK)] = proposal_of(demo_campaign(engine))
-    with TestClient(create_app(settings, analytics=insights, delivery=FakeDelivery())) as client:
+    with TestClient(
+        create_app(
+            settings,
+            analytics=insights,
+            delivery=FakeDelivery(),
+            password_hasher=FAST_PASSWORD_HASHER,
+        )
+    ) as client:
         log_in(client, DEMO_EMAIL, DEMO_PASSWORD)
         yield client
 
@@ -107,7 +115,9 @@ def test_a_token_is_stored_encrypted_and_shown_masked(
     settings: Settings, engine: Engine, seeded: SeedResult
 ) -> None:
     keyed = settings.model_copy(update={"delivery_key": SecretStr(Fernet.generate_key().decode())})
-    with TestClient(create_app(keyed, analytics=FakeInsights())) as client:
+    with TestClient(
+        create_app(keyed, analytics=FakeInsights(), password_hasher=FAST_PASSWORD_HASHER)
+    ) as client:
         log_in(client, DEMO_EMAIL, DEMO_PASSWORD)
         token = csrf_from(client.get("/settings/ad-platforms", headers=HTML).text)
         page = client.post(

@@ -21,6 +21,7 @@ from campaigns.insights.analytics_client import HttpAnalyticsClient
 from campaigns.leads.landing_client import HttpLandingClient
 from campaigns.main import create_app
 from campaigns.seed import SeedResult
+from tests.support.passwords import FAST_PASSWORD_HASHER
 from tests.unit.campaigns.insight_testkit import SERVICE_TOKEN, free_port, landing_app, serve
 
 pytestmark = pytest.mark.unit
@@ -46,7 +47,9 @@ def internal(
     settings: Settings, analytics: FakeInsights, delivery: FakeDelivery
 ) -> Iterator[TestClient]:
     with_token = settings.model_copy(update={"service_token": TOKEN})
-    app = create_app(with_token, analytics=analytics, delivery=delivery)  # type: ignore[arg-type]
+    app = create_app(
+        with_token, analytics=analytics, delivery=delivery, password_hasher=FAST_PASSWORD_HASHER
+    )  # type: ignore[arg-type]
     with TestClient(app) as test_client:
         yield test_client
 

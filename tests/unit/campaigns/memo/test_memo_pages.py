@@ -30,6 +30,7 @@ from campaigns.memo import repository as memo_repo
 from campaigns.scheduling.weeks import planned_week
 from campaigns.seed import SeedResult
 from koers.events import utcnow
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.unit
 
@@ -39,7 +40,9 @@ INSTAGRAM = "Instagram Reel \u2013 een dag op de klantenservice"
 
 @pytest.fixture
 def console(settings: Settings, seeded: SeedResult) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, analytics=FakeInsights())) as client:
+    with TestClient(
+        create_app(settings, analytics=FakeInsights(), password_hasher=FAST_PASSWORD_HASHER)
+    ) as client:
         log_in(client, DEMO_EMAIL, DEMO_PASSWORD)
         yield client
 
@@ -50,7 +53,9 @@ def text_of(html: str) -> str:
 
 
 def test_the_memo_needs_a_login(settings: Settings, seeded: SeedResult) -> None:
-    with TestClient(create_app(settings, analytics=FakeInsights())) as client:
+    with TestClient(
+        create_app(settings, analytics=FakeInsights(), password_hasher=FAST_PASSWORD_HASHER)
+    ) as client:
         page = client.get("/memo", headers=HTML, follow_redirects=False)
     assert page.status_code == 303 and "/login" in page.headers["location"]
 
@@ -217,7 +222,9 @@ def test_another_employers_memo_is_unreachable(
     other = add_tenant(engine, "Bouwbedrijf Noord")
     email = "planner@noord.example"
     add_person(engine, tenant_id=other, email=email, role="owner", now=datetime.now().astimezone())
-    with TestClient(create_app(settings, analytics=FakeInsights())) as client:
+    with TestClient(
+        create_app(settings, analytics=FakeInsights(), password_hasher=FAST_PASSWORD_HASHER)
+    ) as client:
         log_in(client, email, PASSWORD)
         page = client.get(f"/memo?week={WEEK}", headers=HTML)
         assert page.status_code == 200

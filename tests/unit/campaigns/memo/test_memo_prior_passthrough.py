@@ -20,6 +20,7 @@ from campaigns.demo import DEMO_EMAIL
 from campaigns.insights.analytics_client import AllocationProposal, EarlierCampaignsSummary
 from campaigns.main import create_app
 from campaigns.seed import SeedResult
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.unit
 
@@ -42,7 +43,9 @@ def insights(engine: Engine, seeded: SeedResult) -> FakeInsights:
 
 @pytest.fixture
 def console(settings: Settings, insights: FakeInsights) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, analytics=insights)) as client:
+    with TestClient(
+        create_app(settings, analytics=insights, password_hasher=FAST_PASSWORD_HASHER)
+    ) as client:
         log_in(client, DEMO_EMAIL, DEMO_PASSWORD)
         yield client
 

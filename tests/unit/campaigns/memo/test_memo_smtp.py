@@ -31,6 +31,7 @@ from campaigns.main import create_app
 from campaigns.memo import repository as memo_repo
 from campaigns.seed import SeedResult
 from koers.db import transaction
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.unit
 
@@ -74,7 +75,9 @@ def console_with(settings: Settings, port: int) -> TestClient:
     mail = settings.model_copy(
         update={"smtp_url": SecretStr(f"smtp://127.0.0.1:{port}"), "memo_from": SENDER}
     )
-    return TestClient(create_app(mail, analytics=FakeInsights()))
+    return TestClient(
+        create_app(mail, analytics=FakeInsights(), password_hasher=FAST_PASSWORD_HASHER)
+    )
 
 
 def html_part(message: EmailMessage) -> str:
@@ -202,7 +205,7 @@ def test_an_unreachable_smtp_server_is_said_and_nothing_is_audited(
 def test_a_malformed_smtp_url_fails_at_start_up(settings: Settings) -> None:
     broken = settings.model_copy(update={"smtp_url": SecretStr("mail.example.nl")})
     with pytest.raises(ValueError, match="KOERS_CAMPAIGNS_SMTP_URL"):
-        create_app(broken, analytics=FakeInsights())
+        create_app(broken, analytics=FakeInsights(), password_hasher=FAST_PASSWORD_HASHER)
 
 
 def test_the_scheduled_sending_mails_each_employer_once_per_week(

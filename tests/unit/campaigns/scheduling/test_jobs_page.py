@@ -31,6 +31,7 @@ from koers.settings import MissingSecret
 from tests.conftest import free_port
 from tests.support import campaigns_db as repo
 from tests.support import campaigns_use_cases as service_layer
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.unit
 
@@ -44,7 +45,9 @@ def this_week() -> str:
 
 
 def console(settings: Settings, analytics: FakeProposals) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, analytics=analytics)) as client:
+    with TestClient(
+        create_app(settings, analytics=analytics, password_hasher=FAST_PASSWORD_HASHER)
+    ) as client:
         log_in(client, DEMO_EMAIL, DEMO_PASSWORD)
         yield client
 
@@ -184,7 +187,9 @@ def test_only_owners_see_and_run_the_jobs(
             role="marketer",
             now=datetime.now(UTC),
         )
-    with TestClient(create_app(settings, analytics=proposals)) as marketer:
+    with TestClient(
+        create_app(settings, analytics=proposals, password_hasher=FAST_PASSWORD_HASHER)
+    ) as marketer:
         log_in(marketer, "marketer@example.nl", "a long enough password")
         assert "Scheduled jobs" not in marketer.get("/", headers=HTML).text
         assert marketer.get("/jobs", headers=HTML).status_code == 403
@@ -297,7 +302,7 @@ def test_production_with_airflow_needs_its_login_and_names_what_is_missing(
         }
     )
     with pytest.raises(MissingSecret, match="KOERS_AIRFLOW_PASSWORD") as raised:
-        create_app(production)
+        create_app(production, password_hasher=FAST_PASSWORD_HASHER)
     assert "KOERS_AIRFLOW_USERNAME" not in str(raised.value)
 
 
