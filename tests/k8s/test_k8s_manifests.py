@@ -480,7 +480,7 @@ def test_each_service_role_reaches_its_own_database_only():
     ]
     try:
         for _ in range(2):  # safe to run again
-            subprocess.run(command, check=True, capture_output=True, timeout=60)
+            subprocess.run(command, check=True, capture_output=True, timeout=300)
         for service in SERVICES:
             own = admin.set(
                 username=prefix + service, password=passwords[service], database=prefix + service
@@ -501,8 +501,10 @@ def test_each_service_role_reaches_its_own_database_only():
         ]
         for statement in cleanup:
             for part in statement.split("; "):
+                # A drop waits for a checkpoint, which a busy shared server can take
+                # minutes to finish: cleanup must not fail the test for that.
                 subprocess.run(
                     ["psql", admin.render_as_string(hide_password=False), "-qc", part],
                     capture_output=True,
-                    timeout=60,
+                    timeout=300,
                 )
