@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._report import write_section  # noqa: E402
-from bench.console_pages import EMAIL, PASSWORD, TOKEN, databases, seed, service  # noqa: E402
+from bench.console_pages import EMAIL, PASSWORD, console_stack, databases, seed  # noqa: E402
 
 MIX = (
     ("campaign list", 15),
@@ -243,35 +243,7 @@ def main() -> int:
         with databases(workdir, args.postgres) as urls:
             seeded = seed(urls, campaigns=args.campaigns, creatives=10, weeks=52, leads=100)
             emails = add_marketers(urls["campaigns"], seeded.tenant_id, args.marketers)
-            common = {"KOERS_SERVICE_TOKEN": TOKEN, "KOERS_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}
-            with (
-                service(
-                    "analytics.main:create_app",
-                    {**common, "KOERS_ANALYTICS_DATABASE_URL": urls["analytics"]},
-                    workdir / "analytics.log",
-                ) as analytics_url,
-                service(
-                    "landing.main:create_app",
-                    {
-                        **common,
-                        "KOERS_LANDING_DATABASE_URL": urls["landing"],
-                        "KOERS_LANDING_SECRET_KEY": "bench-landing-secret",
-                        "KOERS_LANDING_CV_DIR": str(workdir / "cvs"),
-                    },
-                    workdir / "landing.log",
-                ) as landing_url,
-                service(
-                    "campaigns.main:create_app",
-                    {
-                        **common,
-                        "KOERS_CAMPAIGNS_DATABASE_URL": urls["campaigns"],
-                        "KOERS_CAMPAIGNS_SECRET_KEY": "bench-console-secret",
-                        "KOERS_ANALYTICS_URL": analytics_url,
-                        "KOERS_LANDING_URL": landing_url,
-                    },
-                    workdir / "campaigns.log",
-                ) as console_url,
-            ):
+            with console_stack(urls, workdir) as (_analytics_url, console_url):
                 load_before = os.getloadavg()[0]
                 tally, elapsed = asyncio.run(crowd(args, console_url, emails, seeded.slugs))
                 load_after = os.getloadavg()[0]

@@ -317,6 +317,42 @@ class Timings:
         )
 
 
+@contextlib.contextmanager
+def console_stack(urls: dict[str, str], workdir: Path) -> Iterator[tuple[str, str]]:
+    """Analytics, landing and the console on their own ports over ``urls``' databases,
+    without a broker; (analytics URL, console URL)."""
+    common = {"KOERS_SERVICE_TOKEN": TOKEN, "KOERS_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}
+    with (
+        service(
+            "analytics.main:create_app",
+            {**common, "KOERS_ANALYTICS_DATABASE_URL": urls["analytics"]},
+            workdir / "analytics.log",
+        ) as analytics_url,
+        service(
+            "landing.main:create_app",
+            {
+                **common,
+                "KOERS_LANDING_DATABASE_URL": urls["landing"],
+                "KOERS_LANDING_SECRET_KEY": "bench-landing-secret",
+                "KOERS_LANDING_CV_DIR": str(workdir / "cvs"),
+            },
+            workdir / "landing.log",
+        ) as landing_url,
+        service(
+            "campaigns.main:create_app",
+            {
+                **common,
+                "KOERS_CAMPAIGNS_DATABASE_URL": urls["campaigns"],
+                "KOERS_CAMPAIGNS_SECRET_KEY": "bench-console-secret",
+                "KOERS_ANALYTICS_URL": analytics_url,
+                "KOERS_LANDING_URL": landing_url,
+            },
+            workdir / "campaigns.log",
+        ) as console_url,
+    ):
+        yield analytics_url, console_url
+
+
 def timed(client: httpx.Client, url: str, timings: Timings, check: Callable[[str], bool]) -> str:
     started = time.perf_counter()
     response = client.get(url)
@@ -442,35 +478,7 @@ def main() -> None:
                 f"{seeded.leads} leads",
                 flush=True,
             )
-            common = {"KOERS_SERVICE_TOKEN": TOKEN, "KOERS_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}
-            with (
-                service(
-                    "analytics.main:create_app",
-                    {**common, "KOERS_ANALYTICS_DATABASE_URL": urls["analytics"]},
-                    workdir / "analytics.log",
-                ) as analytics_url,
-                service(
-                    "landing.main:create_app",
-                    {
-                        **common,
-                        "KOERS_LANDING_DATABASE_URL": urls["landing"],
-                        "KOERS_LANDING_SECRET_KEY": "bench-landing-secret",
-                        "KOERS_LANDING_CV_DIR": str(workdir / "cvs"),
-                    },
-                    workdir / "landing.log",
-                ) as landing_url,
-                service(
-                    "campaigns.main:create_app",
-                    {
-                        **common,
-                        "KOERS_CAMPAIGNS_DATABASE_URL": urls["campaigns"],
-                        "KOERS_CAMPAIGNS_SECRET_KEY": "bench-console-secret",
-                        "KOERS_ANALYTICS_URL": analytics_url,
-                        "KOERS_LANDING_URL": landing_url,
-                    },
-                    workdir / "campaigns.log",
-                ) as console_url,
-            ):
+            with console_stack(urls, workdir) as (analytics_url, console_url):
                 load_before = os.getloadavg()[0]
                 timings, notices = measure(console_url, seeded.slugs, args.rounds)
                 context = analytics_direct(analytics_url, seeded.campaign_ids)

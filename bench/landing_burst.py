@@ -54,6 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._report import write_section  # noqa: E402
+from bench.analytics_consumer import drop_postgres, fresh_postgres  # noqa: E402
 from koers.db import make_engine, migrate, transaction  # noqa: E402
 from koers.events import new_envelope  # noqa: E402
 from landing.cli import MIGRATIONS_DIR  # noqa: E402
@@ -78,24 +79,6 @@ class Tally:
     def record(self, kind: str, started: float, response: httpx.Response) -> None:
         self.latencies[kind].append(time.perf_counter() - started)
         self.statuses[kind][response.status_code] += 1
-
-
-def fresh_postgres(admin_url: str) -> tuple[str, str]:
-    name = f"koers_burst_{uuid.uuid4().hex[:10]}"
-    url = sa.engine.make_url(admin_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False), name
-
-
-def drop_postgres(admin_url: str, name: str) -> None:
-    url = sa.engine.make_url(admin_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def prepare(database_url: str, slug: str) -> str:
