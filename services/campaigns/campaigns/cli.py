@@ -99,10 +99,14 @@ def weekly(
     ),
 ) -> None:
     """Run the weekly job now: analytics proposes each live campaign's split for the week,
-    autopilot applies what stays within guardrails, due splits are pushed."""
+    autopilot applies what stays within guardrails, due splits are pushed, and the
+    benchmarks across employers are refreshed (as the embedded job and Airflow do)."""
+    from campaigns.benchmarks.service import weekly_refresh
     from campaigns.decisions.platforms import PlatformDelivery
     from campaigns.delivery import make_meta_client
     from campaigns.insights.analytics_client import HttpAnalyticsClient
+    from campaigns.leads.deps import LANDING_TIMEOUT_S
+    from campaigns.leads.landing_client import HttpLandingClient
     from campaigns.main import WEEKLY_JOB_ANALYTICS_TIMEOUT_S, weekly_job
     from campaigns.scheduling import planned_week
     from campaigns.scheduling.steps import WeeklySteps
@@ -120,16 +124,21 @@ def weekly(
     analytics = HttpAnalyticsClient(
         settings.analytics_url, settings.service_token, timeout_s=WEEKLY_JOB_ANALYTICS_TIMEOUT_S
     )
+    landing = HttpLandingClient(
+        settings.landing_url, settings.service_token, timeout_s=LANDING_TIMEOUT_S
+    )
     meta_http = make_meta_client(settings)
     try:
         steps = WeeklySteps(engine, analytics, PlatformDelivery(settings, meta_http), clock=utcnow)
-        summary = weekly_job(engine, analytics, steps)(planned)
+        refresh = weekly_refresh(engine, analytics, landing, clock=utcnow)
+        summary = weekly_job(engine, analytics, steps, last_steps=(refresh,))(planned)
     except WeeklyJobFailed as exc:
         typer.echo(f"The weekly job failed: {exc}", err=True)
         _echo_campaigns(exc.summary, err=True)
         raise typer.Exit(1) from exc
     finally:
         meta_http.close()
+        landing.close()
         analytics.close()
         engine.dispose()
     typer.echo(str(summary))

@@ -136,6 +136,9 @@ def test_run_now_and_the_cli_make_the_same_proposals(installation: Installation)
     audited = job_audit_count(installation.engine)
 
     output = run_cli(first)
+    # Its steps after planning end with the benchmarks' refresh, as the page's do.
+    assert "then apply_autopilot, push_due, refresh_benchmarks_step" in output
+    assert "then apply_autopilot, push_due, refresh_benchmarks_step" in page
 
     assert f"week {first}: planned 1 of 1 campaign(s) (0 new proposal(s))" in output
     assert "planned  Klantenservicemedewerker Utrecht: unchanged" in output
