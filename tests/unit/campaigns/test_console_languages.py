@@ -17,6 +17,7 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from campaigns.decisions.domain import parse_euros
 from campaigns.demo import DEMO_EMAIL, DEMO_SLUG, DEMO_TENANT
 from campaigns.seed import SeedResult
 from campaigns.tenancy import repository as tenancy_repo
@@ -298,6 +299,13 @@ def test_amounts_and_dates_are_written_as_each_language_writes_them(
     assert formats.moment(datetime(2026, 12, 5, 9, 30, tzinfo=UTC)) == moment
     assert formats.moment(datetime(2026, 12, 5, 9, 30)) == moment  # SQLite's naive UTC
     assert formats.euro(None) == "-"
+
+
+@pytest.mark.parametrize(("language", "typed"), [("nl", "123456,70"), ("en", "123456.70")])
+def test_an_amount_to_edit_is_written_as_the_reader_types_it(language: str, typed: str) -> None:
+    # No grouping separator: "1.234,50" in a field would read back differently.
+    assert LocaleFormats(language).amount_field(12345670) == typed  # type: ignore[arg-type]
+    assert parse_euros(typed) == 12345670
 
 
 def test_form_errors_are_in_the_readers_language(

@@ -129,6 +129,11 @@ class LocaleFormats:
         sign = "+" if cents > 0 else MINUS if cents < 0 else ""
         return sign + self.euro(Decimal(abs(cents)) / 100)
 
+    def amount_field(self, cents: int) -> str:
+        """An amount to edit in a form: ``925,00`` (nl) or ``925.00`` (en), no grouping,
+        as a reader types it (the form reads either separator)."""
+        return format_decimal(Decimal(cents) / 100, "0.00", locale=self.locale)
+
     def local_moment(self, value: datetime | None, timezone: str) -> str:
         """``maandag 7 december 2026 09:00`` in ``timezone`` (a push time, a deadline)."""
         if value is None:

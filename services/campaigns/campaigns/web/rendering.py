@@ -66,6 +66,7 @@ def _language_templates(language: Language, catalogue: NullTranslations) -> Jinj
     environment.filters["euro"] = formats.euro
     environment.filters["euro_cents"] = formats.euro_cents
     environment.filters["signed_euro_cents"] = formats.signed_euro_cents
+    environment.filters["amount_field"] = formats.amount_field
     environment.filters["local_moment"] = formats.local_moment
     environment.filters["weekday"] = formats.weekday
     environment.filters["tenths"] = formats.tenths
