@@ -1,13 +1,15 @@
-"""Sentences one service writes and another shows in its reader's language.
+"""Sentences made by code and worded later, in the reader's language.
 
 Analytics explains a split in sentences, but the marketer reads Dutch or English and
-analytics does not know who reads. So each sentence also travels as a :class:`Phrase`:
-its English text with ``%(name)s`` placeholders (the message id a console's catalogue
-translates) and the figures as figures. Whoever shows it renders it with its own
-catalogue and its reader's number formats; the English text beside it stays the plain
-fallback for anyone who shows text only.
+analytics does not know who reads; the console's own advice (next best actions, speed to
+lead, the memo) is made by pure rules that know no reader either. So a sentence is a
+:class:`Phrase`: its English text with ``%(name)s`` placeholders (the message id a
+console's catalogue translates) and the figures as figures. Whoever shows it renders it
+with its own catalogue and its reader's number formats; the engine also sends the English
+text beside it, the plain fallback for anyone who shows text only.
 
-How an argument is written follows its name, so a translator never sees a format:
+How a plain number is written follows its argument's name, so a translator never sees a
+format (the engine's sentences travel as JSON, where only names can carry a format):
 
 - ``*_eur``: an amount in euros (``€ 1.234,50`` or ``€1,234.50``);
 - ``*_chance``: a chance from 0 to 1 as a whole percent, with "under 1%" and "over 99%"
@@ -18,18 +20,26 @@ How an argument is written follows its name, so a translator never sees a format
 - ``variant*``: a creative's id, which the reader's side may replace by its name;
 - anything else: a text or whole number, shown as it is.
 
-An argument may itself be a phrase (translated on its own) or a list of phrases (joined
-by commas).
+Code in the same process may say the format with the value instead: :class:`Euros`,
+:class:`Share` and :class:`Decimal1` (the console's rules do). An argument may also be a
+phrase (translated on its own) or a list of phrases (joined by commas).
+
+:func:`render` and :func:`english` write a sentence: its first letter a capital.
+:func:`say` and :func:`in_english` write the words as they are, for a part of a line (a
+figure, an interval). Each pair is one renderer, with and without the capital.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Protocol
 
+from babel import Locale
 from babel.numbers import format_currency, format_decimal, format_percent
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, InstanceOf, WithJsonSchema
+from pydantic.json_schema import SkipJsonSchema
 
 ENGLISH_LOCALE = "en_GB"
 
@@ -42,7 +52,41 @@ def N_(message: str) -> str:
 UNDER_ONE_PERCENT = N_("under 1%")
 OVER_99_PERCENT = N_("over 99%")
 UNDER_A_TENTH_PERCENT = N_("under 0.1%")
+UNBOUNDED = N_("unbounded")
 LIST_SEPARATOR = ", "
+
+
+@dataclass(frozen=True)
+class Euros:
+    """An amount in euros, shown with ``decimals`` decimals (``€ 1.234`` or ``€ 12,50``);
+    an infinite one as "unbounded"."""
+
+    amount: float
+    decimals: int = 2
+
+
+@dataclass(frozen=True)
+class Share:
+    """A share of one (0.25), shown as a percentage (``25%``, ``2,5%``)."""
+
+    value: float
+    decimals: int = 0
+
+
+@dataclass(frozen=True)
+class Decimal1:
+    """A measured number with one decimal (``1,5`` or ``1.5``)."""
+
+    value: float
+
+
+Figure = Euros | Share | Decimal1
+"""A number that says its own format (the engine's numbers say it by their names)."""
+
+_FIGURES = (Euros, Share, Decimal1)
+
+# Figures are made in-process only: checked as instances, left out of the wire's schema.
+_InProcess = SkipJsonSchema[InstanceOf[Euros] | InstanceOf[Share] | InstanceOf[Decimal1]]
 
 
 class Phrase(BaseModel):
@@ -60,10 +104,27 @@ class Phrase(BaseModel):
     count: int | None = Field(
         None, description="Chooses between text and plural", exclude_if=lambda v: v is None
     )
-    args: dict[str, str | int | float | Phrase | list[Phrase]] = Field(
+    args: dict[str, str | int | float | Phrase | list[Phrase] | _InProcess] = Field(
         default_factory=dict, exclude_if=lambda value: not value
     )
 
+    def __init__(
+        self, text: str, args: Mapping[str, Argument] | None = None, **fields: Any
+    ) -> None:
+        """``Phrase(N_("%(count)s leads"), {"count": 3})``, as code writes a sentence."""
+        super().__init__(text=text, args=args or {}, **fields)
+
+    # Validating data (a proposal's phrases) need not call the constructor above: it stays
+    # pydantic's own, fast and with its errors, as pydantic's RootModel marks its own.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        # Its arguments may not hash (a list of phrases); equal phrases share their text.
+        return hash((self.text, self.plural, self.count))
+
+
+Argument = str | int | float | Phrase | list[Phrase] | Figure
+"""What a placeholder of a :class:`Phrase` may be given."""
 
 PhraseData = dict[str, Any]
 """A :class:`Phrase` as plain data: what the engine builds (a model per creative's reason
@@ -98,6 +159,22 @@ class English:
         return singular if n == 1 else plural
 
 
+_ENGLISH = English()
+
+
+def _data(sentence: Phrase | PhraseData) -> PhraseData:
+    """A model as the plain data the renderers read. Not ``model_dump``: that would turn a
+    figure into a dict; its arguments stay as they are (a nested model is read in turn)."""
+    if not isinstance(sentence, Phrase):
+        return sentence
+    return {
+        "text": sentence.text,
+        "plural": sentence.plural,
+        "count": sentence.count,
+        "args": sentence.args,
+    }
+
+
 def render(
     sentence: Phrase | PhraseData,
     catalogue: Catalogue | None = None,
@@ -106,12 +183,22 @@ def render(
 ) -> str:
     """``sentence`` in the catalogue's language, its first letter a capital unless it
     starts with a creative's id (ids keep their case)."""
-    data = sentence.model_dump() if isinstance(sentence, Phrase) else sentence
-    text = _render(data, catalogue or English(), locale, names or {})
-    template = _template(data, catalogue or English())
+    data = _data(sentence)
+    text = _render(data, catalogue or _ENGLISH, locale, names or {})
+    template = _template(data, catalogue or _ENGLISH)
     if template.startswith("%(variant") or not text:
         return text
     return text[0].upper() + text[1:]
+
+
+def say(
+    words: Phrase | PhraseData,
+    catalogue: Catalogue | None = None,
+    locale: str = ENGLISH_LOCALE,
+    names: Mapping[str, str] | None = None,
+) -> str:
+    """:func:`render` without the capital: the words as they stand in a line."""
+    return _render(_data(words), catalogue or _ENGLISH, locale, names or {})
 
 
 def _template(sentence: PhraseData, catalogue: Catalogue) -> str:
@@ -152,11 +239,13 @@ def _argument(
     if isinstance(value, dict):
         return _render(value, catalogue, locale, names)
     if isinstance(value, Phrase):
-        return _render(value.model_dump(), catalogue, locale, names)
+        return _render(_data(value), catalogue, locale, names)
     if isinstance(value, list):
         return LIST_SEPARATOR.join(_argument(name, p, catalogue, locale, names) for p in value)
     if isinstance(value, str):
         return names.get(value, value) if name.startswith("variant") else value
+    if isinstance(value, _FIGURES):
+        return _figure(value, catalogue, locale)
     number = float(value)
     if locale == ENGLISH_LOCALE:
         return _english_number(name, number, catalogue)
@@ -176,6 +265,24 @@ def _argument(
     if name.endswith("_num"):
         return format_decimal(number, "#,##0.0", locale=locale)
     return format_decimal(number, locale=locale)
+
+
+def _figure(value: Figure, catalogue: Catalogue, locale: str) -> str:
+    """A figure by Babel in every language, English too: a figure is shown a few times a
+    page, never ten thousand times a call."""
+    if isinstance(value, Euros):
+        if value.amount == float("inf"):
+            return catalogue.gettext(UNBOUNDED)
+        pattern = Locale.parse(locale).currency_formats["standard"].pattern
+        if value.decimals == 0:
+            pattern = pattern.replace(".00", "")
+        return format_currency(
+            value.amount, "EUR", format=pattern, locale=locale, currency_digits=False
+        )
+    if isinstance(value, Share):
+        decimals = "." + "0" * value.decimals if value.decimals else ""
+        return format_percent(value.value, f"#,##0{decimals}%", locale=locale)
+    return format_decimal(value.value, "#,##0.0", locale=locale)
 
 
 def _chance_bound(number: float) -> str | None:
@@ -207,11 +314,16 @@ def _english_number(name: str, number: float, catalogue: Catalogue) -> str:
 def english(sentence: Phrase | PhraseData) -> str:
     """The sentence as the English fallback text: :func:`render` without a catalogue,
     written out because the engine writes one for each of up to 10,000 creatives."""
-    data = sentence.model_dump() if isinstance(sentence, Phrase) else sentence
+    data = _data(sentence)
     text = _english(data)
     if not text or data["text"].startswith("%(variant"):
         return text
     return text[0].upper() + text[1:]
+
+
+def in_english(words: Phrase | PhraseData) -> str:
+    """:func:`english` without the capital, as :func:`say` is :func:`render` without it."""
+    return _english(_data(words))
 
 
 def _english(sentence: PhraseData) -> str:
@@ -229,12 +341,15 @@ def _english(sentence: PhraseData) -> str:
         elif type(value) is str:
             values[name] = value
         elif type(value) is list:
-            values[name] = LIST_SEPARATOR.join(_english(item) for item in value)
+            values[name] = LIST_SEPARATOR.join(_english(_data(item)) for item in value)
         else:
-            values[name] = _english_number(name, float(value), _ENGLISH)
+            try:
+                number = float(value)
+            except TypeError:
+                # A figure or a phrase model, made in-process: the general path.
+                values[name] = _argument(name, value, _ENGLISH, ENGLISH_LOCALE, {})
+            else:
+                values[name] = _english_number(name, number, _ENGLISH)
     if count is not None:
         values.setdefault("count", f"{count:,}")
     return str(text % values)
-
-
-_ENGLISH = English()

@@ -22,7 +22,7 @@ from campaigns.actions.domain import (
 from campaigns.actions.ranking import CampaignRef, rank_employer_actions
 from campaigns.insights.domain import FunnelCounts, VariantFunnel
 from campaigns.web.i18n import load_catalogues
-from campaigns.web.phrases import Euros, Phrase, Share, in_english, say
+from koers.phrases import Euros, Phrase, Share, in_english, say
 
 pytestmark = pytest.mark.unit
 

@@ -18,7 +18,7 @@ from campaigns.actions.domain import (
 from campaigns.catalog.domain import Variant
 from campaigns.insights.domain import CampaignFunnel, FunnelCounts, VariantFunnel
 from campaigns.leads.landing_client import Contact, LeadContactFacts
-from campaigns.web.phrases import in_english
+from koers.phrases import in_english
 
 pytestmark = pytest.mark.unit
 

@@ -7,9 +7,21 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from campaigns.web.i18n import load_catalogues
-from koers.phrases import Phrase, english, phrase, plural_phrase, render
+from koers.phrases import (
+    Decimal1,
+    Euros,
+    Phrase,
+    Share,
+    english,
+    in_english,
+    phrase,
+    plural_phrase,
+    render,
+    say,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -100,3 +112,40 @@ def test_a_translation_that_names_a_missing_figure_falls_back_to_english() -> No
     assert render(said, Broken(), "nl_NL") == (
         "Evidence counts half after 5 weeks, because creatives tire."
     )
+
+
+def test_figures_say_their_own_format_on_every_path() -> None:
+    said = Phrase(
+        "%(hours)s h waited, %(spend)s spent, %(share)s of it on %(channel)s; %(cap)s",
+        {
+            "hours": Decimal1(3.45),
+            "spend": Euros(1234.5, 0),
+            "share": Share(0.025, 1),
+            "channel": "linkedin",
+            "cap": Phrase("at most %(cap)s", {"cap": Euros(float("inf"))}),
+        },
+    )
+    words = "3.4 h waited, €1,234 spent, 2.5% of it on linkedin; at most unbounded"
+    # The fast English path and the general one share the figures' formatter.
+    assert in_english(said) == say(said) == words
+    assert english(said) == render(said) == words
+    assert say(said, DUTCH, "nl_NL") == (
+        "3,4 h waited, €\u00a01.234 spent, 2,5% of it on linkedin; at most onbegrensd"
+    )
+    assert hash(said) == hash(Phrase(said.text, {"hours": Decimal1(1)}))
+
+
+def test_a_sentence_starts_with_a_capital_and_words_in_a_line_do_not() -> None:
+    interval = Phrase("counted, not estimated")
+    assert say(interval, DUTCH, "nl_NL") == "geteld, niet geschat"
+    assert render(interval, DUTCH, "nl_NL") == "Geteld, niet geschat"
+    assert in_english(interval) == "counted, not estimated"
+    assert english(interval) == "Counted, not estimated"
+
+
+def test_data_from_elsewhere_cannot_make_a_figure() -> None:
+    # A figure is made in-process: the wire's schema does not offer one, and data shaped
+    # like one is refused as a bad phrase (a 4xx for whoever sent it), not a crash.
+    assert "amount" not in json.dumps(Phrase.model_json_schema())
+    with pytest.raises(ValidationError):
+        Phrase.model_validate({"text": "%(cost)s", "args": {"cost": {"amount": 5.0}}})

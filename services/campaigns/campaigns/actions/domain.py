@@ -7,7 +7,7 @@ rule in words; when nothing is clear, the right action is none.
 Intervals are exact: Clopper-Pearson for proportions (a rate ratio of two Poisson counts
 is a proportion given their sum), Garwood for costs per lead (``cost_interval``).
 
-Titles and evidence are :class:`~campaigns.web.phrases.Phrase` values: worded in the
+Titles and evidence are :class:`~koers.phrases.Phrase` values: worded in the
 reader's language where they are shown. Each action also says what is at stake, in
 candidates a week, so an employer's actions across campaigns can be ranked
 (:mod:`campaigns.actions.ranking`).
@@ -28,7 +28,7 @@ from campaigns.insights.dashboard import INTERVAL_LEVEL, cost_interval
 from campaigns.insights.domain import CampaignFunnel, FunnelCounts
 from campaigns.leads.landing_client import LeadContactFacts
 from campaigns.web.i18n import N_
-from campaigns.web.phrases import Decimal1, Euros, Phrase, Share, Value
+from koers.phrases import Argument, Decimal1, Euros, Phrase, Share
 
 LEVEL = 0.95
 ActionKind = Literal["refresh_creative", "lower_threshold", "move_budget", "follow_up"]
@@ -61,7 +61,7 @@ class Action:
     """Candidates a week the action should win back (or, to follow up, leads in hand)."""
 
 
-def _interval(low: Value, high: Value, level: float = LEVEL) -> Phrase:
+def _interval(low: Argument, high: Argument, level: float = LEVEL) -> Phrase:
     return Phrase(
         N_("%(level)s interval %(low)s–%(high)s"),  # noqa: RUF001 (an interval's en dash)
         {"level": Share(level), "low": low, "high": high},
@@ -239,7 +239,7 @@ def worse_channel(
         if channel == best or cost.low is None or best_cost.high is None:
             continue
         if cost.low > best_cost.high:
-            shown: Value = Euros(cost.estimate) if cost.estimate else Phrase(N_("no lead yet"))
+            shown: Argument = Euros(cost.estimate) if cost.estimate else Phrase(N_("no lead yet"))
             # Leads a week the channel's spend would bring at the best channel's cost.
             gained = spend / max(weeks, 1) * (best_leads / best_spend - leads / spend)
             actions.append(

@@ -15,7 +15,7 @@ from statistics import median
 
 from campaigns.leads.landing_client import LeadContactFacts
 from campaigns.web.i18n import N_
-from campaigns.web.phrases import Decimal1, Phrase, in_english
+from koers.phrases import Decimal1, Phrase, in_english
 
 OPEN_STATUSES = frozenset({"new"})
 """Leads that still wait for a first contact; a rejected or hired one waits for nothing."""

@@ -24,8 +24,8 @@ from campaigns.web.i18n import (
     request_language,
     shown_phrase,
 )
-from campaigns.web.phrases import say
 from koers.isoweeks import ISO_WEEK_PATTERN
+from koers.phrases import say
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -35,7 +35,8 @@ STATIC_DIR = PACKAGE_DIR / "static"
 class ConsoleTemplates:
     """One Jinja2 environment per language, each with its catalogue and formats installed
     (``{% trans %}``, ``_()``, ``| euro``, ``| number``, ``| day``, ``| moment``,
-    ``| moment_in(zone)``, ``| say`` for a :class:`~campaigns.web.phrases.Phrase`).
+    ``| moment_in(zone)``; for a :class:`~koers.phrases.Phrase`, ``| phrase(names)`` as a
+    sentence and ``| say`` as words within a line).
 
     An environment per language rather than a translation looked up per render: imported
     macros see the same ``_`` as the page that imports them, with or without context.
@@ -78,8 +79,7 @@ def _language_templates(language: Language, catalogue: NullTranslations) -> Jinj
     environment.filters["day"] = formats.day
     environment.filters["moment"] = formats.moment
     environment.filters["moment_in"] = formats.moment_in
-    locale = BABEL_LOCALES[language]
-    environment.filters["say"] = lambda phrase: say(phrase, catalogue, locale)
+    environment.filters["say"] = partial(say, catalogue=catalogue, locale=BABEL_LOCALES[language])
     environment.globals["lang"] = language
     environment.globals["language_names"] = LANGUAGE_NAMES
     # HTML's pattern attribute is anchored by the browser itself.

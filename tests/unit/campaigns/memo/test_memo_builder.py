@@ -260,7 +260,7 @@ def test_employee_made_content_is_valued_at_the_employers_cpm() -> None:
 def test_the_memo_carries_the_employers_actions_only_when_gathered() -> None:
     from campaigns.actions.domain import Action, Evidence
     from campaigns.actions.ranking import CampaignRef, EmployerAction
-    from campaigns.web.phrases import Phrase
+    from koers.phrases import Phrase
 
     text = Phrase("Follow up the leads going cold: %(count)s.", {"count": 3})
     act = EmployerAction(

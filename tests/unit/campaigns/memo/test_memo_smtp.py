@@ -220,8 +220,8 @@ def test_the_scheduled_sending_mails_each_employer_once_per_week(
     from campaigns.memo.service import MEMO_JOB, send_weekly_memos
     from campaigns.overview.service import EmployerFollowUp
     from campaigns.web.i18n import DEFAULT_LANGUAGE, load_catalogues
-    from campaigns.web.phrases import Phrase
     from campaigns.web.rendering import build_templates
+    from koers.phrases import Phrase
 
     inbox, port = smtp
     store_proposal(engine, demo_campaign(engine), PROPOSED_AT)
