@@ -32,6 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from analytics.allocation import AllocationPolicy, AllocationRequest
+from analytics.allocation.contract import PriorCampaign
 from analytics.catalog.domain import CampaignState, VariantAttributes
 from analytics.facts.domain import CampaignFunnel, WeekFacts
 from koers.isoweeks import week_ordinal
@@ -169,13 +170,16 @@ def prior_campaigns(
     *,
     week: str,
     counter: str,
-) -> list[dict[str, Any]]:
+) -> list[PriorCampaign]:
     """The tenant's other campaigns as the engine's ``prior_campaigns``, oldest first.
 
     Their weeks before ``week`` count, conversions by this campaign's goal (``counter``)
-    as recorded; a campaign without a creative that has results is left out.
+    as recorded; a campaign without a creative that has results is left out. The rows
+    are this service's own stored facts, validated when they were stored: they take the
+    engine's trusted route (:meth:`PriorCampaign.trusted`, whole-column checks), not a
+    second row-by-row validation (docs/architecture.md, "Trusted prior campaigns").
     """
-    chosen: list[dict[str, Any]] = []
+    chosen: list[PriorCampaign] = []
     for campaign_id, variants, funnel in earlier[:MAX_EARLIER_CAMPAIGNS]:
         rows = sorted(
             (
@@ -194,9 +198,9 @@ def prior_campaigns(
         for w, variant_id, _ in rows:
             first.setdefault(variant_id, w)
         chosen.append(
-            {
-                "campaign_id": campaign_id,
-                "variants": [
+            PriorCampaign.trusted(
+                campaign_id=campaign_id,
+                variants=[
                     {
                         "variant_id": v.variant_id,
                         "channel": v.channel,
@@ -209,7 +213,7 @@ def prior_campaigns(
                     }
                     for v in (variants[i] for i in sorted(used))
                 ],
-                "history": [
+                history=[
                     {
                         "variant_id": variant_id,
                         "week": w,
@@ -220,7 +224,7 @@ def prior_campaigns(
                     }
                     for w, variant_id, facts in rows
                 ],
-            }
+            )
         )
     return chosen[::-1]
 
