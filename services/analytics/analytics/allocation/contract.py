@@ -279,29 +279,22 @@ def _check_trusted_variants(campaign_id: str, variants: list[PriorVariant]) -> N
     _check_week_labels(campaign_id, "created_week", set(map(_CREATED_WEEK, variants)))
 
 
-_COUNT_FIELDS = ("spend", "impressions", "clicks", "conversions")
-
-
 def _check_trusted_history(
     campaign_id: str, history: list[HistoryRow], columns: PriorColumns
 ) -> None:
-    """:class:`HistoryRow`'s limits on whole columns: every count finite, 0 to MAX_AMOUNT."""
+    """:class:`HistoryRow`'s limits on the columns the engine reads: weeks that exist,
+    spend and conversions finite from 0 to MAX_AMOUNT. Impressions and clicks travel
+    with the rows (the stored request shows them) but the engine never reads a prior
+    campaign's, so they are not read here either."""
     _check_week_labels(campaign_id, "week", columns.week_labels)
-    count = len(history)
-    for field in _COUNT_FIELDS:
-        if field == "spend":
-            values = columns.spend
-        elif field == "conversions":
-            values = columns.conversions
-        else:
-            values = np.fromiter(map(itemgetter(field), history), float, count)
+    for field, values in (("spend", columns.spend), ("conversions", columns.conversions)):
         bad = ~((values >= 0) & (values <= MAX_AMOUNT))  # NaN fails both comparisons
         if bad.any():
             row = history[int(np.argmax(bad))]
             raise ValueError(
                 f"prior campaign {campaign_id!r}: history row for {row['variant_id']!r} in "
-                f"{row['week']} has {field} {row[field]!r}, not a number from 0 to "
-                f"{MAX_AMOUNT:g}"
+                f"{row['week']} has {field} {float(values[np.argmax(bad)])!r}, not a number "
+                f"from 0 to {MAX_AMOUNT:g}"
             )
 
 

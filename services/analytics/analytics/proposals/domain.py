@@ -29,10 +29,10 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import cast
 
 from analytics.allocation import AllocationPolicy, AllocationRequest
-from analytics.allocation.contract import PriorCampaign
+from analytics.allocation.contract import Channel, PriorCampaign
 from analytics.catalog.domain import CampaignState, VariantAttributes
 from analytics.facts.domain import CampaignFunnel, WeekFacts
 from koers.isoweeks import week_ordinal
@@ -203,7 +203,7 @@ def prior_campaigns(
                 variants=[
                     {
                         "variant_id": v.variant_id,
-                        "channel": v.channel,
+                        "channel": cast(Channel, v.channel),  # checked by `trusted`
                         "created_week": first[v.variant_id],
                         "attributes": {
                             "creative_format": v.creative_format,
