@@ -233,7 +233,7 @@ def _prior_columns(variants: list[PriorVariant], history: list[HistoryRow]) -> P
     labels = {label: i for i, label in enumerate(dict.fromkeys(weeks))}
     week = np.fromiter(map(labels.__getitem__, weeks), np.int64, count)
     key = unit * max(len(labels), 1) + week
-    if count and bool((np.diff(np.sort(key)) == 0).any()):
+    if count and _repeats(key, len(ids) * max(len(labels), 1)):
         found: set[int] = set()
         for i, value in enumerate(key.tolist()):
             if value in found:
@@ -249,6 +249,13 @@ def _prior_columns(variants: list[PriorVariant], history: list[HistoryRow]) -> P
         spend=np.fromiter(map(_SPEND, rows), float, count),
         conversions=np.fromiter(map(_CONVERSIONS, rows), float, count),
     )
+
+
+def _repeats(key: NDArray[np.int64], size: int) -> bool:
+    """Whether any key occurs twice: counted when the keys are few, else sorted."""
+    if size <= 4 * key.size:  # a campaign's creatives x weeks: usually nearly all used
+        return bool(np.bincount(key, minlength=size).max() > 1)
+    return bool((np.diff(np.sort(key)) == 0).any())
 
 
 _CHANNEL, _CREATED_WEEK = itemgetter("channel"), itemgetter("created_week")
