@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from analytics.allocation import AllocationRequest, allocate
 from analytics.allocation.contract import MAX_PRIOR_CAMPAIGNS, PriorCampaign
-from analytics.allocation.priors import read_creatives
+from analytics.allocation.priors import attribute_pairs, describe, family_of, read_creatives
 from koers.isoweeks import week_ordinal
 
 
@@ -273,3 +273,18 @@ def test_the_trusted_route_still_refuses_rows_that_break_the_contract(
         PriorCampaign.trusted(**campaign)
     with pytest.raises(ValidationError):  # the untrusted route refuses it as well
         AllocationRequest.model_validate(_request(prior_campaigns=[campaign]))
+
+
+@pytest.mark.parametrize(
+    "found",
+    [
+        [{"hook": "team", "creative_format": "video"}, None, {"hook": "team"}, {}],
+        [{"hook": True}, {"hook": 1}, {"hook": 1.0}, {"hook": "1"}],  # equal, read apart
+        [{"hook": ["a"]}, {"hook": "a", "family": "f"}],  # unhashable
+        [{"family": 3, "employee_generated": False}, {"family": True}, {"format": "x"}],
+    ],
+)
+def test_descriptions_read_once_each_equal_reading_one_by_one(found: list[Any]) -> None:
+    described = describe(found)
+    assert [described.pairs[i] for i in described.code] == [attribute_pairs(f) for f in found]
+    assert [described.families[i] for i in described.code] == [family_of(f) for f in found]

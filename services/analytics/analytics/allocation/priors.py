@@ -151,16 +151,25 @@ _DESCRIBED_KEYS = (*ATTRIBUTE_KEYS, FAMILY_KEY)
 _NO_ATTRIBUTES: Mapping[str, Any] = {}
 
 
-def describe(
-    found: Sequence[Mapping[str, Any] | None],
-) -> tuple[list[tuple[tuple[str, str], ...]], list[str | None]]:
-    """Learnable attributes and family of each creative: :func:`attribute_pairs` and
-    :func:`family_of`, computed once per distinct description.
+@dataclass(frozen=True)
+class Descriptions:
+    """Creatives' learnable attributes and families, each distinct description once."""
+
+    code: IntArray
+    """Per creative: the index of its description in ``pairs`` and ``families``."""
+    pairs: list[tuple[tuple[str, str], ...]]
+    families: list[str | None]
+
+
+def describe(found: Sequence[Mapping[str, Any] | None]) -> Descriptions:
+    """:func:`attribute_pairs` and :func:`family_of` of each creative, computed once per
+    distinct description.
 
     Earlier campaigns carry up to a hundred thousand creatives described by a handful of
     formats and hooks; reading each description with Python calls per creative cost
-    more than the whole allocation. The values are gathered per key by C-level maps
-    and keyed by value and type (True and 1 hash alike but read differently).
+    more than the whole allocation. The values are gathered per key by C-level maps and
+    keyed by value; a key whose values mix types that compare equal but read
+    differently (1, 1.0, True), or an unhashable value, is read one creative at a time.
     """
     described = [each or _NO_ATTRIBUTES for each in found]
     count = len(described)
@@ -171,30 +180,32 @@ def describe(
         if holding:  # a key no creative has reads as None for all: left out of the key
             names.append(name)
             getters.append(itemgetter(name) if holding == count else methodcaller("get", name))
-
-    def one_by_one() -> tuple[list[tuple[tuple[str, str], ...]], list[str | None]]:
-        return [attribute_pairs(each) for each in found], [family_of(each) for each in found]
-
-    if not names:
-        return [()] * count, [None] * count
-    for getter in getters:
-        if len(set(map(type, map(getter, described))) - {str, type(None)}) > 1:
-            return one_by_one()  # 1, 1.0 and True are equal keys but read differently
-    if len(names) > 1 and all(isinstance(getter, itemgetter) for getter in getters):
+    keys: list[Any]
+    if any(len(set(map(type, map(get, described))) - {str, type(None)}) > 1 for get in getters):
+        keys = [(attribute_pairs(each), family_of(each)) for each in found]
+        names = []
+    elif len(names) > 1 and all(isinstance(getter, itemgetter) for getter in getters):
         keys = list(map(itemgetter(*names), described))  # one pass, tuples made in C
     else:
         keys = list(zip(*(map(getter, described) for getter in getters), strict=True))
     try:
-        distinct = dict.fromkeys(keys)
+        index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
     except TypeError:  # an unhashable value (a list as a hook)
-        return one_by_one()
-    pairs_of = {}
-    family_by = {}
-    for key in distinct:
-        attributes = dict(zip(names, key, strict=True))
-        pairs_of[key] = attribute_pairs(attributes)
-        family_by[key] = family_of(attributes)
-    return list(map(pairs_of.__getitem__, keys)), list(map(family_by.__getitem__, keys))
+        keys = [(attribute_pairs(each), family_of(each)) for each in found]
+        names = []
+        index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+    pairs: list[tuple[tuple[str, str], ...]] = []
+    families: list[str | None] = []
+    for key in index:
+        if names:
+            attributes = dict(zip(names, key, strict=True))
+            pairs.append(attribute_pairs(attributes))
+            families.append(family_of(attributes))
+        else:  # read one creative at a time: the key is (pairs, family)
+            pairs.append(key[0])
+            families.append(key[1])
+    code = np.fromiter(map(index.__getitem__, keys), np.int64, count)
+    return Descriptions(code=code, pairs=pairs, families=families)
 
 
 def learn_from_campaigns(
@@ -235,14 +246,16 @@ def read_creatives(
         )
         found = list(map(_ATTRIBUTES, variants))
         if any(found):
-            pairs, families = describe(found)
-            codes = {each: combo_index.setdefault(each, len(combo_index)) for each in set(pairs)}
-            combo_parts.append(np.fromiter(map(codes.__getitem__, pairs), np.int64, count))
-            named = {
-                each: -1 if each is None else family_index.setdefault(each, len(family_index))
-                for each in set(families)
-            }
-            family_parts.append(np.fromiter(map(named.__getitem__, families), np.int64, count))
+            descriptions = describe(found)
+            combo_of = [
+                combo_index.setdefault(each, len(combo_index)) for each in descriptions.pairs
+            ]
+            family_of_code = [
+                -1 if each is None else family_index.setdefault(each, len(family_index))
+                for each in descriptions.families
+            ]
+            combo_parts.append(np.array(combo_of, dtype=np.int64)[descriptions.code])
+            family_parts.append(np.array(family_of_code, dtype=np.int64)[descriptions.code])
         else:  # the common case, without a loop of calls per creative
             combo_parts.append(np.zeros(count, dtype=np.int64))
             family_parts.append(np.full(count, -1, dtype=np.int64))
