@@ -1,4 +1,5 @@
-"""Python's cycle collector paused while the engine answers.
+"""Python's cycle collector paused while the engine answers (and while analytics builds
+its request from stored facts, :func:`analytics.proposals.domain.build_request`).
 
 An allocation of 10,000 creatives makes some hundred thousand small containers (facts,
 phrases, the response's dicts); each run of the cycle collector then walks every object

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
 
-from analytics.allocation import AllocationPolicy, AllocationRequest
+from analytics.allocation import AllocationPolicy, AllocationRequest, cycles
 from analytics.allocation.contract import Channel, PriorCampaign
 from analytics.catalog.domain import CampaignState, VariantAttributes
 from analytics.facts.domain import CampaignFunnel, WeekFacts
@@ -292,28 +292,32 @@ def build_request(
         for w, facts in variant.weeks
         if w < week
     ]
-    request = AllocationRequest.model_validate(
-        {
-            "campaign_id": campaign.campaign_id,
-            "week": week,
-            "budget": float(campaign.weekly_budget if budget is None else budget),
-            "variants": [
-                {
-                    "variant_id": v.variant_id,
-                    "channel": v.channel,
-                    "created_week": min(first_weeks.get(v.variant_id, week), week),
-                    "attributes": {
-                        "creative_format": v.creative_format,
-                        "employee_generated": v.employee_generated,
-                        "tags": list(v.tags),
-                    },
-                }
-                for v in live
-            ],
-            "history": history,
-            "previous_allocation": dict(previous_allocation) if previous_allocation else None,
-            "policy": policy_for(campaign),
-            "prior_campaigns": prior_campaigns(earlier, week=week, counter=counter),
-        }
-    )
+    # Hundreds of thousands of rows become dicts and are validated here: the cycle
+    # collector walking them all, again and again, nearly doubled the time (no cycles
+    # are made; see analytics.allocation.cycles).
+    with cycles.paused():
+        request = AllocationRequest.model_validate(
+            {
+                "campaign_id": campaign.campaign_id,
+                "week": week,
+                "budget": float(campaign.weekly_budget if budget is None else budget),
+                "variants": [
+                    {
+                        "variant_id": v.variant_id,
+                        "channel": v.channel,
+                        "created_week": min(first_weeks.get(v.variant_id, week), week),
+                        "attributes": {
+                            "creative_format": v.creative_format,
+                            "employee_generated": v.employee_generated,
+                            "tags": list(v.tags),
+                        },
+                    }
+                    for v in live
+                ],
+                "history": history,
+                "previous_allocation": dict(previous_allocation) if previous_allocation else None,
+                "policy": policy_for(campaign),
+                "prior_campaigns": prior_campaigns(earlier, week=week, counter=counter),
+            }
+        )
     return Proposal(request=request, conversion=counter, stand_in=stand_in)
