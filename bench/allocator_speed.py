@@ -203,7 +203,7 @@ def main() -> None:
         "The last column is the least any Python reader pays: pydantic's JSON parser "
         "(jiter) turning the text into plain dicts and lists, without validating anything. "
         "Ten earlier campaigns of the same size are ten times the text, so that step alone "
-        "takes most of the +50% allowed for them; every row is then validated one by one "
+        "takes about the whole time allowed with them; every row is then validated one by one "
         "(the API and the CLI take untrusted text). Earlier creatives carry the attributes "
         "analytics sends (format, hook, employee-generated).",
         "",
