@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from analytics.allocation import AllocationRequest, allocate
 from analytics.allocation.contract import MAX_PRIOR_CAMPAIGNS, PriorCampaign
-from analytics.allocation.priors import read_creatives
+from analytics.allocation.priors import attribute_pairs, describe, family_of, read_creatives
 from koers.isoweeks import week_ordinal
 
 
@@ -179,3 +179,112 @@ def test_the_response_says_how_much_earlier_campaigns_shaped_it() -> None:
     plain = allocate(AllocationRequest.model_validate(_request()))
     assert plain.earlier_campaigns is None
     assert "earlier_campaigns" not in plain.model_dump(mode="json")
+
+
+def _described(campaign: dict[str, Any], number: int) -> dict[str, Any]:
+    """``campaign`` with its creatives described the way analytics describes them."""
+    formats, hooks = ("video", "image"), ("salary", "team", "growth")
+    variants = [
+        dict(
+            variant,
+            attributes={
+                "creative_format": formats[(i + number) % 2],
+                "hook": hooks[i % 3],
+                "employee_generated": i % 2 == 0,
+                **({"family": "f1"} if i < 2 else {}),
+            },
+        )
+        for i, variant in enumerate(campaign["variants"])
+    ]
+    return {**campaign, "variants": variants}
+
+
+def _earlier_described() -> list[dict[str, Any]]:
+    return [
+        _described(_earlier("c1", {"linkedin": 0.02, "tiktok": 0.08, "indeed": 0.01}), 0),
+        _described(_earlier("c2", {"linkedin": 0.03, "tiktok": 0.07, "facebook": 0.02}, 4), 1),
+    ]
+
+
+def test_trusted_prior_campaigns_allocate_as_validated_ones() -> None:
+    """Analytics' own stored rows skip row-by-row validation: the answer must not change."""
+    earlier = _earlier_described()
+    validated = AllocationRequest.model_validate(_request(prior_campaigns=earlier))
+    trusted = AllocationRequest.model_validate(
+        _request(prior_campaigns=[PriorCampaign.trusted(**each) for each in earlier])
+    )
+    assert trusted.model_dump() == validated.model_dump()
+    for mine, theirs in zip(trusted.prior_campaigns, validated.prior_campaigns, strict=True):
+        for field in ("unit", "week", "spend", "conversions"):
+            assert np.array_equal(getattr(mine.columns, field), getattr(theirs.columns, field))
+        assert mine.columns.week_labels == theirs.columns.week_labels
+    answer = allocate(trusted)
+    assert answer == allocate(validated)
+    assert answer.earlier_campaigns is not None and answer.earlier_campaigns.campaigns == 2
+
+
+def test_a_trusted_prior_campaign_is_not_read_again_by_the_request() -> None:
+    prior = PriorCampaign.trusted(**_earlier("c1", {"linkedin": 0.02}))
+    request = AllocationRequest.model_validate(_request(prior_campaigns=[prior]))
+    assert request.prior_campaigns[0] is prior
+    assert request.prior_campaigns[0].columns is prior.columns
+
+
+def _broken(change: str) -> dict[str, Any]:
+    campaign = _earlier("c1", {"linkedin": 0.02, "tiktok": 0.08}, 2)
+    row = campaign["history"][1]
+    if change == "nan spend":
+        row["spend"] = float("nan")
+    elif change == "negative conversions":
+        row["conversions"] = -1.0
+    elif change == "unknown variant":
+        row["variant_id"] = "nobody"
+    elif change == "twice":
+        campaign["history"].append(dict(row))
+    elif change == "week 53 of 2025":
+        row["week"] = "2025-W53"
+    elif change == "bad week":
+        row["week"] = "2026-53"
+    elif change == "unknown channel":
+        campaign["variants"][0]["channel"] = "myspace"
+    elif change == "empty id":
+        campaign["variants"][0]["variant_id"] = ""
+    return campaign
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ("nan spend", "spend nan"),
+        ("negative conversions", "conversions -1.0"),
+        ("unknown variant", "'nobody' names no variant"),
+        ("twice", "two rows for variant 'c1-linkedin' in 2026-W02"),
+        ("week 53 of 2025", "week '2025-W53'"),
+        ("bad week", "week '2026-53' is no ISO week"),
+        ("unknown channel", "unknown channel 'myspace'"),
+        ("empty id", "variant_id is empty"),
+    ],
+)
+def test_the_trusted_route_still_refuses_rows_that_break_the_contract(
+    change: str, named: str
+) -> None:
+    campaign = _broken(change)
+    with pytest.raises(ValueError, match=named):
+        PriorCampaign.trusted(**campaign)
+    with pytest.raises(ValidationError):  # the untrusted route refuses it as well
+        AllocationRequest.model_validate(_request(prior_campaigns=[campaign]))
+
+
+@pytest.mark.parametrize(
+    "found",
+    [
+        [{"hook": "team", "creative_format": "video"}, None, {"hook": "team"}, {}],
+        [{"hook": True}, {"hook": 1}, {"hook": 1.0}, {"hook": "1"}],  # equal, read apart
+        [{"hook": ["a"]}, {"hook": "a", "family": "f"}],  # unhashable
+        [{"family": 3, "employee_generated": False}, {"family": True}, {"format": "x"}],
+    ],
+)
+def test_descriptions_read_once_each_equal_reading_one_by_one(found: list[Any]) -> None:
+    described = describe(found)
+    assert [described.pairs[i] for i in described.code] == [attribute_pairs(f) for f in found]
+    assert [described.families[i] for i in described.code] == [family_of(f) for f in found]

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from analytics.allocation import AllocationRequest, allocate
 from analytics.catalog.domain import CampaignState, VariantAttributes
 from analytics.facts.domain import CampaignFunnel, VariantFunnel, WeekFacts
 from analytics.proposals.domain import (
@@ -213,3 +214,36 @@ def test_the_fingerprint_follows_the_inputs() -> None:
     assert fingerprint(first.request) == fingerprint(again.request) == first.fingerprint
     assert later.fingerprint != first.fingerprint
     assert len(first.fingerprint) == 64
+
+
+def test_earlier_campaigns_take_the_trusted_route_and_answer_as_validated_ones() -> None:
+    """The weekly proposal's earlier campaigns are its own stored facts: they skip the
+    row-by-row validation, and the request, its fingerprint and the split are those the
+    same rows give through the strict route."""
+    cells = {"a": {"2026-W45": facts("100", leads=5)}, "b": {"2026-W46": facts("80", 1)}}
+    attributes = {"a": creative("a"), "b": creative("b", channel="tiktok")}
+    earlier_cells = {
+        "x": {f"2026-W{w}": facts("200", leads=8 + w % 3) for w in range(30, 40)},
+        "y": {f"2026-W{w}": facts("150", leads=2) for w in range(32, 44)},
+        "z": {"2026-W50": facts("70", leads=9)},  # after the planned week: left out
+    }
+    earlier_attributes = {
+        "x": creative("x", live=False, channel="tiktok"),
+        "y": creative("y", live=False),
+        "z": creative("z"),
+    }
+    earlier = [("c0", earlier_attributes, funnel(earlier_cells))]
+
+    proposal = build_request(
+        campaign(), attributes, funnel(cells), week="2026-W48", earlier=earlier
+    )
+
+    (prior,) = proposal.request.prior_campaigns
+    assert [v["variant_id"] for v in prior.variants] == ["x", "y"]
+    assert len(prior.history) == 22
+    strict = AllocationRequest.model_validate(proposal.request.model_dump())
+    assert strict.model_dump() == proposal.request.model_dump()
+    assert fingerprint(strict) == proposal.fingerprint
+    answer = allocate(proposal.request)
+    assert answer.earlier_campaigns is not None
+    assert answer == allocate(strict)

@@ -24,12 +24,13 @@ A pipeline of stages, each a function in its own module returning a frozen recor
    :func:`drift.latest_week_drifts`: the stopping rule and the latest week's surprises;
 9. :func:`response.respond`: the response with its explanation (:mod:`explain`).
 
-No I/O and no global state: the optional ``memory`` is the caller's object.
+No I/O and no global state: the optional ``memory`` is the caller's object. Python's
+cycle collector is paused for the call (:mod:`cycles`): it cost a third of a large call.
 """
 
 from __future__ import annotations
 
-from analytics.allocation import pbest, stopping
+from analytics.allocation import cycles, pbest, stopping
 from analytics.allocation.beliefs import form_beliefs
 from analytics.allocation.contract import AllocationRequest, AllocationResponse
 from analytics.allocation.drift import latest_week_drifts
@@ -46,6 +47,11 @@ def allocate(
     request: AllocationRequest, memory: AllocationMemory | None = None
 ) -> AllocationResponse:
     """Propose next week's split of ``request.budget`` over ``request.variants``."""
+    with cycles.paused():
+        return _allocate(request, memory)
+
+
+def _allocate(request: AllocationRequest, memory: AllocationMemory | None) -> AllocationResponse:
     policy = request.policy
     history = read_history(request)
     matured = mature_exposure(request, history, memory)

@@ -36,9 +36,11 @@ own evidence twice).
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter, methodcaller
 from typing import Any
 
 import numpy as np
@@ -79,12 +81,21 @@ class Creatives:
 
     campaign: IntArray
     channel: IntArray
-    attributes: tuple[tuple[tuple[str, str], ...], ...]
+    combo: IntArray
+    """Per creative: the index of its learnable attributes in ``combos``."""
+    combos: tuple[tuple[tuple[str, str], ...], ...]
+    """The distinct sets of learnable attributes: a hundred thousand earlier creatives
+    share a handful, so each set is read, and stored, once."""
     log_rate: FloatArray
     sampling_var: FloatArray
     cluster_size: FloatArray
     """How many creatives of its campaign share its family (1 without one): they share
     a quality, so together they say little more about an attribute than one of them."""
+
+    @property
+    def attributes(self) -> tuple[tuple[tuple[str, str], ...], ...]:
+        """Per creative: its learnable attributes as (key, value) pairs."""
+        return tuple(map(self.combos.__getitem__, self.combo.tolist()))
 
 
 @dataclass(frozen=True)
@@ -136,6 +147,67 @@ def family_of(attributes: Mapping[str, Any] | None) -> str | None:
     return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
 
 
+_DESCRIBED_KEYS = (*ATTRIBUTE_KEYS, FAMILY_KEY)
+_NO_ATTRIBUTES: Mapping[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class Descriptions:
+    """Creatives' learnable attributes and families, each distinct description once."""
+
+    code: IntArray
+    """Per creative: the index of its description in ``pairs`` and ``families``."""
+    pairs: list[tuple[tuple[str, str], ...]]
+    families: list[str | None]
+
+
+def describe(found: Sequence[Mapping[str, Any] | None]) -> Descriptions:
+    """:func:`attribute_pairs` and :func:`family_of` of each creative, computed once per
+    distinct description.
+
+    Earlier campaigns carry up to a hundred thousand creatives described by a handful of
+    formats and hooks; reading each description with Python calls per creative cost
+    more than the whole allocation. The values are gathered per key by C-level maps and
+    keyed by value; a key whose values mix types that compare equal but read
+    differently (1, 1.0, True), or an unhashable value, is read one creative at a time.
+    """
+    described = [each or _NO_ATTRIBUTES for each in found]
+    count = len(described)
+    names: list[str] = []
+    getters: list[Callable[[Mapping[str, Any]], Any]] = []
+    for name in _DESCRIBED_KEYS:
+        holding = sum(map(operator.contains, described, repeat(name)))
+        if holding:  # a key no creative has reads as None for all: left out of the key
+            names.append(name)
+            getters.append(itemgetter(name) if holding == count else methodcaller("get", name))
+    keys: list[Any]
+    if any(len(set(map(type, map(get, described))) - {str, type(None)}) > 1 for get in getters):
+        keys = [(attribute_pairs(each), family_of(each)) for each in found]
+        names = []
+    elif len(names) > 1 and all(isinstance(getter, itemgetter) for getter in getters):
+        keys = list(map(itemgetter(*names), described))  # one pass, tuples made in C
+    else:
+        keys = list(zip(*(map(getter, described) for getter in getters), strict=True))
+    try:
+        index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+    except TypeError:  # an unhashable value (a list as a hook)
+        keys = [(attribute_pairs(each), family_of(each)) for each in found]
+        names = []
+        index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+    pairs: list[tuple[tuple[str, str], ...]] = []
+    families: list[str | None] = []
+    for key in index:
+        if names:
+            attributes = dict(zip(names, key, strict=True))
+            pairs.append(attribute_pairs(attributes))
+            families.append(family_of(attributes))
+        else:  # read one creative at a time: the key is (pairs, family)
+            pairs.append(key[0])
+            families.append(key[1])
+    code = np.fromiter(map(index.__getitem__, keys), np.int64, count)
+    return Descriptions(code=code, pairs=pairs, families=families)
+
+
 def learn_from_campaigns(
     request: AllocationRequest, history: History, matured: MaturedExposure
 ) -> LearnedPrior | None:
@@ -157,50 +229,77 @@ def read_creatives(
     lag = len(matured)
     table = np.array([*matured, 1.0])
     ordinals: dict[str, int] = {}
-    campaign_of: list[int] = []
-    channel: list[int] = []
-    attributes: list[tuple[tuple[str, str], ...]] = []
-    families: list[str | None] = []
+    combo_index: dict[tuple[tuple[str, str], ...], int] = {(): 0}
+    family_index: dict[str, int] = {}
+    campaign_parts: list[IntArray] = []
+    channel_parts: list[IntArray] = []
+    combo_parts: list[IntArray] = []
+    family_parts: list[IntArray] = []
     spend_parts: list[FloatArray] = []
     conversion_parts: list[FloatArray] = []
     for number, prior in enumerate(campaigns):
         variants = prior.variants
-        campaign_of += [number] * len(variants)
-        channel += [CHANNEL_CODE[variant["channel"]] for variant in variants]
-        found = [variant.get("attributes") for variant in variants]
+        count = len(variants)
+        campaign_parts.append(np.full(count, number, dtype=np.int64))
+        channel_parts.append(
+            np.fromiter(map(CHANNEL_CODE.__getitem__, map(_CHANNEL, variants)), np.int64, count)
+        )
+        found = list(map(_ATTRIBUTES, variants))
         if any(found):
-            attributes += [attribute_pairs(each) for each in found]
-            families += [family_of(each) for each in found]
+            descriptions = describe(found)
+            combo_of = [
+                combo_index.setdefault(each, len(combo_index)) for each in descriptions.pairs
+            ]
+            family_of_code = [
+                -1 if each is None else family_index.setdefault(each, len(family_index))
+                for each in descriptions.families
+            ]
+            combo_parts.append(np.array(combo_of, dtype=np.int64)[descriptions.code])
+            family_parts.append(np.array(family_of_code, dtype=np.int64)[descriptions.code])
         else:  # the common case, without a loop of calls per creative
-            attributes += [()] * len(variants)
-            families += [None] * len(variants)
+            combo_parts.append(np.zeros(count, dtype=np.int64))
+            family_parts.append(np.full(count, -1, dtype=np.int64))
         columns = prior.columns
         for label in set(columns.week_labels) - ordinals.keys():
             ordinals[label] = week_ordinal(label)
         week = np.array([ordinals[label] for label in columns.week_labels], dtype=np.int64)
         age = planned - week[columns.week] if columns.week.size else columns.week
         share = table[np.clip(age - 1, 0, lag)]
-        spend_parts.append(_summed(columns.unit, columns.spend * share, len(variants)))
-        conversion_parts.append(_summed(columns.unit, columns.conversions, len(variants)))
-    x = np.concatenate(spend_parts) if spend_parts else np.zeros(0)
-    y = np.concatenate(conversion_parts) if conversion_parts else np.zeros(0)
+        spend_parts.append(_summed(columns.unit, columns.spend * share, count))
+        conversion_parts.append(_summed(columns.unit, columns.conversions, count))
+    x = _joined(spend_parts, float)
+    y = _joined(conversion_parts, float)
     used = x > 0
-    keep = np.flatnonzero(used)
-    kept = keep.tolist()
-    sizes = Counter((campaign_of[i], families[i]) for i in kept if families[i] is not None)
+    campaign = _joined(campaign_parts, np.int64)[used]
+    family = _joined(family_parts, np.int64)[used]
     return Creatives(
-        cluster_size=np.array(
-            [
-                1.0 if families[i] is None else float(sizes[campaign_of[i], families[i]])
-                for i in kept
-            ]
-        ),
-        campaign=np.array(campaign_of, dtype=np.int64)[keep],
-        channel=np.array(channel, dtype=np.int64)[keep],
-        attributes=tuple(attributes[i] for i in kept),
+        campaign=campaign,
+        channel=_joined(channel_parts, np.int64)[used],
+        combo=_joined(combo_parts, np.int64)[used],
+        combos=tuple(combo_index),
         log_rate=np.log((y[used] + 0.5) / x[used]),
         sampling_var=1.0 / (y[used] + 0.5),
+        cluster_size=_cluster_sizes(campaign, family, len(family_index)),
     )
+
+
+_CHANNEL = itemgetter("channel")
+_ATTRIBUTES = methodcaller("get", "attributes")
+
+
+def _joined(parts: Sequence[NDArray[Any]], dtype: type) -> NDArray[Any]:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
+def _cluster_sizes(campaign: IntArray, family: IntArray, families: int) -> FloatArray:
+    """Per creative: how many creatives of its campaign share its family (1 without)."""
+    sizes = np.ones(campaign.size)
+    has = family >= 0
+    if has.any():
+        key = campaign[has] * families + family[has]
+        _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        sizes[has] = counts[inverse]
+    return sizes
 
 
 def _summed(unit: IntArray, values: FloatArray, units: int) -> FloatArray:
@@ -219,12 +318,17 @@ def learn(creatives: Creatives, default_cv2: float = DEFAULT_CV2) -> LearnedPrio
     default_spread = math.log1p(default_cv2)
     spread = default_spread
     channel_effect = np.zeros(len(CHANNELS))
-    keys = sorted({pair for pairs in creatives.attributes for pair in pairs})
+    # Membership per distinct attribute set, then per creative by indexing: the sets
+    # are few, the creatives many.
+    present = np.unique(creatives.combo).tolist()
+    keys = sorted({pair for code in present for pair in creatives.combos[code]})
     key_index = {key: i for i, key in enumerate(keys)}
-    member = np.zeros((n, len(keys)))
-    for row, pairs in enumerate(creatives.attributes):
-        for pair in pairs:
-            member[row, key_index[pair]] = 1.0
+    combo_member = np.zeros((len(creatives.combos), len(keys)))
+    for code in present:
+        for pair in creatives.combos[code]:
+            combo_member[code, key_index[pair]] = 1.0
+    combo = creatives.combo
+    combos = len(creatives.combos)
     attribute_effect = np.zeros(len(keys))
     level = np.zeros(campaigns)
     channel_var = np.full(len(CHANNELS), CHANNEL_EFFECT_SD**2)
@@ -232,7 +336,7 @@ def learn(creatives: Creatives, default_cv2: float = DEFAULT_CV2) -> LearnedPrio
     seen = np.bincount(creatives.channel, minlength=len(CHANNELS)) > 0
     for _ in range(BACKFIT_ROUNDS):
         weight = 1.0 / (spread + s2)
-        attrs = member @ attribute_effect if keys else np.zeros(n)
+        attrs = (combo_member @ attribute_effect)[combo] if keys else np.zeros(n)
         residual = ell - channel_effect[creatives.channel] - attrs
         level = np.bincount(campaign, weight * residual, campaigns) / np.bincount(
             campaign, weight, campaigns
@@ -244,17 +348,16 @@ def learn(creatives: Creatives, default_cv2: float = DEFAULT_CV2) -> LearnedPrio
         )
         channel_var = 1.0 / precision
         if keys:
-            for j in range(len(keys)):
-                rows = member[:, j] > 0
-                others = attrs[rows] - attribute_effect[j]
-                partial = (
-                    ell[rows] - level[campaign[rows]] - channel_effect[creatives.channel[rows]]
-                )
-                clustered = weight[rows] / creatives.cluster_size[rows]
-                precision_j = clustered.sum() + 1 / ATTRIBUTE_EFFECT_SD**2
-                attribute_effect[j] = float((clustered * (partial - others)).sum()) / precision_j
-                attribute_var[j] = 1.0 / precision_j
-            attrs = member @ attribute_effect
+            # Every attribute's effect from the others' previous values (as one at a
+            # time did), summed per attribute set and then per attribute.
+            clustered = weight / creatives.cluster_size
+            partial = ell - level[campaign] - channel_effect[creatives.channel]
+            mass = combo_member.T @ np.bincount(combo, clustered, combos)
+            pull = combo_member.T @ np.bincount(combo, clustered * (partial - attrs), combos)
+            precision_key = mass + 1 / ATTRIBUTE_EFFECT_SD**2
+            attribute_effect = (pull + attribute_effect * mass) / precision_key
+            attribute_var = 1.0 / precision_key
+            attrs = (combo_member @ attribute_effect)[combo]
         fitted = level[campaign] + channel_effect[creatives.channel] + attrs
         # Every fitted effect uses up the part of a degree of freedom its data carries.
         fitted_dof = float((1.0 - channel_var[seen] * CHANNEL_EFFECT_SD**-2).sum()) + float(
