@@ -14,6 +14,7 @@ may hold a candidate's personal data.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
 import httpx
@@ -45,7 +46,7 @@ class ServiceClient:
         method: str,
         path: str,
         *,
-        params: dict[str, str] | None = None,
+        params: Mapping[str, str | Sequence[str]] | None = None,
         body: dict[str, Any] | None = None,
     ) -> httpx.Response | None:
         try:

@@ -2,15 +2,16 @@
 (the same pure rules as on its dashboard) ranked into one short list, speed to lead per
 recruiter and channel across campaigns, and the leads waiting past the employer's target.
 
-Gathered concurrently: a funnel from analytics and the contact facts from landing per
-live campaign, each bounded by a timeout. A campaign whose funnel or facts do not come
-gives no advice from them and is counted as missing; the page and the memo still render.
+Gathered concurrently in two requests, whatever the number of live campaigns: their
+funnels from analytics and their contact facts from landing, each bounded by a timeout
+(one request per campaign and source, fifty campaigns on every page view, saturated both
+services under a few marketers). A source that does not answer gives no advice from it
+and counts each campaign as missing; the page and the memo still render.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -23,7 +24,6 @@ from campaigns.actions import repository as actions_repo
 from campaigns.actions.domain import next_best_actions
 from campaigns.actions.ranking import CampaignRef, EmployerActions, rank_employer_actions
 from campaigns.catalog import repository as catalog_repo
-from campaigns.catalog.domain import Campaign
 from campaigns.insights.analytics_client import AnalyticsInsights, AnalyticsUnavailable
 from campaigns.insights.domain import CampaignFunnel
 from campaigns.leads import repository as followup_repo
@@ -91,34 +91,37 @@ def employer_follow_up(
         live = catalog_repo.campaigns_of_tenant(
             conn, tenant_id, status="live", limit=LIVE_CAMPAIGNS_READ
         )
+        ids = [c.id for c in live]
         settings = followup_repo.settings_of(conn, tenant_id)
-        variants = {c.id: catalog_repo.variants_of(conn, c.id) for c in live}
-        dismissed = {c.id: actions_repo.dismissed(conn, c.id) for c in live}
+        variants = catalog_repo.variants_of_campaigns(conn, ids)
+        dismissed = actions_repo.dismissed_of(conn, ids)
     since = now - SPEED_WINDOW
 
-    def ask(call: Callable[[], _T]) -> Future[_T]:
-        return pool.submit(call)
+    def funnels_of_live() -> dict[str, CampaignFunnel | None]:
+        return analytics.campaign_funnels(tenant_id, ids)
 
-    def funnel_of(campaign: Campaign) -> Callable[[], CampaignFunnel | None]:
-        return lambda: analytics.campaign_funnel(campaign.id)
+    def facts_of_live() -> dict[str, tuple[LeadContactFacts, ...]]:
+        answered = landing.tenant_contact_facts(tenant_id, ids, since)
+        return {cid: facts.items for cid, facts in answered.items()}
 
-    def facts_of(campaign: Campaign) -> Callable[[], tuple[LeadContactFacts, ...]]:
-        return lambda: landing.contact_facts(tenant_id, campaign.id, since).items
-
-    deadline = time.monotonic() + timeout_s
-    funnels = {c.id: ask(funnel_of(c)) for c in live}
-    contacts = {c.id: ask(facts_of(c)) for c in live}
+    funnels: dict[str, CampaignFunnel | None] | None = {}
+    contacts: dict[str, tuple[LeadContactFacts, ...]] | None = {}
+    funnels_came = contacts_came = True
+    if live:  # nothing to ask about an employer without live campaigns
+        deadline = time.monotonic() + timeout_s
+        funnels_asked = pool.submit(funnels_of_live)
+        facts_asked = pool.submit(facts_of_live)
+        funnels_settled = _settle(funnels_asked, deadline)
+        contacts_settled = _settle(facts_asked, deadline)
+        funnels_came, funnels = funnels_settled
+        contacts_came, contacts = contacts_settled
     per_campaign = []
     every_fact: list[LeadContactFacts] = []
     overdue: list[OverdueLeads] = []
-    missing_funnels = missing_contacts = 0
     for campaign in live:
         ref = CampaignRef(campaign.id, campaign.name, campaign.slug)
-        funnel_came, funnel = _settle(funnels[campaign.id], deadline)
-        settled = _settle(contacts[campaign.id], deadline)
-        facts_came, facts = settled
-        missing_funnels += not funnel_came
-        missing_contacts += not facts_came
+        funnel = (funnels or {}).get(campaign.id)
+        facts = (contacts or {}).get(campaign.id)
         actions = next_best_actions(
             funnel=funnel,
             variants=variants[campaign.id],
@@ -136,7 +139,7 @@ def employer_follow_up(
                 overdue.append(OverdueLeads(ref, len(waiting)))
     speed = (
         speed_to_lead(every_fact, now=now, target_hours=settings.target_hours)
-        if missing_contacts < len(live)
+        if contacts_came and live
         else None
     )
     return EmployerFollowUp(
@@ -144,6 +147,6 @@ def employer_follow_up(
         speed=speed,
         overdue=tuple(sorted(overdue, key=lambda o: (-o.count, o.campaign.name))),
         live_campaigns=len(live),
-        missing_funnels=missing_funnels,
-        missing_contacts=missing_contacts,
+        missing_funnels=0 if funnels_came else len(live),
+        missing_contacts=0 if contacts_came else len(live),
     )
