@@ -39,6 +39,7 @@ from campaigns.demo import DEMO_PAGE
 from campaigns.insights.analytics_client import HttpAnalyticsClient
 from campaigns.leads import repository as followup_repo
 from campaigns.leads.landing_client import HttpLandingClient
+from campaigns.overview.cache import OverviewSources
 from campaigns.overview.service import SPEED_WINDOW, EmployerFollowUp, employer_follow_up
 from koers.db import transaction
 from koers.isoweeks import iso_week
@@ -187,7 +188,13 @@ def landing_url(
         yield url, asked
 
 
-def follow_up(engine: Engine, employer: Employer, analytics: str, landing: str) -> EmployerFollowUp:
+def follow_up(
+    engine: Engine,
+    employer: Employer,
+    analytics: str,
+    landing: str,
+    sources: OverviewSources | None = None,
+) -> EmployerFollowUp:
     with ThreadPoolExecutor(4) as pool:
         return employer_follow_up(
             engine,
@@ -197,6 +204,7 @@ def follow_up(engine: Engine, employer: Employer, analytics: str, landing: str) 
             pool=pool,
             now=NOW,
             timeout_s=10.0,
+            sources=sources,
         )
 
 
@@ -287,3 +295,22 @@ def test_an_employer_without_live_campaigns_asks_neither_source(
 
     assert found.live_campaigns == 0 and found.actions.shown == ()
     assert not analytics_url[1] and not landing_url[1]
+
+
+def test_the_console_keeps_both_answers_a_while_and_rereads_contacts_once_forgotten(
+    engine: Engine,
+    employer: Employer,
+    analytics_url: tuple[str, Counter[str]],
+    landing_url: tuple[str, Counter[str]],
+) -> None:
+    (analytics, analytics_asked), (landing, landing_asked) = analytics_url, landing_url
+    sources = OverviewSources()
+
+    first = follow_up(engine, employer, analytics, landing, sources)
+    again = follow_up(engine, employer, analytics, landing, sources)
+    sources.forget("contact_facts", employer.tenant_id)
+    after_a_contact = follow_up(engine, employer, analytics, landing, sources)
+
+    assert first == again == after_a_contact
+    assert sum(analytics_asked.values()) == 1
+    assert sum(landing_asked.values()) == 2

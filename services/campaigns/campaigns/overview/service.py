@@ -34,6 +34,7 @@ from campaigns.leads.landing_client import (
     LeadContactFacts,
 )
 from campaigns.leads.speed import SpeedToLead, speed_to_lead
+from campaigns.overview.cache import OverviewSources
 
 SPEED_WINDOW = timedelta(days=90)
 """Speed to lead looks at the leads of the last 90 days (as the inbox does)."""
@@ -85,8 +86,12 @@ def employer_follow_up(
     pool: ThreadPoolExecutor,
     now: datetime,
     timeout_s: float,
+    sources: OverviewSources | None = None,
 ) -> EmployerFollowUp:
-    """The employer's ranked next best actions, its speed to lead and overdue leads."""
+    """The employer's ranked next best actions, its speed to lead and overdue leads.
+
+    ``sources`` keeps what analytics and landing answered for a short while (the console
+    passes its own; the memo sender reads fresh)."""
     with engine.connect() as conn:
         live = catalog_repo.campaigns_of_tenant(
             conn, tenant_id, status="live", limit=LIVE_CAMPAIGNS_READ
@@ -97,12 +102,22 @@ def employer_follow_up(
         dismissed = actions_repo.dismissed_of(conn, ids)
     since = now - SPEED_WINDOW
 
-    def funnels_of_live() -> dict[str, CampaignFunnel | None]:
+    def read_funnels() -> dict[str, CampaignFunnel | None]:
         return analytics.campaign_funnels(tenant_id, ids)
 
-    def facts_of_live() -> dict[str, tuple[LeadContactFacts, ...]]:
+    def read_facts() -> dict[str, tuple[LeadContactFacts, ...]]:
         answered = landing.tenant_contact_facts(tenant_id, ids, since)
         return {cid: facts.items for cid, facts in answered.items()}
+
+    def funnels_of_live() -> dict[str, CampaignFunnel | None]:
+        if sources is None:
+            return read_funnels()
+        return sources.get_or_read(("funnels", tenant_id, tuple(ids)), read_funnels)
+
+    def facts_of_live() -> dict[str, tuple[LeadContactFacts, ...]]:
+        if sources is None:
+            return read_facts()
+        return sources.get_or_read(("contact_facts", tenant_id, tuple(ids)), read_facts)
 
     funnels: dict[str, CampaignFunnel | None] | None = {}
     contacts: dict[str, tuple[LeadContactFacts, ...]] | None = {}

@@ -1,0 +1,99 @@
+"""The overview's short hold on analytics' and landing's answers: kept for their time to
+live per employer, shared by concurrent askers, forgotten when a contact is recorded, and
+never holding an outage."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from campaigns.overview.cache import OverviewSources
+
+pytestmark = pytest.mark.unit
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_answers_are_kept_per_source_and_employer_for_their_time_to_live() -> None:
+    clock = Clock()
+    sources = OverviewSources({"funnels": 60.0, "contact_facts": 30.0}, clock=clock)
+    reads: list[str] = []
+
+    def read(label: str):  # type: ignore[no-untyped-def]
+        return lambda: reads.append(label) or label
+
+    sources.get_or_read(("funnels", "t-1", ("c-1",)), read("f1"))
+    sources.get_or_read(("contact_facts", "t-1", ("c-1",)), read("k1"))
+    sources.get_or_read(("funnels", "t-2", ("c-9",)), read("f2"))
+    clock.now += 31
+    assert sources.get_or_read(("funnels", "t-1", ("c-1",)), read("again")) == "f1"
+    assert sources.get_or_read(("contact_facts", "t-1", ("c-1",)), read("k2")) == "k2"
+    sources.get_or_read(("funnels", "t-1", ("c-1", "c-2")), read("f3"))  # another question
+    clock.now += 30
+    assert sources.get_or_read(("funnels", "t-1", ("c-1",)), read("f4")) == "f4"
+
+    assert reads == ["f1", "k1", "f2", "k2", "f3", "f4"]
+
+
+def test_forgetting_an_employers_contact_facts_leaves_the_rest() -> None:
+    sources = OverviewSources(clock=Clock())
+    sources.get_or_read(("contact_facts", "t-1", ()), lambda: "old")
+    sources.get_or_read(("contact_facts", "t-2", ()), lambda: "theirs")
+    sources.get_or_read(("funnels", "t-1", ()), lambda: "funnels")
+
+    sources.forget("contact_facts", "t-1")
+
+    assert sources.get_or_read(("contact_facts", "t-1", ()), lambda: "new") == "new"
+    assert sources.get_or_read(("contact_facts", "t-2", ()), lambda: "x") == "theirs"
+    assert sources.get_or_read(("funnels", "t-1", ()), lambda: "x") == "funnels"
+
+
+def test_a_read_under_way_when_forgotten_answers_but_is_not_kept() -> None:
+    sources = OverviewSources(clock=Clock())
+    started, go_on = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        go_on.wait(5)
+        return "before the contact"
+
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(sources.get_or_read, ("contact_facts", "t-1", ()), slow)
+        started.wait(5)
+        sources.forget("contact_facts", "t-1")
+        go_on.set()
+        assert answer.result(5) == "before the contact"
+
+    assert sources.get_or_read(("contact_facts", "t-1", ()), lambda: "after") == "after"
+
+
+def test_concurrent_askers_share_one_read_and_an_outage_is_not_kept() -> None:
+    sources = OverviewSources(clock=Clock())
+    calls = []
+
+    def slow() -> str:
+        calls.append(1)
+        time.sleep(0.2)
+        return "answer"
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(
+            pool.map(lambda _: sources.get_or_read(("funnels", "t-1", ()), slow), range(8))
+        )
+
+    def down() -> str:
+        raise ConnectionError("analytics is down")
+
+    with pytest.raises(ConnectionError):
+        sources.get_or_read(("funnels", "t-3", ()), down)
+    assert answers == ["answer"] * 8 and len(calls) == 1
+    assert sources.get_or_read(("funnels", "t-3", ()), lambda: "back") == "back"
