@@ -15,6 +15,13 @@ from campaigns.overview.cache import OverviewSources
 pytestmark = pytest.mark.unit
 
 
+POOL = ThreadPoolExecutor(8, thread_name_prefix="overview-sources-test")
+
+
+def answer(sources: OverviewSources, key, read):  # type: ignore[no-untyped-def]
+    return sources.ask(key, read, POOL).result(timeout=5)
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 100.0
@@ -31,30 +38,30 @@ def test_answers_are_kept_per_source_and_employer_for_their_time_to_live() -> No
     def read(label: str):  # type: ignore[no-untyped-def]
         return lambda: reads.append(label) or label
 
-    sources.get_or_read(("funnels", "t-1", ("c-1",)), read("f1"))
-    sources.get_or_read(("contact_facts", "t-1", ("c-1",)), read("k1"))
-    sources.get_or_read(("funnels", "t-2", ("c-9",)), read("f2"))
+    answer(sources, ("funnels", "t-1", ("c-1",)), read("f1"))
+    answer(sources, ("contact_facts", "t-1", ("c-1",)), read("k1"))
+    answer(sources, ("funnels", "t-2", ("c-9",)), read("f2"))
     clock.now += 31
-    assert sources.get_or_read(("funnels", "t-1", ("c-1",)), read("again")) == "f1"
-    assert sources.get_or_read(("contact_facts", "t-1", ("c-1",)), read("k2")) == "k2"
-    sources.get_or_read(("funnels", "t-1", ("c-1", "c-2")), read("f3"))  # another question
+    assert answer(sources, ("funnels", "t-1", ("c-1",)), read("again")) == "f1"
+    assert answer(sources, ("contact_facts", "t-1", ("c-1",)), read("k2")) == "k2"
+    answer(sources, ("funnels", "t-1", ("c-1", "c-2")), read("f3"))  # another question
     clock.now += 30
-    assert sources.get_or_read(("funnels", "t-1", ("c-1",)), read("f4")) == "f4"
+    assert answer(sources, ("funnels", "t-1", ("c-1",)), read("f4")) == "f4"
 
     assert reads == ["f1", "k1", "f2", "k2", "f3", "f4"]
 
 
 def test_forgetting_an_employers_contact_facts_leaves_the_rest() -> None:
     sources = OverviewSources(clock=Clock())
-    sources.get_or_read(("contact_facts", "t-1", ()), lambda: "old")
-    sources.get_or_read(("contact_facts", "t-2", ()), lambda: "theirs")
-    sources.get_or_read(("funnels", "t-1", ()), lambda: "funnels")
+    answer(sources, ("contact_facts", "t-1", ()), lambda: "old")
+    answer(sources, ("contact_facts", "t-2", ()), lambda: "theirs")
+    answer(sources, ("funnels", "t-1", ()), lambda: "funnels")
 
     sources.forget("contact_facts", "t-1")
 
-    assert sources.get_or_read(("contact_facts", "t-1", ()), lambda: "new") == "new"
-    assert sources.get_or_read(("contact_facts", "t-2", ()), lambda: "x") == "theirs"
-    assert sources.get_or_read(("funnels", "t-1", ()), lambda: "x") == "funnels"
+    assert answer(sources, ("contact_facts", "t-1", ()), lambda: "new") == "new"
+    assert answer(sources, ("contact_facts", "t-2", ()), lambda: "x") == "theirs"
+    assert answer(sources, ("funnels", "t-1", ()), lambda: "x") == "funnels"
 
 
 def test_a_read_under_way_when_forgotten_answers_but_is_not_kept() -> None:
@@ -66,17 +73,17 @@ def test_a_read_under_way_when_forgotten_answers_but_is_not_kept() -> None:
         go_on.wait(5)
         return "before the contact"
 
-    with ThreadPoolExecutor(1) as pool:
-        answer = pool.submit(sources.get_or_read, ("contact_facts", "t-1", ()), slow)
-        started.wait(5)
-        sources.forget("contact_facts", "t-1")
-        go_on.set()
-        assert answer.result(5) == "before the contact"
+    under_way = sources.ask(("contact_facts", "t-1", ()), slow, POOL)
+    started.wait(5)
+    sources.forget("contact_facts", "t-1")
+    go_on.set()
+    assert under_way.result(5) == "before the contact"
 
-    assert sources.get_or_read(("contact_facts", "t-1", ()), lambda: "after") == "after"
+    assert answer(sources, ("contact_facts", "t-1", ()), lambda: "after") == "after"
 
 
 def test_concurrent_askers_share_one_read_and_an_outage_is_not_kept() -> None:
+    """The askers hold no pool thread while they wait: they share the read's future."""
     sources = OverviewSources(clock=Clock())
     calls = []
 
@@ -85,15 +92,26 @@ def test_concurrent_askers_share_one_read_and_an_outage_is_not_kept() -> None:
         time.sleep(0.2)
         return "answer"
 
-    with ThreadPoolExecutor(8) as pool:
-        answers = list(
-            pool.map(lambda _: sources.get_or_read(("funnels", "t-1", ()), slow), range(8))
-        )
+    asked = [sources.ask(("funnels", "t-1", ()), slow, POOL) for _ in range(8)]
+    answers = [future.result(timeout=5) for future in asked]
 
     def down() -> str:
         raise ConnectionError("analytics is down")
 
     with pytest.raises(ConnectionError):
-        sources.get_or_read(("funnels", "t-3", ()), down)
+        answer(sources, ("funnels", "t-3", ()), down)
     assert answers == ["answer"] * 8 and len(calls) == 1
-    assert sources.get_or_read(("funnels", "t-3", ()), lambda: "back") == "back"
+    assert answer(sources, ("funnels", "t-3", ()), lambda: "back") == "back"
+
+
+def test_a_read_cancelled_before_it_ran_is_asked_again() -> None:
+    sources = OverviewSources(clock=Clock())
+    busy, free = ThreadPoolExecutor(1), threading.Event()
+    busy.submit(free.wait, 5)  # the pool's only thread is taken: the read waits in line
+
+    queued = sources.ask(("funnels", "t-1", ()), lambda: "never", busy)
+    assert queued.cancel()
+    free.set()
+
+    assert answer(sources, ("funnels", "t-1", ()), lambda: "asked again") == "asked again"
+    busy.shutdown()

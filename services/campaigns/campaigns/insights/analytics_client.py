@@ -282,6 +282,11 @@ class AllocationProposal(_Answer):
         return value
 
 
+BATCH_TIMEOUT_S = 15.0
+"""The batched funnels are a year of weeks of up to a hundred campaigns: their reader (the
+overview) stops waiting at its own deadline, while the read may finish and be kept for
+the next page view instead of being cut off and asked again."""
+
 Decision = Literal["approved", "rejected"]
 ANALYTICS_DECISIONS: dict[Decision, str] = {"approved": "approve", "rejected": "reject"}
 """The console's verdicts, in the words of analytics' decision endpoint."""
@@ -341,7 +346,9 @@ class HttpAnalyticsClient(ServiceClient):
         if not campaign_ids:
             return {}
         path = f"/v1/tenants/{quote(tenant_id, safe='')}/funnels"
-        found = self._send("GET", path, params={"campaign_id": list(campaign_ids)})
+        found = self._send(
+            "GET", path, params={"campaign_id": list(campaign_ids)}, timeout_s=BATCH_TIMEOUT_S
+        )
         if found is None:
             raise AnalyticsUnavailable("analytics does not offer batched funnels")
         answer = self._parse(found, _TenantFunnels)

@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 INTERNAL = "/internal/v1"
 MAX_PAGE_SIZE = 200
+BATCH_TIMEOUT_S = 15.0
+"""Contact facts of up to a hundred campaigns: their reader (the overview) stops waiting
+at its own deadline; the read may finish and be kept for the next page view."""
 
 
 class LandingUnavailable(Exception):
@@ -309,7 +312,9 @@ class HttpLandingClient(ServiceClient):
         if not campaign_ids:
             return {}
         params = {"since": since.isoformat(), "campaign_id": list(campaign_ids)}
-        response = self._send("GET", f"{_tenant(tenant_id)}/contact-facts", params=params)
+        response = self._send(
+            "GET", f"{_tenant(tenant_id)}/contact-facts", params=params, timeout_s=BATCH_TIMEOUT_S
+        )
         if response is None:
             raise LandingUnavailable("landing does not offer batched contact facts")
         answer = self._parse(response, _TenantContactFacts)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable
-from concurrent.futures import Future
+from concurrent.futures import Executor, Future
 from typing import Any, TypeVar
 
 _T = TypeVar("_T")
@@ -31,7 +31,8 @@ Key = tuple[str, str, Hashable]
 
 class OverviewSources:
     """Answers kept per (source, tenant, question) for their source's time to live;
-    thread-safe, and concurrent askers of the same key share one read."""
+    thread-safe. Askers get a future: kept answers at once, and concurrent askers of the
+    same key the one read under way, so none of them holds a pool thread to wait."""
 
     def __init__(
         self,
@@ -48,35 +49,24 @@ class OverviewSources:
         """How often each (source, tenant) was forgotten: a read that started before the
         last time is answered but not kept."""
 
-    def get_or_read(self, key: Key, read: Callable[[], _T]) -> _T:
+    def ask(self, key: Key, read: Callable[[], _T], pool: Executor) -> Future[_T]:
+        """The kept answer, the read under way, or a new read on ``pool``."""
         now = self._clock()
         with self._lock:
             kept = self._kept.get(key)
             if kept is not None and kept[0] > now:
-                value: _T = kept[1]
-                return value
+                answered: Future[_T] = Future()
+                answered.set_result(kept[1])
+                return answered
             running = self._reading.get(key)
+            if running is not None and not running.cancelled():
+                return running
+            self._drop_expired(now)
             generation = self._forgotten.get(key[:2], 0)
-            if running is None:
-                future: Future[Any] = Future()
-                self._reading[key] = future
-                self._drop_expired(now)
-        if running is not None:
-            shared: _T = running.result()
-            return shared
-        try:
-            answer = read()
-        except BaseException as exc:
-            future.set_exception(exc)
-            raise
-        finally:
-            with self._lock:
-                del self._reading[key]
-        with self._lock:
-            if self._forgotten.get(key[:2], 0) == generation:
-                self._kept[key] = (self._clock() + self._ttl_s[key[0]], answer)
-        future.set_result(answer)
-        return answer
+            # The read removes itself under this lock, so it is registered before it ends.
+            future = pool.submit(self._read_and_keep, key, read, generation)
+            self._reading[key] = future
+            return future
 
     def forget(self, source: str, tenant_id: str) -> None:
         """Drop what is kept of ``source`` for the tenant (it just changed it)."""
@@ -85,7 +75,20 @@ class OverviewSources:
             for key in [k for k in self._kept if k[0] == source and k[1] == tenant_id]:
                 del self._kept[key]
 
+    def _read_and_keep(self, key: Key, read: Callable[[], _T], generation: int) -> _T:
+        try:
+            answer = read()
+        except BaseException:
+            with self._lock:
+                self._reading.pop(key, None)
+            raise
+        with self._lock:
+            self._reading.pop(key, None)
+            if self._forgotten.get(key[:2], 0) == generation:
+                self._kept[key] = (self._clock() + self._ttl_s[key[0]], answer)
+        return answer
+
     def _drop_expired(self, now: float) -> None:
-        # Under the lock, on a read: the entries are few (one or two per employer).
+        # Under the lock, on a miss: the entries are few (one or two per employer).
         for key in [k for k, (expires, _) in self._kept.items() if expires <= now]:
             del self._kept[key]

@@ -12,6 +12,7 @@ and counts each campaign as missing; the page and the memo still render.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -67,13 +68,16 @@ class EmployerFollowUp:
         return sum(o.count for o in self.overdue)
 
 
-def _settle(future: Future[_T], deadline: float) -> tuple[bool, _T | None]:
+def _settle(future: Future[_T], deadline: float, *, shared: bool) -> tuple[bool, _T | None]:
     """(answered, value): a source that failed or did not answer by ``deadline`` (a
-    ``time.monotonic`` value shared by every source, so the page waits once) did not."""
+    ``time.monotonic`` value shared by every source, so the page waits once) did not.
+    A read of this page alone that has not started is dropped; a ``shared`` one goes on
+    for the other askers (and is kept for the next page view)."""
     try:
         return True, future.result(timeout=max(deadline - time.monotonic(), 0.0))
     except (AnalyticsUnavailable, LandingUnavailable, LandingRefused, FutureTimeout):
-        future.cancel()
+        if not shared:
+            future.cancel()
         return False, None
 
 
@@ -109,25 +113,20 @@ def employer_follow_up(
         answered = landing.tenant_contact_facts(tenant_id, ids, since)
         return {cid: facts.items for cid, facts in answered.items()}
 
-    def funnels_of_live() -> dict[str, CampaignFunnel | None]:
+    def ask(source: str, read: Callable[[], _T]) -> Future[_T]:
         if sources is None:
-            return read_funnels()
-        return sources.get_or_read(("funnels", tenant_id, tuple(ids)), read_funnels)
-
-    def facts_of_live() -> dict[str, tuple[LeadContactFacts, ...]]:
-        if sources is None:
-            return read_facts()
-        return sources.get_or_read(("contact_facts", tenant_id, tuple(ids)), read_facts)
+            return pool.submit(read)
+        return sources.ask((source, tenant_id, tuple(ids)), read, pool)
 
     funnels: dict[str, CampaignFunnel | None] | None = {}
     contacts: dict[str, tuple[LeadContactFacts, ...]] | None = {}
     funnels_came = contacts_came = True
     if live:  # nothing to ask about an employer without live campaigns
         deadline = time.monotonic() + timeout_s
-        funnels_asked = pool.submit(funnels_of_live)
-        facts_asked = pool.submit(facts_of_live)
-        funnels_settled = _settle(funnels_asked, deadline)
-        contacts_settled = _settle(facts_asked, deadline)
+        funnels_asked = ask("funnels", read_funnels)
+        facts_asked = ask("contact_facts", read_facts)
+        funnels_settled = _settle(funnels_asked, deadline, shared=sources is not None)
+        contacts_settled = _settle(facts_asked, deadline, shared=sources is not None)
         funnels_came, funnels = funnels_settled
         contacts_came, contacts = contacts_settled
     per_campaign = []
