@@ -17,15 +17,19 @@ import pytest
 import sqlalchemy as sa
 from campaigns_testkit import NOW
 from fastapi import FastAPI, Request, Response
+from fastapi.testclient import TestClient
 from insight_testkit import (
+    HTML,
     SERVICE_TOKEN,
     add_landing_leads,
+    add_person,
     add_tenant,
     analytics_app,
     apply_to_analytics,
     campaigns_outbox,
     free_port,
     landing_app,
+    log_in,
     serve,
 )
 from sqlalchemy import Engine
@@ -35,14 +39,17 @@ from campaigns.actions.ranking import CampaignRef, rank_employer_actions
 from campaigns.catalog import repository as catalog_repo
 from campaigns.catalog import service as catalog
 from campaigns.catalog.domain import Variant
+from campaigns.config import Settings
 from campaigns.demo import DEMO_PAGE
 from campaigns.insights.analytics_client import HttpAnalyticsClient
 from campaigns.leads import repository as followup_repo
 from campaigns.leads.landing_client import HttpLandingClient
+from campaigns.main import create_app
 from campaigns.overview.cache import OverviewSources
 from campaigns.overview.service import SPEED_WINDOW, EmployerFollowUp, employer_follow_up
 from koers.db import transaction
 from koers.isoweeks import iso_week
+from tests.support.passwords import FAST_PASSWORD_HASHER
 
 pytestmark = pytest.mark.unit
 
@@ -308,9 +315,46 @@ def test_the_console_keeps_both_answers_a_while_and_rereads_contacts_once_forgot
 
     first = follow_up(engine, employer, analytics, landing, sources)
     again = follow_up(engine, employer, analytics, landing, sources)
-    sources.forget("contact_facts", employer.tenant_id)
+    sources.forget(employer.tenant_id, "contact_facts", "follow_up")
     after_a_contact = follow_up(engine, employer, analytics, landing, sources)
 
     assert first == again == after_a_contact
     assert sum(analytics_asked.values()) == 1
     assert sum(landing_asked.values()) == 2
+
+
+def test_a_dismissal_leaves_the_kept_overview_at_once(
+    settings: Settings,
+    engine: Engine,
+    employer: Employer,
+    analytics_url: tuple[str, Counter[str]],
+    landing_url: tuple[str, Counter[str]],
+) -> None:
+    configured = settings.model_copy(
+        update={
+            "analytics_url": analytics_url[0],
+            "landing_url": landing_url[0],
+            "service_token": SERVICE_TOKEN,
+        }
+    )
+    add_person(engine, tenant_id=employer.tenant_id, email="owner@bron.nl", role="owner", now=NOW)
+    app = create_app(configured, clock=lambda: NOW, password_hasher=FAST_PASSWORD_HASHER)
+    with TestClient(app) as client:
+        token = log_in(client, "owner@bron.nl")  # loads the overview: now kept
+        dismissed = client.post(
+            "/campaigns/tired/actions/dismiss",
+            data={
+                "csrf_token": token,
+                "action": "refresh_creative:a",
+                "reason": "A new video is on its way",
+                "back": "overview",
+            },
+            headers=HTML,
+            follow_redirects=False,
+        )
+        after = client.get("/", headers=HTML).text
+
+    assert dismissed.status_code == 303
+    assert 'value="move_budget:linkedin:instagram"' in after  # the overview is there
+    assert 'value="refresh_creative:a"' not in after
+    assert sum(analytics_url[1].values()) == 1  # the funnels were kept all along

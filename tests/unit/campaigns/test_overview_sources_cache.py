@@ -57,7 +57,7 @@ def test_forgetting_an_employers_contact_facts_leaves_the_rest() -> None:
     answer(sources, ("contact_facts", "t-2", ()), lambda: "theirs")
     answer(sources, ("funnels", "t-1", ()), lambda: "funnels")
 
-    sources.forget("contact_facts", "t-1")
+    sources.forget("t-1", "contact_facts")
 
     assert answer(sources, ("contact_facts", "t-1", ()), lambda: "new") == "new"
     assert answer(sources, ("contact_facts", "t-2", ()), lambda: "x") == "theirs"
@@ -75,7 +75,7 @@ def test_a_read_under_way_when_forgotten_answers_but_is_not_kept() -> None:
 
     under_way = sources.ask(("contact_facts", "t-1", ()), slow, POOL)
     started.wait(5)
-    sources.forget("contact_facts", "t-1")
+    sources.forget("t-1", "contact_facts")
     go_on.set()
     assert under_way.result(5) == "before the contact"
 
@@ -115,3 +115,31 @@ def test_a_read_cancelled_before_it_ran_is_asked_again() -> None:
 
     assert answer(sources, ("funnels", "t-1", ()), lambda: "asked again") == "asked again"
     busy.shutdown()
+
+
+def test_a_computed_value_is_kept_only_when_complete_and_until_forgotten() -> None:
+    clock = Clock()
+    sources = OverviewSources(clock=clock)
+
+    def follow_up(value: str):  # type: ignore[no-untyped-def]
+        return lambda: value
+
+    def complete(value: str) -> bool:
+        return value != "partial"
+
+    key = ("follow_up", "t-1", ("c-1",))
+    partial = sources.kept_or_compute(key, follow_up("partial"), keep=complete)
+    whole = sources.kept_or_compute(key, follow_up("whole"), keep=complete)
+    kept = sources.kept_or_compute(key, follow_up("newer"), keep=complete)
+    sources.forget("t-1", "follow_up")
+    after_a_dismissal = sources.kept_or_compute(key, follow_up("fresh"), keep=complete)
+    clock.now += 31
+    later = sources.kept_or_compute(key, follow_up("later"), keep=complete)
+
+    assert (partial, whole, kept, after_a_dismissal, later) == (
+        "partial",
+        "whole",
+        "whole",
+        "fresh",
+        "later",
+    )

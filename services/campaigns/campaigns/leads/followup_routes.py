@@ -168,7 +168,7 @@ def contact_lead(
                 "Nothing was opened; please try again in a minute."
             ),
         )
-    sources.forget("contact_facts", user.tenant_id)  # the overview shows it at once
+    sources.forget(user.tenant_id, "contact_facts", "follow_up")  # the overview shows it at once
     assert action is not None and action.href is not None
     return RedirectResponse(action.href, status_code=303)
 
@@ -255,7 +255,7 @@ def mark_reply(
                 "Nothing was changed; please try again in a minute."
             ),
         )
-    sources.forget("contact_facts", user.tenant_id)
+    sources.forget(user.tenant_id, "contact_facts", "follow_up")
     return _back(
         request,
         back,

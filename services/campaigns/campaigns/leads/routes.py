@@ -344,7 +344,7 @@ def record_lead_outcome(
                 "Nothing was changed; please try again in a minute."
             ),
         )
-    sources.forget("contact_facts", user.tenant_id)  # the overview shows it at once
+    sources.forget(user.tenant_id, "contact_facts", "follow_up")  # the overview shows it at once
     label = OUTCOME_LABELS[recorded]
     _ = gettext_for(request)
     marked = _("Marked %(name)s as %(label)s.") % {"name": lead.name, "label": _(label)}

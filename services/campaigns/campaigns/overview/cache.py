@@ -4,10 +4,12 @@ Even batched, the funnels of fifty live campaigns are a year of weeks per creati
 megabytes that cost analytics and this process about a second to build and read. Every
 marketer of an employer landing on the campaigns list would pay that again, so the
 answers are kept a little while and marketers asking at the same moment share one read.
-Only answers are kept (an outage is asked again next time). The rules, the dismissals and
-the live campaigns themselves are read fresh on every view; a change to the campaigns
-asked about is another key, and recording a contact in this process forgets the
-employer's contact facts, so a recruiter sees their own work at once.
+The ranked follow-up made of them is kept too, for as short a while: its rules cost more
+than the rest of the campaigns list. Only complete answers are kept (an outage is asked
+again next time). The live campaigns are read on every view, and a change to them is
+another key; recording a contact, a reply or an outcome in this process forgets the
+employer's contact facts and follow-up, and dismissing an action its follow-up, so a
+marketer sees their own work at once.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ FUNNELS_TTL_S = 60.0
 """Funnels are weekly facts: a minute behind changes no advice."""
 CONTACT_FACTS_TTL_S = 30.0
 """Contacts recorded through another console process show within half a minute."""
+FOLLOW_UP_TTL_S = 30.0
+"""The ranked follow-up itself: an edited creative shows in its advice within half a
+minute; a dismissal or a contact recorded here forgets it at once."""
 
 Key = tuple[str, str, Hashable]
 """(source, tenant id, what was asked)."""
@@ -40,7 +45,11 @@ class OverviewSources:
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._ttl_s = ttl_s or {"funnels": FUNNELS_TTL_S, "contact_facts": CONTACT_FACTS_TTL_S}
+        self._ttl_s = ttl_s or {
+            "funnels": FUNNELS_TTL_S,
+            "contact_facts": CONTACT_FACTS_TTL_S,
+            "follow_up": FOLLOW_UP_TTL_S,
+        }
         self._clock = clock
         self._lock = threading.Lock()
         self._kept: dict[Key, tuple[float, Any]] = {}
@@ -68,11 +77,47 @@ class OverviewSources:
             self._reading[key] = future
             return future
 
-    def forget(self, source: str, tenant_id: str) -> None:
-        """Drop what is kept of ``source`` for the tenant (it just changed it)."""
+    def kept_or_compute(
+        self, key: Key, compute: Callable[[], _T], *, keep: Callable[[_T], bool]
+    ) -> _T:
+        """The kept value, or ``compute()`` in this thread (concurrent askers of the same
+        key wait for it and share it), kept when ``keep`` says so."""
+        now = self._clock()
         with self._lock:
-            self._forgotten[(source, tenant_id)] = self._forgotten.get((source, tenant_id), 0) + 1
-            for key in [k for k in self._kept if k[0] == source and k[1] == tenant_id]:
+            kept = self._kept.get(key)
+            if kept is not None and kept[0] > now:
+                value: _T = kept[1]
+                return value
+            running = self._reading.get(key)
+            if running is None:
+                future: Future[Any] = Future()
+                self._reading[key] = future
+                generation = self._forgotten.get(key[:2], 0)
+        if running is not None:
+            shared: _T = running.result()
+            return shared
+        try:
+            computed = compute()
+        except BaseException as exc:
+            with self._lock:
+                self._reading.pop(key, None)
+            future.set_exception(exc)
+            raise
+        with self._lock:
+            self._reading.pop(key, None)
+            if keep(computed) and self._forgotten.get(key[:2], 0) == generation:
+                self._kept[key] = (self._clock() + self._ttl_s[key[0]], computed)
+        future.set_result(computed)
+        return computed
+
+    def forget(self, tenant_id: str, *sources: str) -> None:
+        """Drop what is kept of these ``sources`` for the tenant (it just changed them)."""
+        with self._lock:
+            for source in sources:
+                self._forgotten[(source, tenant_id)] = (
+                    self._forgotten.get((source, tenant_id), 0) + 1
+                )
+            for key in [k for k in self._kept if k[0] in sources and k[1] == tenant_id]:
                 del self._kept[key]
 
     def _read_and_keep(self, key: Key, read: Callable[[], _T], generation: int) -> _T:

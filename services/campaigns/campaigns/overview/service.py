@@ -25,6 +25,7 @@ from campaigns.actions import repository as actions_repo
 from campaigns.actions.domain import next_best_actions
 from campaigns.actions.ranking import CampaignRef, EmployerActions, rank_employer_actions
 from campaigns.catalog import repository as catalog_repo
+from campaigns.catalog.domain import Campaign
 from campaigns.insights.analytics_client import AnalyticsInsights, AnalyticsUnavailable
 from campaigns.insights.domain import CampaignFunnel
 from campaigns.leads import repository as followup_repo
@@ -94,13 +95,49 @@ def employer_follow_up(
 ) -> EmployerFollowUp:
     """The employer's ranked next best actions, its speed to lead and overdue leads.
 
-    ``sources`` keeps what analytics and landing answered for a short while (the console
-    passes its own; the memo sender reads fresh)."""
+    ``sources`` keeps the follow-up, and what analytics and landing answered, for a short
+    while (the console passes its own; the memo sender reads fresh)."""
     with engine.connect() as conn:
         live = catalog_repo.campaigns_of_tenant(
             conn, tenant_id, status="live", limit=LIVE_CAMPAIGNS_READ
         )
-        ids = [c.id for c in live]
+
+    def gather() -> EmployerFollowUp:
+        return _gather(
+            engine,
+            live,
+            tenant_id=tenant_id,
+            analytics=analytics,
+            landing=landing,
+            pool=pool,
+            now=now,
+            timeout_s=timeout_s,
+            sources=sources,
+        )
+
+    if sources is None:
+        return gather()
+    return sources.kept_or_compute(
+        ("follow_up", tenant_id, tuple(c.id for c in live)),
+        gather,
+        keep=lambda found: not (found.missing_funnels or found.missing_contacts),
+    )
+
+
+def _gather(
+    engine: Engine,
+    live: list[Campaign],
+    *,
+    tenant_id: str,
+    analytics: AnalyticsInsights,
+    landing: LandingClient,
+    pool: ThreadPoolExecutor,
+    now: datetime,
+    timeout_s: float,
+    sources: OverviewSources | None,
+) -> EmployerFollowUp:
+    ids = [c.id for c in live]
+    with engine.connect() as conn:
         settings = followup_repo.settings_of(conn, tenant_id)
         variants = catalog_repo.variants_of_campaigns(conn, ids)
         dismissed = actions_repo.dismissed_of(conn, ids)
