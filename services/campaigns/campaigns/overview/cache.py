@@ -90,6 +90,7 @@ class OverviewSources:
                 return value
             running = self._reading.get(key)
             if running is None:
+                self._drop_expired(now)
                 future: Future[Any] = Future()
                 self._reading[key] = future
                 generation = self._forgotten.get(key[:2], 0)
