@@ -14,6 +14,7 @@ may hold a candidate's personal data.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
 import httpx
@@ -45,11 +46,14 @@ class ServiceClient:
         method: str,
         path: str,
         *,
-        params: dict[str, str] | None = None,
+        params: Mapping[str, str | Sequence[str]] | None = None,
         body: dict[str, Any] | None = None,
+        timeout_s: float | None = None,
     ) -> httpx.Response | None:
+        """``timeout_s`` replaces the client's timeout for this request only."""
+        timeout = self._http.timeout if timeout_s is None else httpx.Timeout(timeout_s)
         try:
-            response = self._http.request(method, path, params=params, json=body)
+            response = self._http.request(method, path, params=params, json=body, timeout=timeout)
         except httpx.HTTPError as exc:
             log.warning("%s unreachable: %s", self.service, type(exc).__name__)
             raise self.unavailable(type(exc).__name__) from exc

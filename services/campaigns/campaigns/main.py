@@ -50,6 +50,7 @@ from campaigns.leads.landing_client import HttpLandingClient, LandingClient
 from campaigns.memo import routes as memo_routes
 from campaigns.memo.mail import Mailer, SmtpMailer
 from campaigns.organic import routes as organic_routes
+from campaigns.overview.cache import OverviewSources
 from campaigns.scheduling import JobScheduler, NoScheduler
 from campaigns.scheduling import internal_api as scheduling_internal_api
 from campaigns.scheduling import routes as scheduling_routes
@@ -251,6 +252,7 @@ def create_app(
     app.state.page_previews = page_previews
     app.state.chart_cache = ChartCache(CHART_CACHE_ENTRIES)
     app.state.insight_answers = AnswerCache(SLOW_ANSWER_TTL_S)
+    app.state.overview_sources = OverviewSources()
     app.state.insight_pool = fetch_pool
     app.state.catalogues = catalogues
     app.state.templates = templates

@@ -3,14 +3,20 @@ and erasure taking the history with the candidate."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from httpx import Response
 from landing_support import SERVICE_TOKEN, FrozenClock
 from test_landing_internal_api import submit_lead
 
+from koers.db import transaction
 from koers.events import CampaignPublished
 from landing.contacts.repository import lead_contacts
+from landing.submissions.repository import Lead, insert_leads
 
 pytestmark = pytest.mark.unit
 
@@ -164,3 +170,110 @@ def test_erasing_a_candidate_erases_their_contact_history(
     assert erased.status_code == 200
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(lead_contacts)).scalar() == 0
+
+
+# --- the batched form: several campaigns of a tenant at once ------------------------------
+
+
+def foreign_lead(engine: sa.Engine, *, tenant_id: str, campaign_id: str) -> str:
+    """A lead of another employer, stored as the lead form stores one."""
+    moment = datetime(2025, 3, 12, 9, 0, tzinfo=UTC)
+    lead_id = uuid.uuid4()
+    with transaction(engine) as conn:
+        insert_leads(
+            conn,
+            Lead(
+                lead_id=lead_id,
+                tenant_id=tenant_id,
+                campaign_id=campaign_id,
+                variant_id="v-1",
+                entry_point="lead",
+                name="Carla Ander",
+                phone_e164=None,
+                email="carla@ander.nl",
+                contact_channel="email",
+                best_moment=None,
+                consent_text="Ik geef toestemming.",
+                consented_at=moment,
+                form_nonce=uuid.uuid4().hex,
+                utm={},
+                visited_at=moment,
+                created_at=moment,
+            ),
+        )
+    return str(lead_id)
+
+
+def batched(client: TestClient, tenant: str, *campaigns: str, **params: str) -> Response:
+    query = {"since": "2025-03-01T00:00:00Z", "campaign_id": list(campaigns), **params}
+    return client.get(f"/internal/v1/tenants/{tenant}/contact-facts", params=query, headers=AUTH)
+
+
+def test_the_batched_contact_facts_answer_each_campaign_as_the_single_form_does(
+    client: TestClient, published: CampaignPublished, clock: FrozenClock
+) -> None:
+    submit_lead(client, "Anna de Vries", "anna@voorbeeld.nl")
+    clock.advance(hours=1)
+    submit_lead(client, "Bram Jansen", "bram@voorbeeld.nl")
+    leads = client.get(f"{TENANT}/campaigns/cmp-1/leads", headers=AUTH).json()["items"]
+    contact(client, leads[1]["lead_id"], "attempt", "2025-03-12T12:00:00Z", "email")
+    single = client.get(
+        f"{TENANT}/campaigns/cmp-1/contact-facts?since=2025-03-01T00:00:00Z", headers=AUTH
+    ).json()
+
+    response = batched(client, "acme", "cmp-1", "cmp-none", "cmp-1")
+    newest_only = batched(client, "acme", "cmp-1", limit="1").json()["campaigns"]
+
+    body = response.json()
+    assert response.status_code == 200
+    assert [c["campaign_id"] for c in body["campaigns"]] == ["cmp-1", "cmp-none"]
+    assert body["campaigns"][0]["items"] == single["items"]
+    assert body["campaigns"][0]["truncated"] is False
+    assert body["campaigns"][1] == {"campaign_id": "cmp-none", "items": [], "truncated": False}
+    assert "Anna" not in response.text and "voorbeeld.nl" not in response.text
+    assert [i["lead_id"] for i in newest_only[0]["items"]] == [leads[0]["lead_id"]]
+    assert newest_only[0]["truncated"] is True
+
+
+def test_a_tenant_never_reads_another_tenants_facts_even_naming_its_campaigns(
+    client: TestClient, published: CampaignPublished, engine: sa.Engine
+) -> None:
+    submit_lead(client, "Anna de Vries", "anna@voorbeeld.nl")
+    theirs = foreign_lead(engine, tenant_id="other", campaign_id="cmp-other")
+
+    ours = batched(client, "acme", "cmp-1", "cmp-other").json()["campaigns"]
+    as_other = batched(client, "other", "cmp-1", "cmp-other").json()["campaigns"]
+
+    assert len(ours[0]["items"]) == 1 and ours[1]["items"] == []
+    assert as_other[0]["items"] == []
+    assert [i["lead_id"] for i in as_other[1]["items"]] == [theirs]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"since": "2025-03-01T00:00:00Z"},  # no campaign
+        {"since": "yesterday", "campaign_id": "cmp-1"},
+        {"campaign_id": "cmp-1"},  # no since
+        {"since": "2025-03-01T00:00:00Z", "campaign_id": ""},
+        {"since": "2025-03-01T00:00:00Z", "campaign_id": "c" * 65},
+        {"since": "2025-03-01T00:00:00Z", "campaign_id": [f"c-{n}" for n in range(101)]},
+        {"since": "2025-03-01T00:00:00Z", "campaign_id": "cmp-1", "limit": "0"},
+    ],
+)
+def test_bad_batched_requests_are_422_problems(
+    client: TestClient, params: dict[str, object]
+) -> None:
+    response = client.get("/internal/v1/tenants/acme/contact-facts", params=params, headers=AUTH)  # type: ignore[arg-type]
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_the_batched_contact_facts_need_the_service_token(client: TestClient) -> None:
+    response = client.get(
+        "/internal/v1/tenants/acme/contact-facts",
+        params={"since": "2025-03-01T00:00:00Z", "campaign_id": "cmp-1"},
+    )
+
+    assert response.status_code == 401

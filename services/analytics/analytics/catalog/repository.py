@@ -155,3 +155,15 @@ def tenant_campaign_ids(conn: Connection, tenant_id: str) -> list[str]:
         .order_by(campaigns_table.c.campaign_id)
     )
     return list(conn.scalars(query))
+
+
+def tenant_campaigns_among(
+    conn: Connection, tenant_id: str, campaign_ids: Sequence[str]
+) -> set[str]:
+    """Which of ``campaign_ids`` analytics has state for under this tenant: the only
+    proof of ownership analytics holds (facts carry no tenant)."""
+    query = sa.select(campaigns_table.c.campaign_id).where(
+        campaigns_table.c.tenant_id == tenant_id,
+        campaigns_table.c.campaign_id.in_(list(campaign_ids)),
+    )
+    return set(conn.scalars(query))

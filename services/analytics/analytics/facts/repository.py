@@ -10,7 +10,7 @@ SQLite.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -54,13 +54,23 @@ def fact_versions(conn: Connection, campaign_id: str) -> tuple[tuple[str, int], 
     Read it *before* the facts it guards: a write that lands in between then makes the
     stored result look older than it is (recomputed next time), never newer.
     """
+    return fact_versions_of(conn, [campaign_id])[campaign_id]
+
+
+def fact_versions_of(
+    conn: Connection, campaign_ids: Sequence[str]
+) -> dict[str, tuple[tuple[str, int], ...]]:
+    """:func:`fact_versions` of several campaigns in one query."""
     table = fact_versions_table
     query = (
-        sa.select(table.c.kind, table.c.version)
-        .where(table.c.campaign_id == campaign_id)
-        .order_by(table.c.kind)
+        sa.select(table.c.campaign_id, table.c.kind, table.c.version)
+        .where(table.c.campaign_id.in_(list(campaign_ids)))
+        .order_by(table.c.campaign_id, table.c.kind)
     )
-    return tuple((kind, int(version)) for kind, version in conn.execute(query))
+    found: dict[str, list[tuple[str, int]]] = {campaign_id: [] for campaign_id in campaign_ids}
+    for campaign_id, kind, version in conn.execute(query):
+        found[campaign_id].append((kind, int(version)))
+    return {campaign_id: tuple(versions) for campaign_id, versions in found.items()}
 
 
 # --- writes ---------------------------------------------------------------------------
@@ -200,13 +210,22 @@ def campaign_is_known(conn: Connection, campaign_id: str) -> bool:
 
 def known_variant_ids(conn: Connection, campaign_id: str) -> list[str]:
     """Variants from the campaign state or with any fact, in any week."""
+    return known_variant_ids_of(conn, [campaign_id])[campaign_id]
+
+
+def known_variant_ids_of(conn: Connection, campaign_ids: Sequence[str]) -> dict[str, list[str]]:
+    """:func:`known_variant_ids` of several campaigns in one query."""
+    ids = list(campaign_ids)
     known = sa.union(
         *(
-            sa.select(table.c.variant_id).where(table.c.campaign_id == campaign_id)
+            sa.select(table.c.campaign_id, table.c.variant_id).where(table.c.campaign_id.in_(ids))
             for table in (variants_table, weekly_funnel_table, daily_delivery_table)
         )
     )
-    return list(conn.scalars(known))
+    found: dict[str, list[str]] = {campaign_id: [] for campaign_id in ids}
+    for campaign_id, variant_id in conn.execute(known):
+        found[campaign_id].append(variant_id)
+    return found
 
 
 def funnel_counter_rows(
@@ -222,26 +241,41 @@ def funnel_counter_rows(
     ISO week labels ("2026-W07") sort as text in calendar order, so a range is a string
     comparison the index serves.
     """
+    first, last = (week, week) if week is not None else (first_week, last_week)
+    return funnel_counter_rows_of(conn, [campaign_id], first_week=first, last_week=last)[
+        campaign_id
+    ]
+
+
+def funnel_counter_rows_of(
+    conn: Connection,
+    campaign_ids: Sequence[str],
+    *,
+    first_week: str | None = None,
+    last_week: str | None = None,
+) -> dict[str, list[CounterRow]]:
+    """:func:`funnel_counter_rows` of several campaigns in one query."""
+    ids = list(campaign_ids)
     table = weekly_funnel_table
     counters = [table.c[name] for name in FUNNEL_COUNTERS]
-    query = sa.select(table.c.variant_id, table.c.iso_week, *counters).where(
-        table.c.campaign_id == campaign_id
+    query = sa.select(table.c.campaign_id, table.c.variant_id, table.c.iso_week, *counters).where(
+        table.c.campaign_id.in_(ids)
     )
-    if week is not None:
-        query = query.where(table.c.iso_week == week)
     if first_week is not None:
         query = query.where(table.c.iso_week >= first_week)
     if last_week is not None:
         query = query.where(table.c.iso_week <= last_week)
+    found: dict[str, list[CounterRow]] = {campaign_id: [] for campaign_id in ids}
     # Plain tuples: a year of a campaign is hundreds of rows, read on every dashboard.
-    return [
-        CounterRow(
-            variant_id=variant_id,
-            week=week_label,
-            counters=dict(zip(FUNNEL_COUNTERS, values, strict=True)),
+    for campaign_id, variant_id, week_label, *values in conn.execute(query):
+        found[campaign_id].append(
+            CounterRow(
+                variant_id=variant_id,
+                week=week_label,
+                counters=dict(zip(FUNNEL_COUNTERS, values, strict=True)),
+            )
         )
-        for variant_id, week_label, *values in conn.execute(query)
-    ]
+    return found
 
 
 def _monday_of(conn: Connection, day: sa.ColumnElement[date]) -> sa.ColumnElement[date]:
@@ -264,31 +298,45 @@ def delivery_weeks(
     which is what keeps the funnel, health and insights answers fast. ``first``/``last``
     bound the days summed, inclusive.
     """
+    return delivery_weeks_of(conn, [campaign_id], first, last)[campaign_id]
+
+
+def delivery_weeks_of(
+    conn: Connection,
+    campaign_ids: Sequence[str],
+    first: date | None = None,
+    last: date | None = None,
+) -> dict[str, list[DeliveryDay]]:
+    """:func:`delivery_weeks` of several campaigns in one query."""
+    ids = list(campaign_ids)
     table = daily_delivery_table
     monday = _monday_of(conn, table.c.day).label("monday")
     query = (
         sa.select(
+            table.c.campaign_id,
             table.c.variant_id,
             monday,
             sa.func.sum(table.c.spend).label("spend"),
             sa.func.sum(table.c.impressions).label("impressions"),
             sa.func.sum(table.c.clicks).label("clicks"),
         )
-        .where(table.c.campaign_id == campaign_id)
-        .group_by(table.c.variant_id, monday)
+        .where(table.c.campaign_id.in_(ids))
+        .group_by(table.c.campaign_id, table.c.variant_id, monday)
     )
     if first is not None:
         query = query.where(table.c.day >= first)
     if last is not None:
         query = query.where(table.c.day <= last)
-    return [
-        DeliveryDay(
-            variant_id=row.variant_id,
-            day=row.monday,
-            # SQLite sums REALs: round back to the cents every amount was stored in.
-            spend=Decimal(row.spend).quantize(CENT),
-            impressions=int(row.impressions),
-            clicks=int(row.clicks),
+    found: dict[str, list[DeliveryDay]] = {campaign_id: [] for campaign_id in ids}
+    for row in conn.execute(query):
+        found[row.campaign_id].append(
+            DeliveryDay(
+                variant_id=row.variant_id,
+                day=row.monday,
+                # SQLite sums REALs: round back to the cents every amount was stored in.
+                spend=Decimal(row.spend).quantize(CENT),
+                impressions=int(row.impressions),
+                clicks=int(row.clicks),
+            )
         )
-        for row in conn.execute(query)
-    ]
+    return found

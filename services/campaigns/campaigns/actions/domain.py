@@ -15,6 +15,7 @@ candidates a week, so an employer's actions across campaigns can be ranked
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -73,6 +74,9 @@ def _weeks_of(funnel: CampaignFunnel) -> int:
     return max((len(v.weeks) for v in funnel.variants), default=0) or 1
 
 
+# Kept per counts: the overview asks the same few hundred intervals on every page view
+# (each a pair of scipy calls, the most of its CPU), and they are pure in their counts.
+@functools.lru_cache(maxsize=16384)
 def proportion_interval(successes: int, trials: int, level: float = LEVEL) -> tuple[float, float]:
     """Clopper-Pearson interval of a proportion (0..1); (0, 1) without trials."""
     if trials <= 0:

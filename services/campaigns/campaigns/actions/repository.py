@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -29,6 +30,22 @@ def dismissed(conn: Connection, campaign_id: str) -> dict[str, str]:
         )
     )
     return {row.action_key: row.reason for row in rows}
+
+
+def dismissed_of(conn: Connection, campaign_ids: Sequence[str]) -> dict[str, dict[str, str]]:
+    """:func:`dismissed` for several campaigns in one query."""
+    found: dict[str, dict[str, str]] = {campaign_id: {} for campaign_id in campaign_ids}
+    if not campaign_ids:
+        return found
+    table = action_dismissals
+    rows = conn.execute(
+        sa.select(table.c.campaign_id, table.c.action_key, table.c.reason).where(
+            table.c.campaign_id.in_(list(campaign_ids))
+        )
+    )
+    for row in rows:
+        found[row.campaign_id][row.action_key] = row.reason
+    return found
 
 
 def dismiss(

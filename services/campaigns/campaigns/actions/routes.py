@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from campaigns.actions.service import dismiss_action
 from campaigns.catalog.deps import TenantCampaign
 from campaigns.errors import InvalidInput
+from campaigns.overview.deps import OverviewSourcesDep
 from campaigns.tenancy.deps import ConsoleEditor
 from campaigns.web.csrf import check_csrf
 from campaigns.web.deps import ClockDep, EngineDep
@@ -32,6 +33,7 @@ def dismiss(
     campaign: TenantCampaign,
     engine: EngineDep,
     clock: ClockDep,
+    sources: OverviewSourcesDep,
     csrf_token: FormField = "",
     action: Annotated[str, Form(max_length=200)] = "",
     reason: Annotated[str, Form(max_length=500)] = "",
@@ -51,6 +53,7 @@ def dismiss(
             {"reason": N_("a few words, for the audit log")},
         )
     dismiss_action(engine, campaign, action, why, actor=user.actor, now=clock())
+    sources.forget(user.tenant_id, "follow_up")  # the overview leaves it out at once
     flash(request, "The action is dismissed; the audit log keeps your reason.", "ok")
     if back == "overview":
         return RedirectResponse(

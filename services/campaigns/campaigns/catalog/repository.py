@@ -7,7 +7,7 @@ runs inside ``koers.db.transaction`` together with its audit row and outbox even
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -293,6 +293,25 @@ def variants_of(conn: Connection, campaign_id: str) -> list[Variant]:
         .order_by(variants.c.created_at.nulls_first(), variants.c.variant_id)
     )
     return [_variant(row) for row in rows]
+
+
+def variants_of_campaigns(
+    conn: Connection, campaign_ids: Sequence[str]
+) -> dict[str, list[Variant]]:
+    """:func:`variants_of` for several campaigns in one query (each in the same order)."""
+    found: dict[str, list[Variant]] = {campaign_id: [] for campaign_id in campaign_ids}
+    if not campaign_ids:
+        return found
+    rows = conn.execute(
+        sa.select(variants)
+        .where(variants.c.campaign_id.in_(list(campaign_ids)))
+        .order_by(
+            variants.c.campaign_id, variants.c.created_at.nulls_first(), variants.c.variant_id
+        )
+    )
+    for row in rows:
+        found[row.campaign_id].append(_variant(row))
+    return found
 
 
 def variant_of(conn: Connection, campaign_id: str, variant_id: str) -> Variant | None:

@@ -43,6 +43,7 @@ from campaigns.leads import repository as followup_repo
 from campaigns.leads.deps import LandingDep
 from campaigns.leads.domain import CHANNEL_NAMES
 from campaigns.leads.speed import hours_phrase
+from campaigns.overview.deps import OverviewSourcesDep
 from campaigns.overview.service import employer_follow_up
 from campaigns.spend import repository as spend_repo
 from campaigns.spend.domain import spend_per_week
@@ -96,6 +97,7 @@ def campaign_list(
     landing: LandingDep,
     pool: FetchPoolDep,
     clock: ClockDep,
+    sources: OverviewSourcesDep,
     page: PageNumber = 1,
     status: StatusFilter = None,
     q: SearchText = "",
@@ -138,6 +140,7 @@ def campaign_list(
                 pool=pool,
                 now=clock(),
                 timeout_s=settings.analytics_timeout_s + 1.0,
+                sources=sources,
             ),
             "contact_settings": contact_settings,
             "recruiters": members,

@@ -38,6 +38,7 @@ from campaigns.leads.landing_client import (
     Lead,
 )
 from campaigns.leads.routes import LeadId, _back, _tenant_lead
+from campaigns.overview.deps import OverviewSourcesDep
 from campaigns.tenancy.deps import ConsoleEditor, ConsoleLeadWorker, User
 from campaigns.web.csrf import check_csrf
 from campaigns.web.deps import ClockDep, EngineDep
@@ -103,6 +104,7 @@ def contact_lead(
     engine: EngineDep,
     landing: LandingDep,
     clock: ClockDep,
+    sources: OverviewSourcesDep,
     channel: FormField = "",
     back: FormField = "",
     csrf_token: FormField = "",
@@ -166,6 +168,7 @@ def contact_lead(
                 "Nothing was opened; please try again in a minute."
             ),
         )
+    sources.forget(user.tenant_id, "contact_facts", "follow_up")  # the overview shows it at once
     assert action is not None and action.href is not None
     return RedirectResponse(action.href, status_code=303)
 
@@ -209,6 +212,7 @@ def mark_reply(
     engine: EngineDep,
     landing: LandingDep,
     clock: ClockDep,
+    sources: OverviewSourcesDep,
     channel: FormField = "",
     back: FormField = "",
     csrf_token: FormField = "",
@@ -251,6 +255,7 @@ def mark_reply(
                 "Nothing was changed; please try again in a minute."
             ),
         )
+    sources.forget(user.tenant_id, "contact_facts", "follow_up")
     return _back(
         request,
         back,

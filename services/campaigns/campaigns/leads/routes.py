@@ -51,6 +51,7 @@ from campaigns.leads.landing_client import (
     LeadPage,
 )
 from campaigns.leads.speed import SpeedToLead, hours_phrase, speed_to_lead
+from campaigns.overview.deps import OverviewSourcesDep
 from campaigns.tenancy import repository as tenancy
 from campaigns.tenancy.deps import ConsoleExporter, ConsoleLeadWorker, ConsoleUser, User
 from campaigns.web.csrf import check_csrf
@@ -290,6 +291,7 @@ def record_lead_outcome(
     user: ConsoleLeadWorker,
     engine: EngineDep,
     landing: LandingDep,
+    sources: OverviewSourcesDep,
     outcome: FormField = "",
     back: FormField = "",
     csrf_token: FormField = "",
@@ -342,6 +344,7 @@ def record_lead_outcome(
                 "Nothing was changed; please try again in a minute."
             ),
         )
+    sources.forget(user.tenant_id, "contact_facts", "follow_up")  # the overview shows it at once
     label = OUTCOME_LABELS[recorded]
     _ = gettext_for(request)
     marked = _("Marked %(name)s as %(label)s.") % {"name": lead.name, "label": _(label)}

@@ -5,13 +5,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from campaigns.insights.deps import FetchPoolDep, InsightAnalyticsDep
 from campaigns.leads.deps import LandingDep
+from campaigns.overview.cache import OverviewSources
 from campaigns.overview.service import EmployerFollowUp, employer_follow_up
 from campaigns.tenancy.deps import ConsoleUser
 from campaigns.web.deps import ClockDep, EngineDep, SettingsDep
+
+
+def get_overview_sources(request: Request) -> OverviewSources:
+    sources: OverviewSources = request.app.state.overview_sources
+    return sources
+
+
+OverviewSourcesDep = Annotated[OverviewSources, Depends(get_overview_sources)]
 
 
 def get_employer_follow_up(
@@ -22,6 +31,7 @@ def get_employer_follow_up(
     landing: LandingDep,
     pool: FetchPoolDep,
     clock: ClockDep,
+    sources: OverviewSourcesDep,
 ) -> EmployerFollowUp:
     return employer_follow_up(
         engine,
@@ -31,6 +41,7 @@ def get_employer_follow_up(
         pool=pool,
         now=clock(),
         timeout_s=settings.analytics_timeout_s + 1.0,
+        sources=sources,
     )
 
 

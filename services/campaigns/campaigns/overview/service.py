@@ -2,9 +2,11 @@
 (the same pure rules as on its dashboard) ranked into one short list, speed to lead per
 recruiter and channel across campaigns, and the leads waiting past the employer's target.
 
-Gathered concurrently: a funnel from analytics and the contact facts from landing per
-live campaign, each bounded by a timeout. A campaign whose funnel or facts do not come
-gives no advice from them and is counted as missing; the page and the memo still render.
+Gathered concurrently in two requests, whatever the number of live campaigns: their
+funnels from analytics and their contact facts from landing, each bounded by a timeout
+(one request per campaign and source, fifty campaigns on every page view, saturated both
+services under a few marketers). A source that does not answer gives no advice from it
+and counts each campaign as missing; the page and the memo still render.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from campaigns.leads.landing_client import (
     LeadContactFacts,
 )
 from campaigns.leads.speed import SpeedToLead, speed_to_lead
+from campaigns.overview.cache import OverviewSources
 
 SPEED_WINDOW = timedelta(days=90)
 """Speed to lead looks at the leads of the last 90 days (as the inbox does)."""
@@ -66,13 +69,16 @@ class EmployerFollowUp:
         return sum(o.count for o in self.overdue)
 
 
-def _settle(future: Future[_T], deadline: float) -> tuple[bool, _T | None]:
+def _settle(future: Future[_T], deadline: float, *, shared: bool) -> tuple[bool, _T | None]:
     """(answered, value): a source that failed or did not answer by ``deadline`` (a
-    ``time.monotonic`` value shared by every source, so the page waits once) did not."""
+    ``time.monotonic`` value shared by every source, so the page waits once) did not.
+    A read of this page alone that has not started is dropped; a ``shared`` one goes on
+    for the other askers (and is kept for the next page view)."""
     try:
         return True, future.result(timeout=max(deadline - time.monotonic(), 0.0))
     except (AnalyticsUnavailable, LandingUnavailable, LandingRefused, FutureTimeout):
-        future.cancel()
+        if not shared:
+            future.cancel()
         return False, None
 
 
@@ -85,40 +91,88 @@ def employer_follow_up(
     pool: ThreadPoolExecutor,
     now: datetime,
     timeout_s: float,
+    sources: OverviewSources | None = None,
 ) -> EmployerFollowUp:
-    """The employer's ranked next best actions, its speed to lead and overdue leads."""
+    """The employer's ranked next best actions, its speed to lead and overdue leads.
+
+    ``sources`` keeps the follow-up, and what analytics and landing answered, for a short
+    while (the console passes its own; the memo sender reads fresh)."""
     with engine.connect() as conn:
         live = catalog_repo.campaigns_of_tenant(
             conn, tenant_id, status="live", limit=LIVE_CAMPAIGNS_READ
         )
+
+    def gather() -> EmployerFollowUp:
+        return _gather(
+            engine,
+            live,
+            tenant_id=tenant_id,
+            analytics=analytics,
+            landing=landing,
+            pool=pool,
+            now=now,
+            timeout_s=timeout_s,
+            sources=sources,
+        )
+
+    if sources is None:
+        return gather()
+    return sources.kept_or_compute(
+        ("follow_up", tenant_id, tuple(c.id for c in live)),
+        gather,
+        keep=lambda found: not (found.missing_funnels or found.missing_contacts),
+    )
+
+
+def _gather(
+    engine: Engine,
+    live: list[Campaign],
+    *,
+    tenant_id: str,
+    analytics: AnalyticsInsights,
+    landing: LandingClient,
+    pool: ThreadPoolExecutor,
+    now: datetime,
+    timeout_s: float,
+    sources: OverviewSources | None,
+) -> EmployerFollowUp:
+    ids = [c.id for c in live]
+    with engine.connect() as conn:
         settings = followup_repo.settings_of(conn, tenant_id)
-        variants = {c.id: catalog_repo.variants_of(conn, c.id) for c in live}
-        dismissed = {c.id: actions_repo.dismissed(conn, c.id) for c in live}
+        variants = catalog_repo.variants_of_campaigns(conn, ids)
+        dismissed = actions_repo.dismissed_of(conn, ids)
     since = now - SPEED_WINDOW
 
-    def ask(call: Callable[[], _T]) -> Future[_T]:
-        return pool.submit(call)
+    def read_funnels() -> dict[str, CampaignFunnel | None]:
+        return analytics.campaign_funnels(tenant_id, ids)
 
-    def funnel_of(campaign: Campaign) -> Callable[[], CampaignFunnel | None]:
-        return lambda: analytics.campaign_funnel(campaign.id)
+    def read_facts() -> dict[str, tuple[LeadContactFacts, ...]]:
+        answered = landing.tenant_contact_facts(tenant_id, ids, since)
+        return {cid: facts.items for cid, facts in answered.items()}
 
-    def facts_of(campaign: Campaign) -> Callable[[], tuple[LeadContactFacts, ...]]:
-        return lambda: landing.contact_facts(tenant_id, campaign.id, since).items
+    def ask(source: str, read: Callable[[], _T]) -> Future[_T]:
+        if sources is None:
+            return pool.submit(read)
+        return sources.ask((source, tenant_id, tuple(ids)), read, pool)
 
-    deadline = time.monotonic() + timeout_s
-    funnels = {c.id: ask(funnel_of(c)) for c in live}
-    contacts = {c.id: ask(facts_of(c)) for c in live}
+    funnels: dict[str, CampaignFunnel | None] | None = {}
+    contacts: dict[str, tuple[LeadContactFacts, ...]] | None = {}
+    funnels_came = contacts_came = True
+    if live:  # nothing to ask about an employer without live campaigns
+        deadline = time.monotonic() + timeout_s
+        funnels_asked = ask("funnels", read_funnels)
+        facts_asked = ask("contact_facts", read_facts)
+        funnels_settled = _settle(funnels_asked, deadline, shared=sources is not None)
+        contacts_settled = _settle(facts_asked, deadline, shared=sources is not None)
+        funnels_came, funnels = funnels_settled
+        contacts_came, contacts = contacts_settled
     per_campaign = []
     every_fact: list[LeadContactFacts] = []
     overdue: list[OverdueLeads] = []
-    missing_funnels = missing_contacts = 0
     for campaign in live:
         ref = CampaignRef(campaign.id, campaign.name, campaign.slug)
-        funnel_came, funnel = _settle(funnels[campaign.id], deadline)
-        settled = _settle(contacts[campaign.id], deadline)
-        facts_came, facts = settled
-        missing_funnels += not funnel_came
-        missing_contacts += not facts_came
+        funnel = (funnels or {}).get(campaign.id)
+        facts = (contacts or {}).get(campaign.id)
         actions = next_best_actions(
             funnel=funnel,
             variants=variants[campaign.id],
@@ -136,7 +190,7 @@ def employer_follow_up(
                 overdue.append(OverdueLeads(ref, len(waiting)))
     speed = (
         speed_to_lead(every_fact, now=now, target_hours=settings.target_hours)
-        if missing_contacts < len(live)
+        if contacts_came and live
         else None
     )
     return EmployerFollowUp(
@@ -144,6 +198,6 @@ def employer_follow_up(
         speed=speed,
         overdue=tuple(sorted(overdue, key=lambda o: (-o.count, o.campaign.name))),
         live_campaigns=len(live),
-        missing_funnels=missing_funnels,
-        missing_contacts=missing_contacts,
+        missing_funnels=0 if funnels_came else len(live),
+        missing_contacts=0 if contacts_came else len(live),
     )

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from koers.db import as_utc
 from landing.contacts import repository
@@ -20,6 +20,9 @@ from landing.web.deps import EngineDep
 router = APIRouter(prefix="/internal/v1", tags=["internal"])
 
 MAX_FACTS = 5000
+MAX_CAMPAIGNS = 100
+"""Campaigns one batched contact-facts request may name (the console asks for its 50
+newest live ones)."""
 Channel = Literal["whatsapp", "phone", "email", "linkedin"]
 
 
@@ -51,6 +54,22 @@ class ContactFactsOut(BaseModel):
     items: list[LeadContactsOut]
     since: datetime
     truncated: bool
+
+
+class CampaignContactFactsOut(BaseModel):
+    campaign_id: str
+    items: list[LeadContactsOut]
+    truncated: bool
+
+
+class TenantContactFactsOut(BaseModel):
+    campaigns: list[CampaignContactFactsOut] = Field(
+        description="One entry per campaign asked for, in the order asked"
+    )
+    since: datetime
+
+
+CampaignIdParam = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 def contact_out(contact: repository.Contact) -> ContactOut:
@@ -103,16 +122,54 @@ def contact_facts(
             conn, tenant_id, campaign_id, created_from=start, limit=limit
         )
     return ContactFactsOut(
-        items=[
-            LeadContactsOut(
-                lead_id=str(facts.lead_id),
-                created_at=facts.created_at,
-                contact_channel=facts.contact_channel,
-                status=facts.status,
-                contacts=[contact_out(c) for c in facts.contacts],
-            )
-            for facts in found
-        ],
+        items=[_lead_facts_out(facts) for facts in found],
         since=start,
         truncated=len(found) >= limit,
+    )
+
+
+@router.get("/tenants/{tenant_id}/contact-facts", response_model=TenantContactFactsOut)
+def tenant_contact_facts(
+    tenant_id: str,
+    engine: EngineDep,
+    since: datetime,
+    campaign_id: Annotated[
+        list[CampaignIdParam],
+        Query(
+            min_length=1,
+            max_length=MAX_CAMPAIGNS,
+            description="A campaign of the tenant; repeat for each (at most 100)",
+        ),
+    ],
+    limit: Annotated[int, Query(ge=1, le=MAX_FACTS, description="Leads per campaign")] = MAX_FACTS,
+) -> TenantContactFactsOut:
+    """The contact facts of several campaigns of the tenant at once (what the employer
+    overview reads): per campaign, as ``.../campaigns/{campaign}/contact-facts`` answers.
+    A campaign of another tenant, or unknown, answers no leads."""
+    start = as_utc(since)
+    asked = list(dict.fromkeys(campaign_id))  # each once, in the order asked
+    with engine.connect() as conn:
+        found = repository.tenant_contact_facts(
+            conn, tenant_id, asked, created_from=start, limit=limit
+        )
+    return TenantContactFactsOut(
+        campaigns=[
+            CampaignContactFactsOut(
+                campaign_id=campaign,
+                items=[_lead_facts_out(facts) for facts in found[campaign]],
+                truncated=len(found[campaign]) >= limit,
+            )
+            for campaign in asked
+        ],
+        since=start,
+    )
+
+
+def _lead_facts_out(facts: repository.LeadContactFacts) -> LeadContactsOut:
+    return LeadContactsOut(
+        lead_id=str(facts.lead_id),
+        created_at=facts.created_at,
+        contact_channel=facts.contact_channel,
+        status=facts.status,
+        contacts=[contact_out(c) for c in facts.contacts],
     )

@@ -3,6 +3,7 @@ and a fake delivery whose adapters count what reaches them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -106,6 +107,11 @@ class FakeInsights:
 
     def campaign_funnel(self, campaign_id: str) -> CampaignFunnel | None:
         return None
+
+    def campaign_funnels(
+        self, tenant_id: str, campaign_ids: Sequence[str]
+    ) -> dict[str, CampaignFunnel | None]:
+        return dict.fromkeys(campaign_ids)
 
     def data_health(self, campaign_id: str) -> DataHealth | None:
         return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -84,6 +85,11 @@ class FakeProposals:
 
     def campaign_funnel(self, campaign_id: str) -> CampaignFunnel | None:
         return None
+
+    def campaign_funnels(
+        self, tenant_id: str, campaign_ids: Sequence[str]
+    ) -> dict[str, CampaignFunnel | None]:
+        return dict.fromkeys(campaign_ids)
 
     def data_health(self, campaign_id: str) -> DataHealth | None:
         return None
