@@ -18,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))  # the stack and screens the tests use
+sys.path.insert(1, str(ROOT))  # and the test support they import (``tests.support``)
 
 from console_screens import (  # noqa: E402
     NOW,
