@@ -232,8 +232,9 @@ def _postgres_database_url(name: str) -> str:
 # two-core machine). pytest-xdist hands out modules (--dist loadscope) in collection
 # order, so these start first and the short ones fill the gaps after them; left in
 # place (or in xdist's default order, most tests first) these modules of one or two
-# slow tests came last and one worker ran them alone for minutes. The order of the
-# other modules is unchanged.
+# slow tests came last and one worker ran them alone for minutes. The tiers that start
+# real processes follow (a module added there is likely slow too), then the rest, each
+# in its usual order.
 SLOWEST_MODULES = (
     "tests/reliability/test_broker_restart_and_poison.py",
     "tests/dags/test_jobs_page_airflow.py",
@@ -255,6 +256,7 @@ SLOWEST_MODULES = (
     "tests/browser/test_page_builder_browser.py",
     "tests/security/test_consumer_broker_restart.py",
 )
+PROCESS_TIERS = ("tests/dags/", "tests/reliability/", "tests/e2e/", "tests/browser/")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -264,7 +266,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
     rank = {module: place for place, module in enumerate(SLOWEST_MODULES)}
-    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+    def place(item: pytest.Item) -> int:
+        module = item.nodeid.split("::", 1)[0]
+        if module in rank:
+            return rank[module]
+        return len(rank) + (0 if module.startswith(PROCESS_TIERS) else 1)
+
+    items.sort(key=place)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
