@@ -27,8 +27,10 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+import psycopg
 import pytest
 import sqlalchemy as sa
+from psycopg import sql
 
 # The services' packages, imported before pytest puts any test folder on sys.path: the
 # test folders are named after them too (tests/unit/landing, tests/integration/landing),
@@ -94,21 +96,19 @@ class _PostgresDatabases:
     share their checkpoints, and the end waits only for the last few."""
 
     def __init__(self) -> None:
-        self._admin = (
-            sa.create_engine(
-                _pg_url(POSTGRES_URL), isolation_level="AUTOCOMMIT", pool_size=DROP_CONNECTIONS
-            )
-            if POSTGRES_URL
-            else None
-        )
         self._pool = ThreadPoolExecutor(DROP_CONNECTIONS, thread_name_prefix="drop-database")
         self._pending: list[Future[None]] = []
         self.kept: list[str] = []  # the templates, dropped at the end
 
-    def _drop(self, name: str) -> None:
-        assert self._admin is not None, "only PostgreSQL databases are dropped"
-        with self._admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    @staticmethod
+    def _drop(name: str) -> None:
+        # psycopg, not an SQLAlchemy pool: the pool logs each checkout at DEBUG, and
+        # from this thread such a line could reach a handler a test has closed.
+        conninfo = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://", 1)
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
     def drop_later(self, names: list[str]) -> None:
         self._pending.extend(self._pool.submit(self._drop, name) for name in names)
@@ -118,8 +118,6 @@ class _PostgresDatabases:
         self._pool.shutdown(wait=True)
         for dropped in self._pending:
             dropped.result()  # a drop that failed fails the session's teardown
-        if self._admin is not None:
-            self._admin.dispose()
 
 
 @pytest.fixture(scope="session")
