@@ -24,11 +24,13 @@ import shutil
 import socket
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+import psycopg
 import pytest
 import sqlalchemy as sa
+from psycopg import sql
 
 # The services' packages, imported before pytest puts any test folder on sys.path: the
 # test folders are named after them too (tests/unit/landing, tests/integration/landing),
@@ -84,24 +86,45 @@ def redis_url() -> str:
     return url
 
 
+class _PostgresDatabases:
+    """The databases this worker created on PostgreSQL, and their removal.
+
+    Each DROP DATABASE waits for a checkpoint, and waiting drops issued side by side
+    share one. Left to the end of the session, a worker's hundreds of drops kept it
+    busy for minutes (measured: 167 s on a busy machine) while the run waited for it;
+    dropped in the background as each test ends, they overlap the tests that follow and
+    share their checkpoints, and the end waits only for the last few."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(DROP_CONNECTIONS, thread_name_prefix="drop-database")
+        self._pending: list[Future[None]] = []
+        self.kept: list[str] = []  # the templates, dropped at the end
+
+    @staticmethod
+    def _drop(name: str) -> None:
+        # psycopg, not an SQLAlchemy pool: the pool logs each checkout at DEBUG, and
+        # from this thread such a line could reach a handler a test has closed.
+        conninfo = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://", 1)
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+    def drop_later(self, names: list[str]) -> None:
+        self._pending.extend(self._pool.submit(self._drop, name) for name in names)
+
+    def drop_all(self) -> None:
+        self.drop_later(self.kept)
+        self._pool.shutdown(wait=True)
+        for dropped in self._pending:
+            dropped.result()  # a drop that failed fails the session's teardown
+
+
 @pytest.fixture(scope="session")
-def _postgres_databases() -> Iterator[list[str]]:
-    created: list[str] = []
-    yield created
-    if created:
-        # Each DROP DATABASE waits for a checkpoint; issued side by side, the waiting
-        # drops share one, which makes the clean-up of a long session seconds, not minutes.
-        admin = sa.create_engine(
-            _pg_url(POSTGRES_URL), isolation_level="AUTOCOMMIT", pool_size=DROP_CONNECTIONS
-        )
-
-        def drop(name: str) -> None:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-        with ThreadPoolExecutor(DROP_CONNECTIONS) as pool:
-            list(pool.map(drop, created))
-        admin.dispose()
+def _postgres_databases() -> Iterator[_PostgresDatabases]:
+    databases = _PostgresDatabases()
+    yield databases
+    databases.drop_all()
 
 
 def _pg_url(url: str) -> str:
@@ -111,18 +134,22 @@ def _pg_url(url: str) -> str:
 
 
 @pytest.fixture
-def make_database_url(tmp_path: Path, _postgres_databases: list[str]) -> Callable[[str], str]:
+def make_database_url(
+    tmp_path: Path, _postgres_databases: _PostgresDatabases
+) -> Iterator[Callable[[str], str]]:
     """``make_database_url("landing")`` -> URL of a fresh, empty database."""
+    created: list[str] = []
 
     def make(service: str) -> str:
         if not POSTGRES_URL:
             return f"sqlite:///{tmp_path / f'{service}-{uuid.uuid4().hex[:8]}.db'}"
         name = f"koers_test_{service}_{uuid.uuid4().hex[:10]}"
         _create_postgres_database(name)
-        _postgres_databases.append(name)
+        created.append(name)
         return _postgres_database_url(name)
 
-    return make
+    yield make
+    _postgres_databases.drop_later(created)
 
 
 MIGRATIONS: dict[str, Callable[[str], None]] = {
@@ -135,7 +162,7 @@ DATABASE_FIXTURES = frozenset({"make_database_url", "make_migrated_database_url"
 
 @pytest.fixture(scope="session")
 def _migrated_templates(
-    tmp_path_factory: pytest.TempPathFactory, _postgres_databases: list[str]
+    tmp_path_factory: pytest.TempPathFactory, _postgres_databases: _PostgresDatabases
 ) -> Callable[[str], str]:
     """``template("landing")`` -> a database at the service's newest revision, built on
     first use and never written to afterwards (every test gets a copy)."""
@@ -146,7 +173,7 @@ def _migrated_templates(
             if POSTGRES_URL:
                 name = f"koers_template_{service}_{uuid.uuid4().hex[:10]}"
                 _create_postgres_database(name)
-                _postgres_databases.append(name)
+                _postgres_databases.kept.append(name)
                 MIGRATIONS[service](_postgres_database_url(name))
                 templates[service] = name
             else:
@@ -160,10 +187,13 @@ def _migrated_templates(
 
 @pytest.fixture
 def make_migrated_database_url(
-    tmp_path: Path, _postgres_databases: list[str], _migrated_templates: Callable[[str], str]
-) -> Callable[[str], str]:
+    tmp_path: Path,
+    _postgres_databases: _PostgresDatabases,
+    _migrated_templates: Callable[[str], str],
+) -> Iterator[Callable[[str], str]]:
     """``make_migrated_database_url("landing")`` -> URL of a fresh database at the newest
     revision of ``campaigns``, ``landing`` or ``analytics``."""
+    created: list[str] = []
 
     def make(service: str) -> str:
         template = _migrated_templates(service)
@@ -173,10 +203,11 @@ def make_migrated_database_url(
             return f"sqlite:///{path}"
         name = f"koers_test_{service}_{uuid.uuid4().hex[:10]}"
         _create_postgres_database(name, template=template)
-        _postgres_databases.append(name)
+        created.append(name)
         return _postgres_database_url(name)
 
-    return make
+    yield make
+    _postgres_databases.drop_later(created)
 
 
 def _create_postgres_database(name: str, template: str | None = None) -> None:
@@ -195,11 +226,52 @@ def _postgres_database_url(name: str) -> str:
     )
 
 
+# The modules that take longest, longest first (measured with --durations on the
+# two-core machine). pytest-xdist hands out modules (--dist loadscope) in collection
+# order, so these start first and the short ones fill the gaps after them; left in
+# place (or in xdist's default order, most tests first) these modules of one or two
+# slow tests came last and one worker ran them alone for minutes. The tiers that start
+# real processes follow (a module added there is likely slow too), then the rest, each
+# in its usual order.
+SLOWEST_MODULES = (
+    "tests/reliability/test_broker_restart_and_poison.py",
+    "tests/dags/test_jobs_page_airflow.py",
+    "tests/dags/test_airflow_dags.py",
+    "tests/e2e/test_thin_slice.py",
+    "tests/reliability/test_broker_outage.py",
+    "tests/reliability/test_landing_kill.py",
+    "tests/e2e/test_make_demo.py",
+    "tests/reliability/test_broker_amnesia.py",
+    "tests/dags/test_airflow_scheduler.py",
+    "tests/security/test_standalone_installs.py",
+    "tests/reliability/test_consumer_crash.py",
+    "tests/unit/campaigns/test_dashboard_pages.py",
+    "tests/browser/test_console_layout.py",
+    "tests/browser/test_console_dutch.py",
+    "tests/reliability/test_landing_replica_processes.py",
+    "tests/integration/test_messaging_batch_crash.py",
+    "tests/security/test_body_limits.py",
+    "tests/browser/test_page_builder_browser.py",
+    "tests/security/test_consumer_broker_restart.py",
+)
+PROCESS_TIERS = ("tests/dags/", "tests/reliability/", "tests/e2e/", "tests/browser/")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that takes a database ``db`` (see the module docstring)."""
+    """Mark every test that takes a database ``db`` (see the module docstring), and
+    put the slowest modules first (see ``SLOWEST_MODULES``)."""
     for item in items:
         if DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
+    rank = {module: place for place, module in enumerate(SLOWEST_MODULES)}
+
+    def place(item: pytest.Item) -> int:
+        module = item.nodeid.split("::", 1)[0]
+        if module in rank:
+            return rank[module]
+        return len(rank) + (0 if module.startswith(PROCESS_TIERS) else 1)
+
+    items.sort(key=place)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
