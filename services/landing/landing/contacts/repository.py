@@ -9,7 +9,7 @@ message text is stored, only the channel, the moment and the recruiter's user id
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -109,16 +109,7 @@ def campaign_contact_facts(
         .limit(limit)
     ).all()
     histories = _contacts_in_chunks(conn, [row.lead_id for row in rows])
-    return [
-        LeadContactFacts(
-            lead_id=row.lead_id,
-            created_at=row.created_at,
-            contact_channel=row.contact_channel,
-            status=row.status,
-            contacts=tuple(histories.get(row.lead_id, ())),
-        )
-        for row in rows
-    ]
+    return [_facts(row, histories) for row in rows]
 
 
 def tenant_contact_facts(
@@ -169,16 +160,18 @@ def tenant_contact_facts(
     ).all()
     histories = _contacts_in_chunks(conn, [row.lead_id for row in rows])
     for row in rows:
-        found[row.campaign_id].append(
-            LeadContactFacts(
-                lead_id=row.lead_id,
-                created_at=row.created_at,
-                contact_channel=row.contact_channel,
-                status=row.status,
-                contacts=tuple(histories.get(row.lead_id, ())),
-            )
-        )
+        found[row.campaign_id].append(_facts(row, histories))
     return found
+
+
+def _facts(row: Any, histories: Mapping[uuid.UUID, list[Contact]]) -> LeadContactFacts:
+    return LeadContactFacts(
+        lead_id=row.lead_id,
+        created_at=row.created_at,
+        contact_channel=row.contact_channel,
+        status=row.status,
+        contacts=tuple(histories.get(row.lead_id, ())),
+    )
 
 
 def _contacts_in_chunks(
