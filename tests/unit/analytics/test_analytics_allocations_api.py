@@ -138,6 +138,30 @@ def test_a_budget_in_the_body_overrides_the_campaign_budget(
     assert sum(body["proposal"]["allocation"].values()) == pytest.approx(300.0, abs=0.01)
 
 
+@pytest.mark.parametrize(
+    "field", [{"by": "user\u00007"}, {"by": "user-7", "note": "ok\ud800"}], ids=["nul", "surrogate"]
+)
+def test_a_decision_a_database_would_not_store_is_refused_with_a_422(
+    client: TestClient,
+    auth: dict[str, str],
+    planned: Events,
+    campaign_id: str,
+    field: dict[str, str],
+) -> None:
+    client.post(url(campaign_id), headers=auth)
+    body = json.dumps({"decision": "approve", **field})  # escapes as JSON text carries them
+
+    answer = client.post(
+        url(campaign_id, suffix="/decision"),
+        content=body,
+        headers=auth | {"content-type": "application/json"},
+    )
+
+    assert answer.status_code == 422
+    assert "control characters or unpaired surrogates" in answer.text
+    assert client.get(url(campaign_id), headers=auth).json()["status"] == "proposed"
+
+
 def test_a_decision_is_recorded_once_and_then_the_week_is_final(
     client: TestClient,
     auth: dict[str, str],

@@ -21,6 +21,7 @@ from analytics.proposals.repository import StoredAllocation
 from analytics.web.deps import CampaignId, EngineDep, require_service_token
 from analytics.web.problems import problem_response
 from koers.isoweeks import ISO_WEEK_PATTERN
+from koers.text import StorableText
 
 router = APIRouter(
     prefix="/v1",
@@ -109,8 +110,8 @@ class DecisionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["approve", "reject"]
-    by: str = Field(min_length=1, max_length=200, description="Who decided (a user id).")
-    note: str | None = Field(None, max_length=2000)
+    by: StorableText = Field(min_length=1, max_length=200, description="Who decided (a user id).")
+    note: StorableText | None = Field(None, max_length=2000)
 
 
 @router.post(
