@@ -2,8 +2,8 @@
 
 PostgreSQL refuses a NUL in a text column and no driver encodes an unpaired surrogate
 (JSON's ``"\\ud800"`` decodes to one), so either would fail at the INSERT, as a 500, long
-after the request was accepted. Refused at the edge instead, as a 422 naming the field.
-Tabs and line breaks stay: a note may have several lines.
+after the request was accepted. Other control characters are what no person types (a
+script's probe). Landing's forms and analytics' API refuse them at the edge instead.
 """
 
 from __future__ import annotations
@@ -13,15 +13,22 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_UNSTORABLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNSTORABLE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def storable(text: str) -> str:
-    """``text`` itself, or a ValueError when a database would not store it as it is."""
-    if _UNSTORABLE.search(text):
+def storable(text: str, *, multiline: bool = False) -> bool:
+    """Whether ``text`` is a field both databases store as it is: no NUL, no lone
+    surrogate, no control characters but line breaks and tabs where free text (a
+    motivation, a note) allows them."""
+    return not (_UNSTORABLE_TEXT if multiline else _UNSTORABLE_LINE).search(text)
+
+
+def _storable_text(text: str) -> str:
+    if not storable(text, multiline=True):
         raise ValueError("must not contain control characters or unpaired surrogates")
     return text
 
 
-StorableText = Annotated[str, AfterValidator(storable)]
-"""A ``str`` field whose value is checked by :func:`storable`."""
+StorableText = Annotated[str, AfterValidator(_storable_text)]
+"""A ``str`` field of a request model, refused (422) when :func:`storable` says no."""

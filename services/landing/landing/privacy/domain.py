@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
+from koers.text import storable
 from landing.errors import ErasureRequestInvalid
-from landing.submissions.domain import normalise_email, normalise_phone, storable
+from landing.submissions.domain import normalise_email, normalise_phone
 
 LEAD_STATUSES = ("new", "contacted", "interviewed", "hired", "rejected")
 

@@ -17,6 +17,7 @@ from typing import cast
 import phonenumbers
 
 from koers.events import CampaignPublished, ContactChannel, QuizQuestion
+from koers.text import storable
 
 DIRECT_VARIANT = "direct"
 """The variant id of a visit that no (known) creative brought in."""
@@ -31,18 +32,7 @@ EMAIL_MAX_LENGTH = 254
 MOTIVATION_MAX_LENGTH = 4000
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
-# What neither database takes (PostgreSQL refuses NUL; no driver encodes a lone
-# surrogate) and what no person types (other control characters): a script's probe.
-_UNSTORABLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-_UNSTORABLE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _VARIANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
-
-
-def storable(text: str, *, multiline: bool = False) -> bool:
-    """Whether ``text`` is a field both databases store as it is: no NUL, no lone
-    surrogate, no control characters but line breaks and tabs where free text (a
-    motivation) allows them."""
-    return not (_UNSTORABLE_TEXT if multiline else _UNSTORABLE_LINE).search(text)
 
 
 # --- visits ------------------------------------------------------------------------
