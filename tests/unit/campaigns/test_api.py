@@ -3,7 +3,9 @@ from __future__ import annotations
 import pytest
 from campaigns_testkit import DEMO_PASSWORD, log_in
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
+from campaigns.catalog.inputs import Input
 from campaigns.demo import DEMO_EMAIL, DEMO_SLUG
 from campaigns.seed import SeedResult
 
@@ -56,3 +58,14 @@ def test_the_openapi_document_describes_the_api(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert "/api/v1/campaigns/{slug}" in paths
     assert "/login" not in paths
+
+
+@pytest.mark.parametrize("text", ["name\x00", "name\ud800", "bell\x07"])
+def test_every_api_input_refuses_text_a_database_would_not_store(text: str) -> None:
+    class Probe(Input):
+        name: str
+
+    # pydantic itself refuses an unpaired surrogate in a str; the rest is ours.
+    with pytest.raises(ValidationError, match=r"control characters|valid string"):
+        Probe(name=text)
+    assert Probe(name="two\nlines\tand a tab").name == "two\nlines\tand a tab"

@@ -32,6 +32,7 @@ from koers.events import (
     LeadFormOptions,
     QuizQuestionText,
 )
+from koers.text import storable
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
@@ -46,6 +47,15 @@ PAGE_MEDIA_PATTERN = r"^(https://[^\s\"'<>]+|/[^/\s\"'<>][^\s\"'<>]*)$"
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        # Every text field of every input: a NUL or an unpaired surrogate would fail at
+        # the INSERT on PostgreSQL (a 500); refused here as a 422 naming the field.
+        if isinstance(value, str) and not storable(value, multiline=True):
+            raise ValueError("must not contain control characters or unpaired surrogates")
+        return value
 
 
 def slugify(text: str) -> str:
