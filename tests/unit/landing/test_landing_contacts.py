@@ -259,6 +259,10 @@ def test_a_tenant_never_reads_another_tenants_facts_even_naming_its_campaigns(
         {"since": "2025-03-01T00:00:00Z", "campaign_id": "c" * 65},
         {"since": "2025-03-01T00:00:00Z", "campaign_id": [f"c-{n}" for n in range(101)]},
         {"since": "2025-03-01T00:00:00Z", "campaign_id": "cmp-1", "limit": "0"},
+        # Overflowed when turned to UTC (a 500 the fuzz test found), and far outside
+        # any campaign's life.
+        {"since": "0001-01-01T00:00:00+00:01", "campaign_id": "cmp-1"},
+        {"since": "9999-12-31T23:59:59-01:00", "campaign_id": "cmp-1"},
     ],
 )
 def test_bad_batched_requests_are_422_problems(
@@ -277,3 +281,26 @@ def test_the_batched_contact_facts_need_the_service_token(client: TestClient) ->
     )
 
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+00:01", "9999-12-31T23:59:59-01:00"])
+def test_a_moment_outside_any_campaigns_life_is_refused_where_a_request_carries_one(
+    client: TestClient, published: CampaignPublished, moment: str
+) -> None:
+    submit_lead(client, "Anna de Vries", "anna@voorbeeld.nl")
+    lead_id = only_lead(client)["lead_id"]
+
+    facts = client.get(
+        f"{TENANT}/campaigns/cmp-1/contact-facts", params={"since": moment}, headers=AUTH
+    )
+    recorded = contact(client, lead_id, "attempt", moment)
+    ended = client.patch(
+        f"{TENANT}/leads/{lead_id}",
+        json={"status": "rejected", "procedure_ended_at": moment},
+        headers=AUTH,
+    )
+
+    for response in (facts, recorded, ended):
+        assert response.status_code == 422, response.text
+        assert "between 2000-01-01 and 2199-12-31" in response.text
+    assert only_lead(client)["status"] == "new"

@@ -8,7 +8,6 @@ into ``{field: message}`` for showing next to the form field it concerns).
 from __future__ import annotations
 
 import re
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -32,6 +31,7 @@ from koers.events import (
     LeadFormOptions,
     QuizQuestionText,
 )
+from koers.instants import PlausibleDay
 from koers.text import storable
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
@@ -84,8 +84,8 @@ class CampaignInput(Input):
     target_regions: list[Region] = Field(default_factory=list, max_length=14)
     target_channels: list[TargetChannel] = Field(default_factory=list, max_length=6)
     goal: CampaignGoal = "lead"
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: PlausibleDay | None = None
+    ends_on: PlausibleDay | None = None
     weekly_budget: Decimal = Field(ge=0, le=MAX_BUDGET, decimal_places=2)
     guardrails: Guardrails = Field(default_factory=Guardrails)
 

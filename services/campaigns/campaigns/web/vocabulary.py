@@ -79,6 +79,7 @@ FORM_MESSAGES: tuple[str, ...] = (
     N_("Must not be below the minimum hours."),
     N_("Must not be below the minimum salary."),
     N_("The campaign cannot end before it starts."),
+    N_("Must lie between 2000-01-01 and 2199-12-31."),  # koers.instants' days
     N_("Cannot be more than the weekly budget."),
     N_("This address is taken; choose another."),
     N_("This person is already a member."),

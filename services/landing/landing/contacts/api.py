@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from koers.db import as_utc
+from koers.instants import UtcInstant
 from landing.contacts import repository
 from landing.contacts.service import record_contact
 from landing.errors import LeadNotFound
@@ -38,7 +38,7 @@ class ContactIn(BaseModel):
 
     kind: Literal["attempt", "reply"]
     channel: Channel
-    at: datetime
+    at: UtcInstant
     recruiter_id: str = Field(min_length=1, max_length=64)
 
 
@@ -99,7 +99,7 @@ def add_contact(tenant_id: str, lead_id: str, contact: ContactIn, engine: Engine
         _lead_key(lead_id),
         kind=contact.kind,
         channel=contact.channel,
-        at=as_utc(contact.at),
+        at=contact.at,
         recruiter_id=contact.recruiter_id,
     )
     return contact_out(recorded)
@@ -112,11 +112,11 @@ def contact_facts(
     tenant_id: str,
     campaign_id: str,
     engine: EngineDep,
-    since: datetime,
+    since: UtcInstant,
     limit: Annotated[int, Query(ge=1, le=MAX_FACTS)] = MAX_FACTS,
 ) -> ContactFactsOut:
     """A campaign's leads created since ``since`` with their contact history."""
-    start = as_utc(since)
+    start = since
     with engine.connect() as conn:
         found = repository.campaign_contact_facts(
             conn, tenant_id, campaign_id, created_from=start, limit=limit
@@ -132,7 +132,7 @@ def contact_facts(
 def tenant_contact_facts(
     tenant_id: str,
     engine: EngineDep,
-    since: datetime,
+    since: UtcInstant,
     campaign_id: Annotated[
         list[CampaignIdParam],
         Query(
@@ -146,7 +146,7 @@ def tenant_contact_facts(
     """The contact facts of several campaigns of the tenant at once (what the employer
     overview reads): per campaign, as ``.../campaigns/{campaign}/contact-facts`` answers.
     A campaign of another tenant, or unknown, answers no leads."""
-    start = as_utc(since)
+    start = since
     asked = list(dict.fromkeys(campaign_id))  # each once, in the order asked
     with engine.connect() as conn:
         found = repository.tenant_contact_facts(

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
+from koers.instants import UtcInstant
 from landing.contacts import repository as contacts
 from landing.contacts.api import ContactOut, contact_out
 from landing.errors import CvNotFound, LeadNotFound
@@ -83,7 +84,7 @@ class StatusChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: LeadStatus
-    procedure_ended_at: datetime | None = None
+    procedure_ended_at: UtcInstant | None = None
     """When the procedure ended (for "rejected"; defaults to now)."""
     consent_withdrawn: bool = False
     """The candidate withdrew consent through the recruiter: the next retention run
