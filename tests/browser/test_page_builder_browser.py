@@ -16,13 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from console_screens import NOW, TODAY, layout_problems, log_in, viewport
 from console_support import ConsoleStack, console_stack
 
 from campaigns.demo import DEMO_SLUG
 from landing.config import Settings as LandingSettings
+from tests.support import loopback
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +43,7 @@ def live_pages(stack: ConsoleStack) -> dict[str, str]:
     url = f"{stack.landing_url}/j/{DEMO_SLUG}"
     pages = {}
     for language in ("nl", "en"):
-        response = httpx.get(url, params={"lang": language}, timeout=10)
+        response = loopback.get(url, params={"lang": language}, timeout=10)
         assert response.status_code == 200
         pages[language] = response.text
     return pages

@@ -24,6 +24,7 @@ import httpx
 
 from tests.conftest import free_port
 from tests.dags.test_airflow_dags import airflow_env, require_airflow_venv
+from tests.support import loopback
 
 STARTUP_TIMEOUT_S = 240
 
@@ -64,7 +65,7 @@ class AirflowServer:
     alerts: AlertInbox
 
     def token(self) -> str:
-        response = httpx.post(
+        response = loopback.post(
             f"{self.base_url}/auth/token",
             json={"username": self.username, "password": self.password},
             timeout=60,
@@ -75,7 +76,7 @@ class AirflowServer:
 
     def api(self) -> httpx.Client:
         """An authenticated client for the REST API v2 (what the tests check with)."""
-        return httpx.Client(
+        return loopback.client(
             base_url=f"{self.base_url}/api/v2",
             headers={"Authorization": f"Bearer {self.token()}"},
             timeout=60,

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -43,6 +42,7 @@ from koers.db import make_engine, transaction
 from koers.events import Guardrails
 from koers.messaging.schema import outbox_table, processed_events_table
 from landing.submissions.repository import leads
+from tests.support import loopback
 from tests.support.processes import SERVICES, Stack, wait_until
 
 pytestmark = pytest.mark.integration
@@ -261,7 +261,7 @@ def iso_week(moment: datetime) -> str:
 
 
 def get_json(stack: Stack, service: str, path: str, **params: Any) -> Any:
-    response = httpx.get(
+    response = loopback.get(
         f"{stack.url(service)}{path}",
         params=params,
         headers={"Authorization": f"Bearer {stack.service_token}"},
@@ -347,7 +347,7 @@ def add_campaign_without_live_creatives(stack: Stack) -> str:
 
 
 def no_allocation(stack: Stack, campaign_id: str, week: str) -> bool:
-    response = httpx.get(
+    response = loopback.get(
         f"{stack.url('analytics')}/v1/campaigns/{campaign_id}/allocations/{week}",
         headers={"Authorization": f"Bearer {stack.service_token}"},
         timeout=10,

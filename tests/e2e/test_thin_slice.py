@@ -15,6 +15,7 @@ from koers.broker import EmbeddedBroker
 from koers.db import make_engine
 from koers.events import CANDIDATE_EVENTS_TOPIC
 from koers.messaging.schema import outbox_table, processed_events_table
+from tests.support import loopback
 from tests.support.html import hidden_fields, links, table_rows
 from tests.support.processes import Stack, wait_until
 
@@ -24,7 +25,7 @@ SLUG = "demo-klantenservice"
 
 
 def analytics_funnel(stack: Stack, campaign_id: str) -> dict:  # type: ignore[type-arg]
-    response = httpx.get(
+    response = loopback.get(
         f"{stack.url('analytics')}/v1/campaigns/{campaign_id}/funnel",
         headers={"Authorization": f"Bearer {stack.service_token}"},
         timeout=5,
@@ -63,7 +64,7 @@ def variant_totals(funnel: dict, variant_id: str) -> dict:  # type: ignore[type-
 
 
 def log_in(stack: Stack) -> httpx.Client:
-    console = httpx.Client(base_url=stack.url("campaigns"), headers={"Accept": "text/html"})
+    console = loopback.client(base_url=stack.url("campaigns"), headers={"Accept": "text/html"})
     form = console.get("/login")
     assert form.status_code == 200
     answer = console.post(
@@ -89,11 +90,11 @@ def test_a_lead_travels_from_the_landing_page_to_the_console(
     # The published campaign reaches landing through Kafka; then its page renders.
     page_url = f"{stack.url('landing')}/j/{SLUG}?v=instagram&utm_source=instagram"
     wait_until(
-        lambda: httpx.get(page_url, timeout=2).status_code == 200,
+        lambda: loopback.get(page_url, timeout=2).status_code == 200,
         60,
         message="the published page to arrive at landing",
     )
-    page = httpx.get(page_url, timeout=5)
+    page = loopback.get(page_url, timeout=5)
     entry_links = [link for link in links(page.text) if f"/j/{SLUG}/" in link]
     for entry in ("/quiz", "/lead", "/apply"):
         assert any(entry in link for link in entry_links), f"no {entry} entry point"
@@ -131,7 +132,7 @@ def test_a_lead_travels_from_the_landing_page_to_the_console(
     leads_before = variant_totals(analytics_funnel(stack, campaign_id), "instagram")["leads"]
 
     # A candidate follows the page's lead link and leaves a phone number.
-    candidate = httpx.Client(follow_redirects=False)
+    candidate = loopback.client(follow_redirects=False)
     lead_link = urljoin(page_url, next(link for link in entry_links if "/lead" in link))
     form = candidate.get(lead_link)
     assert form.status_code == 200
@@ -172,7 +173,7 @@ def test_a_lead_travels_from_the_landing_page_to_the_console(
     assert int(instagram[header.index("Leads")]) == leads_before + 1
 
     # And the lead's personal data stayed in landing: no event carries the phone number.
-    leads = httpx.get(
+    leads = loopback.get(
         f"{stack.url('landing')}/internal/v1/campaigns/{campaign_id}/leads",
         headers={"Authorization": f"Bearer {stack.service_token}"},
         params={"limit": 200},

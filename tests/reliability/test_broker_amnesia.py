@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -22,6 +21,7 @@ from koers.events import CANDIDATE_EVENTS_TOPIC
 from koers.messaging.schema import outbox_table
 from tests.conftest import free_port
 from tests.reliability.test_broker_outage import _campaign_id, leads_in_analytics
+from tests.support import loopback
 from tests.support.html import hidden_fields
 from tests.support.processes import Stack, wait_until
 
@@ -50,7 +50,7 @@ def unsent_candidate_events(stack: Stack) -> int | None:
 def leave_leads(stack: Stack, count: int) -> None:
     """Candidates open the lead form, take a few seconds like people do, and submit."""
     lead_url = f"{stack.url('landing')}/j/{SLUG}/lead?v=facebook"
-    with httpx.Client(timeout=10) as candidate:
+    with loopback.client(timeout=10) as candidate:
         forms = [hidden_fields(candidate.get(lead_url).text) for _ in range(count)]
         time.sleep(FILL_SECONDS)
         for number, hidden in enumerate(forms):
@@ -81,7 +81,7 @@ def test_events_the_broker_forgot_are_published_again_and_counted_once(
         stack.run("campaigns", "seed-demo")
         page_url = f"{stack.url('landing')}/j/{SLUG}?v=facebook"
         wait_until(
-            lambda: httpx.get(page_url, timeout=2).status_code == 200,
+            lambda: loopback.get(page_url, timeout=2).status_code == 200,
             60,
             message="the published page to arrive at landing",
         )

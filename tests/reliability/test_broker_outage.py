@@ -6,11 +6,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 
 from koers.broker import EmbeddedBroker
 from tests.conftest import free_port
+from tests.support import loopback
 from tests.support.html import hidden_fields
 from tests.support.processes import Stack, wait_until
 
@@ -20,7 +20,7 @@ SLUG = "demo-klantenservice"
 
 
 def leads_in_analytics(stack: Stack, campaign_id: str) -> int:
-    response = httpx.get(
+    response = loopback.get(
         f"{stack.url('analytics')}/v1/campaigns/{campaign_id}/funnel",
         headers={"Authorization": f"Bearer {stack.service_token}"},
         timeout=5,
@@ -44,19 +44,19 @@ def test_a_lead_left_while_the_broker_is_down_is_kept_and_counted_later(
         stack.run("campaigns", "seed-demo")
         page_url = f"{stack.url('landing')}/j/{SLUG}?v=tiktok"
         wait_until(
-            lambda: httpx.get(page_url, timeout=2).status_code == 200,
+            lambda: loopback.get(page_url, timeout=2).status_code == 200,
             60,
             message="the published page to arrive at landing",
         )
         campaign_id = _campaign_id(stack)
 
         broker.stop()
-        ready = httpx.get(f"{stack.url('landing')}/readyz", timeout=5)
+        ready = loopback.get(f"{stack.url('landing')}/readyz", timeout=5)
         assert ready.status_code == 200 and ready.json()["status"] == "degraded"
 
         lead_url = f"{stack.url('landing')}/j/{SLUG}/lead?v=tiktok"
-        form = httpx.get(lead_url, timeout=5)
-        posted = httpx.post(
+        form = loopback.get(lead_url, timeout=5)
+        posted = loopback.post(
             lead_url,
             data={
                 **hidden_fields(form.text),
@@ -69,7 +69,7 @@ def test_a_lead_left_while_the_broker_is_down_is_kept_and_counted_later(
             timeout=10,
         )
         assert posted.status_code == 303, "accepted while the broker is down"
-        stored = httpx.get(
+        stored = loopback.get(
             f"{stack.url('landing')}/internal/v1/campaigns/{campaign_id}/leads",
             headers={"Authorization": f"Bearer {stack.service_token}"},
             timeout=5,
@@ -93,7 +93,7 @@ def test_a_lead_left_while_the_broker_is_down_is_kept_and_counted_later(
 
 
 def _campaign_id(stack: Stack) -> str:
-    console = httpx.Client(base_url=stack.url("campaigns"), headers={"Accept": "text/html"})
+    console = loopback.client(base_url=stack.url("campaigns"), headers={"Accept": "text/html"})
     form = console.get("/login")
     console.post(
         "/login",

@@ -41,6 +41,7 @@ from koers.events import (
 )
 from tests.conftest import free_port
 from tests.reliability.test_broker_outage import _campaign_id, leads_in_analytics
+from tests.support import loopback
 from tests.support.html import hidden_fields
 from tests.support.processes import Stack, wait_until
 
@@ -103,7 +104,7 @@ def test_consumers_ride_out_a_broker_restart_while_candidates_leave_leads(
 
     def candidates() -> None:
         nonlocal accepted
-        with httpx.Client(timeout=10) as candidate:
+        with loopback.client(timeout=10) as candidate:
             while not stop_candidates.wait(0.5):
                 if leave_lead(candidate, stack, accepted):
                     accepted += 1
@@ -112,7 +113,7 @@ def test_consumers_ride_out_a_broker_restart_while_candidates_leave_leads(
         stack.start_all()
         stack.run("campaigns", "seed-demo")
         wait_until(
-            lambda: httpx.get(f"{stack.url('landing')}/j/{SLUG}", timeout=2).status_code == 200,
+            lambda: loopback.get(f"{stack.url('landing')}/j/{SLUG}", timeout=2).status_code == 200,
             60,
             message="the published page to arrive at landing",
         )
@@ -234,12 +235,12 @@ def test_poison_on_every_consumed_topic_is_dead_lettered_and_nothing_stops(
         # reaches landing, and every lead left after it is counted once.
         stack.run("campaigns", "seed-demo")
         wait_until(
-            lambda: httpx.get(f"{stack.url('landing')}/j/{SLUG}", timeout=2).status_code == 200,
+            lambda: loopback.get(f"{stack.url('landing')}/j/{SLUG}", timeout=2).status_code == 200,
             90,
             message="the page published after the poison to arrive at landing",
         )
         campaign_id = _campaign_id(stack)
-        with httpx.Client(timeout=10) as candidate:
+        with loopback.client(timeout=10) as candidate:
             accepted = sum(leave_lead(candidate, stack, n) for n in range(5))
         wait_until(
             lambda: leads_in_analytics(stack, campaign_id) == accepted,

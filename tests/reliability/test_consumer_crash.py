@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
@@ -25,6 +24,7 @@ from koers.events import (
     Payload,
     new_envelope,
 )
+from tests.support import loopback
 from tests.support.processes import Stack, wait_until
 
 pytestmark = pytest.mark.reliability
@@ -65,7 +65,7 @@ def candidate_stream(
 
 
 def funnel_counts(stack: Stack, campaign_id: str) -> Counter[tuple[str, str, str]]:
-    response = httpx.get(
+    response = loopback.get(
         f"{stack.url('analytics')}/v1/campaigns/{campaign_id}/funnel",
         headers={"Authorization": f"Bearer {stack.service_token}"},
         timeout=5,

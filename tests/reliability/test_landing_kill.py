@@ -34,6 +34,7 @@ from koers.messaging.transport import KafkaPublisher
 from landing.submissions.repository import leads
 from landing.submissions.tokens import TokenSigner
 from tests.conftest import free_port
+from tests.support import loopback
 from tests.support.processes import SERVICES, Stack, wait_until
 from tests.support.published_pages import lead_form_campaign
 
@@ -70,7 +71,7 @@ def _publish(stack: Stack, campaign_id: str, slug: str) -> None:
 
 
 def _analytics_leads(stack: Stack, campaign_id: str) -> int:
-    response = httpx.get(
+    response = loopback.get(
         f"{stack.url('analytics')}/v1/campaigns/{campaign_id}/funnel",
         headers={"Authorization": f"Bearer {stack.service_token}"},
         timeout=5,
@@ -106,14 +107,14 @@ def test_acknowledged_leads_survive_a_sigkill_and_are_counted_once(
         _publish(stack, campaign_id, slug)
         base = stack.url("landing")
         wait_until(
-            lambda: httpx.get(f"{base}/j/{slug}", timeout=2).status_code == 200,
+            lambda: loopback.get(f"{base}/j/{slug}", timeout=2).status_code == 200,
             90,
             message="the published page at landing",
         )
 
         # 1,000 candidates open the form (each a visit of its own)...
         def open_form(_: int) -> str:
-            with httpx.Client(timeout=30) as client:
+            with loopback.client(timeout=30) as client:
                 html = client.get(f"{base}/j/{slug}/lead?v=v1").text
             found = re.search(r'name="form_token" value="([^"]+)"', html)
             assert found
@@ -138,7 +139,7 @@ def test_acknowledged_leads_survive_a_sigkill_and_are_counted_once(
                 "consent": "yes",
             }
             try:
-                response = httpx.post(f"{base}/j/{slug}/lead", data=data, timeout=30)
+                response = loopback.post(f"{base}/j/{slug}/lead", data=data, timeout=30)
             except httpx.HTTPError:
                 return  # the connection died with the process: not acknowledged
             if response.status_code == 303:

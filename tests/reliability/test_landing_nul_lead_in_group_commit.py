@@ -28,6 +28,7 @@ from koers.messaging.schema import outbox_table
 from landing.handlers import HANDLERS
 from landing.submissions.repository import leads
 from tests.conftest import POSTGRES_URL, free_port
+from tests.support import loopback
 from tests.support.processes import wait_until
 from tests.support.published_pages import lead_form_campaign
 
@@ -83,7 +84,7 @@ def landing(database_url: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until(
-            lambda: httpx.get(f"{url}/healthz", timeout=1).status_code == 200,
+            lambda: loopback.get(f"{url}/healthz", timeout=1).status_code == 200,
             60,
             message="landing /healthz",
         )
@@ -109,14 +110,14 @@ def test_a_nul_byte_lead_in_a_busy_group_commit_costs_no_other_lead(
     landing: tuple[str, Path], database_url: str
 ) -> None:
     url, log_path = landing
-    with httpx.Client(base_url=url, timeout=30) as client:
+    with loopback.client(base_url=url, timeout=30) as client:
         tokens = [_form_token(client) for _ in range(CANDIDATES)]
     names = [f"Kandidaat {i}" for i in range(CANDIDATES)]
     bad = CANDIDATES // 2
     names[bad] = f"{BAD_NAME} {SECRET_SURNAME}"
 
     def send(index: int) -> int:
-        with httpx.Client(base_url=url, timeout=30) as client:
+        with loopback.client(base_url=url, timeout=30) as client:
             response = client.post(
                 f"/j/{SLUG}/lead",
                 data={

@@ -24,6 +24,7 @@ from landing.cli import MIGRATIONS_DIR
 from landing.handlers import handlers
 from landing.submissions.repository import applications
 from tests.conftest import free_port
+from tests.support import loopback
 from tests.support.landing_app import apply_data, campaign, form_token, minimal_pdf
 from tests.support.processes import wait_until
 from tests.support.round_robin import RoundRobinProxy, round_robin
@@ -98,7 +99,9 @@ def replicas(
     try:
         for port in ports:
             wait_until(
-                lambda port=port: httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200,
+                lambda port=port: (
+                    loopback.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+                ),
                 120,
                 message=f"landing on {port}",
             )
@@ -120,7 +123,7 @@ def replicas(
 
 def fresh_connection() -> httpx.Client:
     """A client that opens a new connection per request, so the proxy alternates."""
-    return httpx.Client(
+    return loopback.client(
         headers={"user-agent": USER_AGENT},
         limits=httpx.Limits(max_keepalive_connections=0),
         timeout=10,

@@ -27,6 +27,7 @@ from koers.messaging.schema import outbox_table
 from landing.handlers import HANDLERS
 from landing.submissions.tokens import TokenSigner
 from tests.conftest import free_port
+from tests.support import loopback
 from tests.support.processes import SERVICES, Stack
 from tests.support.published_pages import lead_form_campaign
 
@@ -78,7 +79,7 @@ def test_every_answered_page_view_survives_a_sigkill(
         answered: dict[int, str] = {}  # candidate -> the visit's key
         lock = threading.Lock()
         killed = threading.Event()
-        client = httpx.Client(timeout=30, limits=httpx.Limits(max_connections=20))
+        client = loopback.client(timeout=30, limits=httpx.Limits(max_connections=20))
 
         def view(candidate: int) -> None:
             if killed.is_set():

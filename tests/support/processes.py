@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+from tests.support import loopback
 
 BIN = Path(sys.executable).parent
 SERVICES = ("campaigns", "landing", "analytics")
@@ -108,7 +108,7 @@ class Stack:
             str(self.ports[service]),
         )
         wait_until(  # generous: the test machine is shared and often busy
-            lambda: httpx.get(f"{self.url(service)}/healthz", timeout=1).status_code == 200,
+            lambda: loopback.get(f"{self.url(service)}/healthz", timeout=1).status_code == 200,
             120,
             message=f"{service} /healthz",
         )
