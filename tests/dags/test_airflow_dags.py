@@ -43,7 +43,7 @@ from koers.events import Guardrails
 from koers.messaging.schema import outbox_table, processed_events_table
 from landing.submissions.repository import leads
 from tests.support import loopback
-from tests.support.processes import SERVICES, Stack, wait_until
+from tests.support.processes import Stack, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -372,8 +372,6 @@ def start_history_path(stack: Stack) -> None:
     the APIs the DAG calls (analytics, and campaigns for autopilot, the push and the
     benchmarks, which read landing's contact facts). The campaigns consumer is left out on
     purpose: autopilot must not wait for analytics' events to reach campaigns."""
-    for service in SERVICES:
-        stack.run(service, "migrate")
     stack.start("campaigns-relay", "campaigns", "relay")
     stack.start("landing-consumer", "landing", "consume")
     stack.start("landing-relay", "landing", "relay")
@@ -616,7 +614,6 @@ def test_the_daily_dag_runs_landings_retention_job(
     broker: EmbeddedBroker, make_stack: Callable[[str], Stack], airflow_home: Path
 ) -> None:
     stack = make_stack(broker.bootstrap_servers)
-    stack.run("landing", "migrate")
     engine = make_engine(stack.database_urls["landing"])
     withdrawn = add_lead(engine, consent_withdrawn_at=datetime.now(UTC) - timedelta(days=1))
     kept = add_lead(engine, consent_withdrawn_at=None)

@@ -80,9 +80,9 @@ def log_in(stack: Stack) -> httpx.Client:
 
 
 def test_a_lead_travels_from_the_landing_page_to_the_console(
-    broker: EmbeddedBroker, make_stack: Callable[[str], Stack]
+    broker: EmbeddedBroker, make_stack: Callable[..., Stack]
 ) -> None:
-    stack = make_stack(broker.bootstrap_servers)
+    stack = make_stack(broker.bootstrap_servers, migrated=False)  # the real migrate commands
     stack.start_all()
     seeded = stack.run("campaigns", "seed-demo")
     assert "demo@koers.local" in seeded

@@ -86,7 +86,6 @@ def test_consumer_killed_mid_stream_ends_with_exact_counts(
     broker: EmbeddedBroker, make_stack: Callable[[str], Stack]
 ) -> None:
     stack = make_stack(broker.bootstrap_servers)
-    stack.run("analytics", "migrate")
     stack.start_api("analytics")
     stack.start("analytics-consumer", "analytics", "consume")
 
@@ -143,7 +142,6 @@ def test_malformed_messages_are_dead_lettered_and_the_consumer_keeps_going(
     broker: EmbeddedBroker, make_stack: Callable[[str], Stack]
 ) -> None:
     stack = make_stack(broker.bootstrap_servers)
-    stack.run("analytics", "migrate")
     stack.start_api("analytics")
     stack.start("analytics-consumer", "analytics", "consume")
 

@@ -84,21 +84,19 @@ def _analytics_leads(stack: Stack, campaign_id: str) -> int:
 
 @pytest.mark.timeout(900)
 def test_acknowledged_leads_survive_a_sigkill_and_are_counted_once(
-    broker: EmbeddedBroker, tmp_path: Path, make_database_url: Callable[[str], str]
+    broker: EmbeddedBroker, tmp_path: Path, make_migrated_database_url: Callable[[str], str]
 ) -> None:
     workdir = tmp_path / "stack"
     (workdir / "var").mkdir(parents=True)
     stack = LoadStack(
         workdir=workdir,
         bootstrap_servers=broker.bootstrap_servers,
-        database_urls={s: make_database_url(s) for s in SERVICES},
+        database_urls={s: make_migrated_database_url(s) for s in SERVICES},
         ports={s: free_port() for s in SERVICES},
     )
     campaign_id = f"cmp-{uuid.uuid4().hex[:8]}"
     slug = f"kill-{campaign_id}"
     try:
-        for service in ("landing", "analytics"):
-            stack.run(service, "migrate")
         stack.start("landing-consumer", "landing", "consume")
         stack.start("landing-relay", "landing", "relay")
         stack.start("analytics-consumer", "analytics", "consume")

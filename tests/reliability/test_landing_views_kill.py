@@ -59,19 +59,18 @@ def _visitor_key(html: str, signer: TokenSigner) -> str:
 
 @pytest.mark.timeout(600)
 def test_every_answered_page_view_survives_a_sigkill(
-    tmp_path: Path, make_database_url: Callable[[str], str]
+    tmp_path: Path, make_migrated_database_url: Callable[[str], str]
 ) -> None:
     workdir = tmp_path / "stack"
     (workdir / "var").mkdir(parents=True)
     stack = Stack(
         workdir=workdir,
         bootstrap_servers="127.0.0.1:1",  # nothing is published here: the outbox is the proof
-        database_urls={s: make_database_url(s) for s in SERVICES},
+        database_urls={s: make_migrated_database_url(s) for s in SERVICES},
         ports={s: free_port() for s in SERVICES},
     )
     signer = TokenSigner("landing-test-secret")
     try:
-        stack.run("landing", "migrate")
         _publish(stack.database_urls["landing"])
         stack.start_api("landing")
         page_url = f"{stack.url('landing')}/j/{SLUG}?v=v1"

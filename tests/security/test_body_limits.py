@@ -9,8 +9,6 @@ through, and a body within the limit reaches the app as before.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,18 +18,17 @@ from fastapi.testclient import TestClient
 
 from koers.bodylimit import DEFAULT_BODY_LIMIT
 from koers.web import install_web_chassis
-from tests.support.processes import BIN
 
 pytestmark = pytest.mark.security
 
 TOO_LARGE = DEFAULT_BODY_LIMIT + 1
 
 
-def campaigns_app(make_database_url: Callable[[str], str], tmp_path: Path) -> FastAPI:
+def campaigns_app(make_migrated_database_url: Callable[[str], str], tmp_path: Path) -> FastAPI:
     from campaigns.config import Settings
     from campaigns.main import create_app
 
-    url = migrated(make_database_url("campaigns"), "campaigns")
+    url = make_migrated_database_url("campaigns")
     settings = Settings(
         database_url=url,
         secret_key="test-secret-key-for-sessions",
@@ -41,21 +38,21 @@ def campaigns_app(make_database_url: Callable[[str], str], tmp_path: Path) -> Fa
     return create_app(settings)
 
 
-def analytics_app(make_database_url: Callable[[str], str], tmp_path: Path) -> FastAPI:
+def analytics_app(make_migrated_database_url: Callable[[str], str], tmp_path: Path) -> FastAPI:
     from analytics.config import Settings
     from analytics.main import create_app
 
-    url = migrated(make_database_url("analytics"), "analytics")
+    url = make_migrated_database_url("analytics")
     return create_app(
         Settings(database_url=url, service_token="token", kafka_bootstrap_servers="127.0.0.1:1")
     )
 
 
-def landing_app(make_database_url: Callable[[str], str], tmp_path: Path) -> FastAPI:
+def landing_app(make_migrated_database_url: Callable[[str], str], tmp_path: Path) -> FastAPI:
     from landing.config import Settings
     from landing.main import create_app
 
-    url = migrated(make_database_url("landing"), "landing")
+    url = make_migrated_database_url("landing")
     settings = Settings(
         database_url=url,
         secret_key="k",
@@ -64,14 +61,6 @@ def landing_app(make_database_url: Callable[[str], str], tmp_path: Path) -> Fast
         cv_dir=tmp_path / "cvs",
     )
     return create_app(settings)
-
-
-def migrated(url: str, service: str) -> str:
-    """The service's own ``migrate`` command on ``url`` (independent of its modules)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KOERS_")}
-    env[f"KOERS_{service.upper()}_DATABASE_URL"] = url
-    subprocess.run([str(BIN / f"koers-{service}"), "migrate"], env=env, check=True, timeout=120)
-    return url
 
 
 # service -> (app factory, a route that needs authentication)
@@ -85,10 +74,14 @@ SERVICES = {
 
 @pytest.fixture(params=list(SERVICES))
 def service(
-    request: pytest.FixtureRequest, make_database_url: Callable[[str], str], tmp_path: Path
+    request: pytest.FixtureRequest,
+    make_migrated_database_url: Callable[[str], str],
+    tmp_path: Path,
 ) -> Iterator[tuple[TestClient, str]]:
     factory, path = SERVICES[request.param]
-    with TestClient(factory(make_database_url, tmp_path), raise_server_exceptions=False) as client:
+    with TestClient(
+        factory(make_migrated_database_url, tmp_path), raise_server_exceptions=False
+    ) as client:
         yield client, path
 
 

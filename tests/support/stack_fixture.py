@@ -1,4 +1,7 @@
-"""A pytest fixture factory building a Stack on fresh databases and free ports."""
+"""A pytest fixture factory building a Stack on fresh databases and free ports.
+
+The databases are copies of the session's migrated templates; ``migrated=False`` gives
+empty ones, for the test that runs the real ``migrate`` commands (the thin slice)."""
 
 from __future__ import annotations
 
@@ -13,18 +16,23 @@ from tests.support.processes import SERVICES, Stack
 
 @pytest.fixture
 def make_stack(
-    tmp_path: Path, make_database_url: Callable[[str], str], request: pytest.FixtureRequest
-) -> Iterator[Callable[[str], Stack]]:
+    tmp_path: Path,
+    make_database_url: Callable[[str], str],
+    make_migrated_database_url: Callable[[str], str],
+    request: pytest.FixtureRequest,
+) -> Iterator[Callable[..., Stack]]:
     stacks: list[Stack] = []
 
-    def make(bootstrap_servers: str) -> Stack:
+    def make(bootstrap_servers: str, *, migrated: bool = True) -> Stack:
+        database_url = make_migrated_database_url if migrated else make_database_url
         workdir = tmp_path / f"stack{len(stacks)}"
         (workdir / "var").mkdir(parents=True)
         stack = Stack(
             workdir=workdir,
             bootstrap_servers=bootstrap_servers,
-            database_urls={s: make_database_url(s) for s in SERVICES},
+            database_urls={s: database_url(s) for s in SERVICES},
             ports={s: free_port() for s in SERVICES},
+            migrated=migrated,
         )
         stacks.append(stack)
         return stack
