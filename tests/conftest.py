@@ -6,8 +6,9 @@
   (dropped at the end of the session).
 - ``make_migrated_database_url``: the same, already at a service's newest revision. The
   migrations run once per session and service (per xdist worker): on PostgreSQL into a
-  template database that each call copies with ``CREATE DATABASE ... TEMPLATE``, on
-  SQLite into a file that each call copies. A test of the migrations themselves takes an
+  template database that a call copies with ``CREATE DATABASE ... TEMPLATE`` unless an
+  earlier test's copy was emptied for it (``_EmptiedDatabases``), on SQLite into a file
+  that each call copies. A test of the migrations themselves takes an
   empty database from ``make_database_url`` and runs them.
 - ``redis_url``: a real Redis (``KOERS_TEST_REDIS_URL``, else 127.0.0.1:6379): the tests
   that need one fail when the variable is set and Redis does not answer (CI sets it),
@@ -185,15 +186,103 @@ def _migrated_templates(
     return template
 
 
+class _EmptiedDatabases:
+    """Migrated PostgreSQL databases a test has finished with, emptied for the next one.
+
+    ``CREATE DATABASE ... TEMPLATE`` copies a whole database, system catalogue and all
+    (0.35 s here, most of it waiting for the disk), and the suite made about a thousand;
+    deleting the few rows a test wrote takes milliseconds. A database is handed out
+    again only when it still has exactly the template's tables and revision and empties
+    within a short lock timeout; anything else (a test that changed the schema, a lock a
+    killed process left) is dropped as before."""
+
+    def __init__(self) -> None:
+        self._free: dict[str, list[str]] = {}
+        self._shape: dict[str, tuple[frozenset[str], str]] = {}  # service -> tables, revision
+
+    def take(self, service: str) -> str | None:
+        free = self._free.get(service)
+        return free.pop() if free else None
+
+    def give_back(self, service: str, name: str, template: str) -> bool:
+        """Empty ``name`` for the next test; False when it cannot be (drop it then)."""
+        try:
+            if service not in self._shape:
+                with psycopg.connect(_conninfo(template)) as conn:
+                    self._shape[service] = _shape_of(conn)
+            _terminate_other_sessions(name)
+            with psycopg.connect(_conninfo(name), options="-c lock_timeout=2000") as conn:
+                shape = _shape_of(conn)
+                if shape != self._shape[service]:
+                    return False
+                conn.execute("SET LOCAL synchronous_commit = off")
+                # Triggers (foreign keys among them) off: the tables empty in any order.
+                conn.execute("SET LOCAL session_replication_role = replica")
+                for table in sorted(shape[0] - {"alembic_version"}):
+                    conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+                conn.execute(
+                    "SELECT setval(format('%I.%I', schemaname, sequencename), start_value, false)"
+                    " FROM pg_sequences WHERE schemaname = 'public'"
+                )
+        except psycopg.Error:
+            return False
+        self._free.setdefault(service, []).append(name)
+        return True
+
+    def all(self) -> list[str]:
+        return [name for names in self._free.values() for name in names]
+
+
+def _conninfo(database: str) -> str:
+    return _postgres_database_url(database).replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def _terminate_other_sessions(database: str) -> None:
+    # A test's engines may still hold idle connections, and a killed process's session
+    # may linger with its locks: ended, as DROP DATABASE ... WITH (FORCE) would.
+    with psycopg.connect(
+        POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://", 1), autocommit=True
+    ) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            (database,),
+        )
+
+
+def _shape_of(conn: psycopg.Connection[tuple[object, ...]]) -> tuple[frozenset[str], str]:
+    tables = frozenset(
+        row[0]
+        for row in conn.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND n.nspname NOT IN"
+            " ('pg_catalog', 'information_schema', 'pg_toast')"
+        )
+    )
+    revision = ",".join(
+        sorted(str(row[0]) for row in conn.execute("SELECT version_num FROM alembic_version"))
+    )
+    return tables, revision
+
+
+@pytest.fixture(scope="session")
+def _emptied_databases(_postgres_databases: _PostgresDatabases) -> Iterator[_EmptiedDatabases]:
+    emptied = _EmptiedDatabases()
+    yield emptied
+    _postgres_databases.drop_later(emptied.all())
+
+
 @pytest.fixture
 def make_migrated_database_url(
     tmp_path: Path,
     _postgres_databases: _PostgresDatabases,
     _migrated_templates: Callable[[str], str],
+    _emptied_databases: _EmptiedDatabases,
 ) -> Iterator[Callable[[str], str]]:
     """``make_migrated_database_url("landing")`` -> URL of a fresh database at the newest
-    revision of ``campaigns``, ``landing`` or ``analytics``."""
-    created: list[str] = []
+    revision of ``campaigns``, ``landing`` or ``analytics``: on PostgreSQL an emptied one
+    an earlier test used, else a copy of the template."""
+    used: list[tuple[str, str, str]] = []  # service, database, its template
 
     def make(service: str) -> str:
         template = _migrated_templates(service)
@@ -201,13 +290,21 @@ def make_migrated_database_url(
             path = tmp_path / f"{service}-{uuid.uuid4().hex[:8]}.db"
             shutil.copyfile(template, path)
             return f"sqlite:///{path}"
-        name = f"koers_test_{service}_{uuid.uuid4().hex[:10]}"
-        _create_postgres_database(name, template=template)
-        created.append(name)
+        name = _emptied_databases.take(service)
+        if name is None:
+            name = f"koers_test_{service}_{uuid.uuid4().hex[:10]}"
+            _create_postgres_database(name, template=template)
+        used.append((service, name, template))
         return _postgres_database_url(name)
 
     yield make
-    _postgres_databases.drop_later(created)
+    _postgres_databases.drop_later(
+        [
+            name
+            for service, name, template in used
+            if not _emptied_databases.give_back(service, name, template)
+        ]
+    )
 
 
 def _create_postgres_database(name: str, template: str | None = None) -> None:
