@@ -111,6 +111,10 @@ def start_airflow_standalone(home: Path, **variables: str) -> Iterator[AirflowSe
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "false",
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "false",
             "AIRFLOW__CORE__PARALLELISM": "4",
+            # The DAG files do not change during a test: parsed at start, not every 30 s
+            # (each parse imports Airflow again, on two cores the suite shares).
+            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "3600",
+            "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
             "AIRFLOW_VAR_KOERS_ALERT_WEBHOOK_URL": alerts.url,
             # Standalone starts its components as `airflow ...` from the PATH.
             "PATH": f"{executable.parent}:{env.get('PATH', '')}",
