@@ -9,9 +9,9 @@ script's probe). Landing's forms and analytics' API refuse them at the edge inst
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel, field_validator
 
 _UNSTORABLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _UNSTORABLE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -32,3 +32,16 @@ def _storable_text(text: str) -> str:
 
 StorableText = Annotated[str, AfterValidator(_storable_text)]
 """A ``str`` field of a request model, refused (422) when :func:`storable` says no."""
+
+
+class StorableInput(BaseModel):
+    """A request body every text field of which (nested lists and dicts aside) is
+    refused with a 422 naming the field when :func:`storable` says no, line breaks and
+    tabs allowed: the base of a service's input models, so a new field cannot forget."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        if isinstance(value, str) and not storable(value, multiline=True):
+            raise ValueError("must not contain control characters or unpaired surrogates")
+        return value

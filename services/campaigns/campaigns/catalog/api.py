@@ -33,6 +33,7 @@ from campaigns.web.deps import EngineDep
 from campaigns.web.openapi import ERRORS, Limit, Offset
 from koers.db import transaction
 from koers.events import Guardrails, utcnow
+from koers.text import StorableInput
 
 router = APIRouter(prefix="/api/v1", tags=["campaigns"])
 
@@ -123,14 +124,14 @@ class CampaignPage(BaseModel):
     offset: int
 
 
-class TransitionIn(BaseModel):
+class TransitionIn(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
     to: Literal["live", "paused", "ended"]
     reason: str = Field(default="", max_length=500)
 
 
-class CreativeActionIn(BaseModel):
+class CreativeActionIn(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
     action: Literal["pause", "resume", "archive"]

@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
@@ -32,7 +31,7 @@ from koers.events import (
     QuizQuestionText,
 )
 from koers.instants import PlausibleDay
-from koers.text import storable
+from koers.text import StorableInput
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
@@ -45,17 +44,10 @@ RESERVED_SLUGS = frozenset({"new"})
 PAGE_MEDIA_PATTERN = r"^(https://[^\s\"'<>]+|/[^/\s\"'<>][^\s\"'<>]*)$"
 
 
-class Input(BaseModel):
+class Input(StorableInput):
+    # Every text field of every input: a NUL or an unpaired surrogate would fail at the
+    # INSERT on PostgreSQL (a 500); refused as a 422 naming the field (StorableInput).
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _storable(cls, value: Any) -> Any:
-        # Every text field of every input: a NUL or an unpaired surrogate would fail at
-        # the INSERT on PostgreSQL (a 500); refused here as a 422 naming the field.
-        if isinstance(value, str) and not storable(value, multiline=True):
-            raise ValueError("must not contain control characters or unpaired surrogates")
-        return value
 
 
 def slugify(text: str) -> str:

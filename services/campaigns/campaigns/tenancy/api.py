@@ -25,6 +25,7 @@ from campaigns.web.deps import EngineDep, SettingsDep
 from campaigns.web.openapi import ERRORS
 from koers.db import transaction
 from koers.events import utcnow
+from koers.text import StorableInput
 
 router = APIRouter(prefix="/api/v1", tags=["tenancy"])
 
@@ -50,7 +51,7 @@ def _employer_name(value: str) -> str:
     return employer_name(value)  # a ValueError becomes a 422 naming the field
 
 
-class EmployerIn(BaseModel):
+class EmployerIn(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
     # The bound before normalising keeps a huge body from being scanned character by
@@ -71,7 +72,7 @@ def _email(value: str) -> str:
     return normalise_email(value)  # a ValueError becomes a 422 naming the field
 
 
-class InvitationIn(BaseModel):
+class InvitationIn(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
     email: Annotated[str, Field(max_length=320), AfterValidator(_email)]
@@ -92,13 +93,13 @@ class NewInvitationOut(InvitationOut):
     """The one-time link for the invitee: shown this once, never again."""
 
 
-class RoleIn(BaseModel):
+class RoleIn(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
     role: RoleName
 
 
-class TokenIn(BaseModel):
+class TokenIn(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100)
