@@ -316,10 +316,16 @@ def test_form_errors_are_in_the_readers_language(
     form = client.get("/campaigns/new", headers=HTML).text
     response = client.post(
         "/campaigns",
-        data={"csrf_token": csrf_from(form), "name": "", "weekly_budget": "veel"},
+        data={
+            "csrf_token": csrf_from(form),
+            "name": "",
+            "weekly_budget": "veel",
+            "starts_on": "1990-01-01",
+        },
         headers=HTML,
     )
     assert response.status_code == 422
     assert "Verbeter de velden die hieronder zijn gemarkeerd." in response.text
     assert "Vul dit in." in response.text
     assert "Please fill this in." not in response.text
+    assert "Moet tussen 2000-01-01 en 2199-12-31 liggen." in response.text
