@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from koers.instants import UtcInstant
+from koers.text import StorableInput
 from landing.contacts import repository
 from landing.contacts.service import record_contact
 from landing.errors import LeadNotFound
@@ -33,7 +34,7 @@ class ContactOut(BaseModel):
     recruiter_id: str
 
 
-class ContactIn(BaseModel):
+class ContactIn(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["attempt", "reply"]

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from koers.events import CampaignPublished, PageSnapshot, VariantState
+from koers.text import StorableInput
 from landing.pages.repository import PublishedPage
 from landing.pages.routes import render_landing_page
 from landing.pages.views import page_path
@@ -32,7 +33,7 @@ STAND_IN_VARIANT = VariantState(
 draft may have none yet."""
 
 
-class PagePreviewRequest(BaseModel):
+class PagePreviewRequest(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
     slug: str = Field(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9-]*$")

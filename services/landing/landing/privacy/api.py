@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from koers.text import StorableInput
 from landing.privacy.domain import CandidateKey
 from landing.privacy.service import RetentionReport
 from landing.web.deps import PrivacyDep
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/internal/v1", tags=["internal"])
 
 
-class CandidateRequest(BaseModel):
+class CandidateRequest(StorableInput):
     """Names a candidate for export or erasure: any of these, within the tenant."""
 
     model_config = ConfigDict(extra="forbid")

@@ -20,6 +20,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
 from koers.instants import UtcInstant
+from koers.text import StorableInput
 from landing.contacts import repository as contacts
 from landing.contacts.api import ContactOut, contact_out
 from landing.errors import CvNotFound, LeadNotFound
@@ -80,7 +81,7 @@ class LeadPage(BaseModel):
     offset: int
 
 
-class StatusChange(BaseModel):
+class StatusChange(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
     status: LeadStatus
