@@ -102,10 +102,10 @@ contracts: setup
 # (tests/conftest.py). A plain `.venv/bin/pytest tests/...` runs in one process.
 PYTEST_WORKERS := -n $(shell echo $$(( $$(nproc) + 1 ))) --dist loadscope
 
-# mypy runs beside pytest, not before it: the suite waits on processes, databases and
-# the broker for much of its run (about 1.1 of 2 cores busy on average), and mypy's
-# ~40 s of CPU fits in those gaps. ruff goes first (under a second). Its output is
-# printed live; mypy prints only its verdict.
+# mypy runs beside pytest, not before it: on a clean clone it took ~45 s of wall (16 s
+# of CPU) ahead of the suite, while pytest's own processes keep only about 1.1 of 2
+# cores busy. ruff goes first (under a second). pytest's output is printed live; mypy
+# prints only its verdict. (Not measured apart: the whole of `make test` was.)
 test: lint browser-setup airflow-setup
 	@$(MAKE) --no-print-directory -j2 typecheck pytest
 

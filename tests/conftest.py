@@ -49,6 +49,8 @@ from landing.cli import MIGRATIONS_DIR as LANDING_MIGRATIONS
 POSTGRES_URL = os.environ.get("KOERS_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("KOERS_TEST_REDIS_URL", "")
 DROP_CONNECTIONS = 8
+_ADMIN_CONNINFO = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://", 1)
+"""The server's maintenance database, as psycopg (not SQLAlchemy) spells it."""
 
 
 def free_port() -> int:
@@ -105,8 +107,7 @@ class _PostgresDatabases:
     def _drop(name: str) -> None:
         # psycopg, not an SQLAlchemy pool: the pool logs each checkout at DEBUG, and
         # from this thread such a line could reach a handler a test has closed.
-        conninfo = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://", 1)
-        with psycopg.connect(conninfo, autocommit=True) as conn:
+        with psycopg.connect(_ADMIN_CONNINFO, autocommit=True) as conn:
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
@@ -240,9 +241,7 @@ def _conninfo(database: str) -> str:
 def _terminate_other_sessions(database: str) -> None:
     # A test's engines may still hold idle connections, and a killed process's session
     # may linger with its locks: ended, as DROP DATABASE ... WITH (FORCE) would.
-    with psycopg.connect(
-        POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://", 1), autocommit=True
-    ) as admin:
+    with psycopg.connect(_ADMIN_CONNINFO, autocommit=True) as admin:
         admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = %s AND pid <> pg_backend_pid()",

@@ -9,10 +9,12 @@ tests). Refused at the edge, they are a 422 that names the field.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator
+
+from koers.db import as_utc
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2199, 12, 31)
@@ -27,8 +29,7 @@ def _plausible_day(day: date) -> date:
 def _utc_instant(moment: datetime) -> datetime:
     # Checked on the moment as written first: turning 0001-01-01 to UTC can overflow.
     _plausible_day(moment.date())
-    # Everything Koers stores is UTC; a moment without a zone is read as UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return as_utc(moment)  # a moment without a zone is read as UTC, as Koers stores it
 
 
 PlausibleDay = Annotated[date, AfterValidator(_plausible_day)]

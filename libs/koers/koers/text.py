@@ -3,7 +3,8 @@
 PostgreSQL refuses a NUL in a text column and no driver encodes an unpaired surrogate
 (JSON's ``"\\ud800"`` decodes to one), so either would fail at the INSERT, as a 500, long
 after the request was accepted. Other control characters are what no person types (a
-script's probe). Landing's forms and analytics' API refuse them at the edge instead.
+script's probe). Refused at the edge instead: landing's forms check with :func:`storable`,
+API bodies derive from :class:`StorableInput` or use :data:`StorableText`.
 """
 
 from __future__ import annotations
@@ -42,6 +43,4 @@ class StorableInput(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _storable(cls, value: Any) -> Any:
-        if isinstance(value, str) and not storable(value, multiline=True):
-            raise ValueError("must not contain control characters or unpaired surrogates")
-        return value
+        return _storable_text(value) if isinstance(value, str) else value

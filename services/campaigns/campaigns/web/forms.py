@@ -83,6 +83,8 @@ def _friendly(message: str) -> str:
         "String should have at least 1 character": N_("Please fill this in."),
         "Field required": N_("Please fill this in."),
         "Input should be a valid decimal": N_("Please enter an amount such as 1250.00."),
+        # an empty amount field reaches the model as None
+        "Decimal input should be": N_("Please enter an amount such as 1250.00."),
         "Input should be a valid integer, unable to parse string as an integer": (
             N_("Please enter a whole number.")
         ),

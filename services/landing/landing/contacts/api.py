@@ -117,14 +117,13 @@ def contact_facts(
     limit: Annotated[int, Query(ge=1, le=MAX_FACTS)] = MAX_FACTS,
 ) -> ContactFactsOut:
     """A campaign's leads created since ``since`` with their contact history."""
-    start = since
     with engine.connect() as conn:
         found = repository.campaign_contact_facts(
-            conn, tenant_id, campaign_id, created_from=start, limit=limit
+            conn, tenant_id, campaign_id, created_from=since, limit=limit
         )
     return ContactFactsOut(
         items=[_lead_facts_out(facts) for facts in found],
-        since=start,
+        since=since,
         truncated=len(found) >= limit,
     )
 
@@ -147,11 +146,10 @@ def tenant_contact_facts(
     """The contact facts of several campaigns of the tenant at once (what the employer
     overview reads): per campaign, as ``.../campaigns/{campaign}/contact-facts`` answers.
     A campaign of another tenant, or unknown, answers no leads."""
-    start = since
     asked = list(dict.fromkeys(campaign_id))  # each once, in the order asked
     with engine.connect() as conn:
         found = repository.tenant_contact_facts(
-            conn, tenant_id, asked, created_from=start, limit=limit
+            conn, tenant_id, asked, created_from=since, limit=limit
         )
     return TenantContactFactsOut(
         campaigns=[
@@ -162,7 +160,7 @@ def tenant_contact_facts(
             )
             for campaign in asked
         ],
-        since=start,
+        since=since,
     )
 
 
